@@ -1,0 +1,104 @@
+/* cf_parker: a reusable one-shot wake-up for one waiting thread.
+ *
+ * A thread that must block (a future's result, an idle worker, wait())
+ * parks on its own cf_parker; whoever completes the awaited event unparks it.
+ * Built on CPython's own lock so that a blocked main thread still sees
+ * signals (Ctrl-C raises KeyboardInterrupt as with threading primitives).
+ *
+ * Protocol, all with the GIL held except inside cf_parker_wait's sleep:
+ *   cf_parker_init     the lock starts acquired, nothing signalled
+ *   cf_parker_signal   at most one release per wait, however often called
+ *   cf_parker_wait     returns 1 once signalled (and rearms), 0 on timeout,
+ *                      -1 with an exception set when a signal handler raised
+ */
+#ifndef CF_PARKER_H
+#define CF_PARKER_H
+
+#include <Python.h>
+#include <pythread.h>
+#include <time.h>
+
+typedef struct {
+    PyThread_type_lock lock;
+    /* Read while the GIL is released (spinning), so accessed atomically. */
+    int signalled;
+} cf_parker;
+
+static inline int cf_parker_init(cf_parker *p)
+{
+    p->signalled = 0;
+    p->lock = PyThread_allocate_lock();
+    if (p->lock == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyThread_acquire_lock(p->lock, NOWAIT_LOCK);
+    return 0;
+}
+
+static inline void cf_parker_free(cf_parker *p)
+{
+    if (p->lock != NULL) {
+        /* A lock must not be freed while held on some platforms. */
+        if (!__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE))
+            PyThread_release_lock(p->lock);
+        PyThread_free_lock(p->lock);
+        p->lock = NULL;
+    }
+}
+
+static inline void cf_parker_signal(cf_parker *p)
+{
+    if (!__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&p->signalled, 1, __ATOMIC_RELEASE);
+        PyThread_release_lock(p->lock);
+    }
+}
+
+static inline double cf_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* timeout < 0 waits forever. */
+static inline int cf_parker_wait(cf_parker *p, double timeout)
+{
+    double deadline = timeout >= 0 ? cf_monotonic() + timeout : 0.0;
+    for (;;) {
+        PY_TIMEOUT_T micros = -1;
+        PyLockStatus status;
+        if (timeout >= 0) {
+            double left = deadline - cf_monotonic();
+            if (left < 0)
+                left = 0;
+            if (left * 1e6 > (double)PY_TIMEOUT_MAX)
+                micros = PY_TIMEOUT_MAX;
+            else
+                micros = (PY_TIMEOUT_T)(left * 1e6);
+        }
+        Py_BEGIN_ALLOW_THREADS
+        status = PyThread_acquire_lock_timed(p->lock, micros, 1);
+        Py_END_ALLOW_THREADS
+        if (status == PY_LOCK_ACQUIRED) {
+            __atomic_store_n(&p->signalled, 0, __ATOMIC_RELAXED);
+            return 1;
+        }
+        if (status == PY_LOCK_INTR) {
+            if (Py_MakePendingCalls() < 0)
+                return -1;
+            continue;
+        }
+        /* Timed out; a signal may have landed after the sleep ended. */
+        if (__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
+            PyThread_acquire_lock(p->lock, WAIT_LOCK);
+            __atomic_store_n(&p->signalled, 0, __ATOMIC_RELAXED);
+            return 1;
+        }
+        if (timeout >= 0 && cf_monotonic() >= deadline)
+            return 0;
+    }
+}
+
+#endif /* CF_PARKER_H */

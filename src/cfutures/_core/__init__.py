@@ -1,0 +1,1 @@
+"""The compiled core of cfutures: Future, waiting, work queue, worker loop."""

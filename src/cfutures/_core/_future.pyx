@@ -1,0 +1,315 @@
+"""The Future core: state, result handoff, callbacks and blocking waits.
+
+State lives in a C enum; the stdlib's ``_state`` strings, ``_condition`` and
+``_waiters`` stay visible for code (the stdlib's wait(), asyncio, tests) that
+reaches into them. No lock object exists until such code asks for one.
+"""
+cimport cython
+from cpython.object cimport PyObject, PyTypeObject
+
+import threading
+
+from cfutures._names import FUTURE_STATES, LOGGER, CancelledError, InvalidStateError, TimeoutError
+from concurrent.futures._base import _STATE_TO_DESCRIPTION_MAP
+
+cdef tuple STATE_NAMES = FUTURE_STATES
+cdef dict STATE_BY_NAME = {name: index for index, name in enumerate(FUTURE_STATES)}
+cdef tuple EMPTY_TUPLE = ()
+
+# The Python subclass (cfutures.Future) that executors hand out.
+cdef type future_type = None
+
+
+def register_future_type(type cls):
+    """Make ``cls`` (a CoreFuture subclass) the class executors create."""
+    global future_type
+    if not issubclass(cls, CoreFuture):
+        raise TypeError("future type must derive from CoreFuture")
+    future_type = cls
+
+
+cdef CoreFuture new_future():
+    # tp_new only: the Python subclass adds no __init__ work worth running.
+    return <CoreFuture>(<PyTypeObject*>future_type).tp_new(future_type, <PyObject*>EMPTY_TUPLE, NULL)
+
+
+cdef double timeout_seconds(object timeout) except? -2.0:
+    """None waits forever (-1); a negative timeout does not wait at all."""
+    if timeout is None:
+        return -1.0
+    cdef double seconds = timeout
+    return seconds if seconds > 0.0 else 0.0
+
+
+@cython.final
+cdef class _ResultWaiter(Waiter):
+    pass
+
+
+cdef class Waiter:
+    def __cinit__(self):
+        cf_parker_init(&self.parker)
+
+    def __dealloc__(self):
+        cf_parker_free(&self.parker)
+
+    cdef int on_event(self, CoreFuture future, WaitEvent event) except -1:
+        cf_parker_signal(&self.parker)
+        return 0
+
+    cdef int park(self, double timeout) except -1:
+        return cf_parker_wait(&self.parker, timeout)
+
+
+cdef class CoreFuture:
+    """The compiled part of cfutures.Future."""
+
+    def __cinit__(self):
+        self.state = PENDING
+
+    def __init__(self):
+        # Deliberately not the stdlib's __init__: it builds a Condition.
+        pass
+
+    # -- what stdlib code may reach into ---------------------------------
+
+    @property
+    def _state(self):
+        return STATE_NAMES[self.state]
+
+    @_state.setter
+    def _state(self, name):
+        self.state = <FutureState>STATE_BY_NAME[name]
+
+    @property
+    def _result(self):
+        return self.result_value
+
+    @_result.setter
+    def _result(self, value):
+        self.result_value = value
+
+    @property
+    def _exception(self):
+        return self.exception_value
+
+    @_exception.setter
+    def _exception(self, value):
+        self.exception_value = value
+
+    @property
+    def _done_callbacks(self):
+        if self.callbacks is None:
+            self.callbacks = []
+        return self.callbacks
+
+    @property
+    def _waiters(self):
+        if self.waiters is None:
+            self.waiters = []
+        return self.waiters
+
+    @property
+    def _condition(self):
+        # Built on first use; from then on every transition holds it, so the
+        # stdlib's lock-check-install protocol in wait() stays sound.
+        if self.condition is None:
+            self.condition = threading.Condition()
+        return self.condition
+
+    def __repr__(self):
+        description = _STATE_TO_DESCRIPTION_MAP[STATE_NAMES[self.state]]
+        prefix = '<%s at %#x state=%s' % (type(self).__name__, id(self), description)
+        if self.state == FINISHED:
+            if self.exception_value is not None:
+                return '%s raised %s>' % (prefix, type(self.exception_value).__name__)
+            return '%s returned %s>' % (prefix, type(self.result_value).__name__)
+        return prefix + '>'
+
+    # -- queries -----------------------------------------------------------
+
+    def cancelled(self):
+        """Return True if the future was cancelled."""
+        return self.state == CANCELLED or self.state == CANCELLED_AND_NOTIFIED
+
+    def running(self):
+        """Return True if the future is currently executing."""
+        return self.state == RUNNING
+
+    def done(self):
+        """Return True if the future was cancelled or finished executing."""
+        return self.state >= CANCELLED
+
+    # -- results -----------------------------------------------------------
+
+    cdef object get_result(self):
+        if self.exception_value is not None:
+            raise self.exception_value
+        return self.result_value
+
+    def result(self, timeout=None):
+        """Return the call's result, waiting up to ``timeout`` seconds.
+
+        Raises CancelledError if cancelled, TimeoutError if not done in time,
+        and the call's own exception if it raised.
+        """
+        if self.state == FINISHED:
+            return self.get_result()
+        if self.state >= CANCELLED:
+            raise CancelledError()
+        self.wait_until_done(timeout)
+        if self.state == FINISHED:
+            return self.get_result()
+        if self.state >= CANCELLED:
+            raise CancelledError()
+        raise TimeoutError()
+
+    def exception(self, timeout=None):
+        """Return the exception the call raised (None if it returned)."""
+        if self.state == FINISHED:
+            return self.exception_value
+        if self.state >= CANCELLED:
+            raise CancelledError()
+        self.wait_until_done(timeout)
+        if self.state == FINISHED:
+            return self.exception_value
+        if self.state >= CANCELLED:
+            raise CancelledError()
+        raise TimeoutError()
+
+    cdef int wait_until_done(self, object timeout) except -1:
+        cdef double seconds = timeout_seconds(timeout)
+        cdef Waiter waiter
+        if self.state >= CANCELLED or seconds == 0.0:
+            return 0
+        waiter = _ResultWaiter.__new__(_ResultWaiter)
+        if self.waiters is None:
+            self.waiters = []
+        self.waiters.append(waiter)
+        try:
+            waiter.park(seconds)
+        finally:
+            self.waiters.remove(waiter)
+        return 0
+
+    # -- callbacks ---------------------------------------------------------
+
+    def add_done_callback(self, fn):
+        """Call ``fn(future)`` once the future is done (now, if it is)."""
+        if self.state < CANCELLED:
+            if self.callbacks is None:
+                self.callbacks = [fn]
+            else:
+                self.callbacks.append(fn)
+            return
+        try:
+            fn(self)
+        except Exception:
+            LOGGER.exception('exception calling callback for %r', self)
+
+    cdef int run_callbacks(self) except -1:
+        cdef list callbacks = self.callbacks
+        # Dropped once run: nothing will read them again, and they often
+        # reference the future (asyncio's wrap_future does).
+        self.callbacks = None
+        for fn in callbacks:
+            try:
+                fn(self)
+            except Exception:
+                LOGGER.exception('exception calling callback for %r', self)
+        return 0
+
+    cdef int notify_waiters(self, WaitEvent event) except -1:
+        cdef list waiters = self.waiters
+        if not waiters:
+            return 0
+        # A snapshot: a stdlib waiter runs Python code that may let another
+        # thread add or remove waiters meanwhile.
+        for waiter in list(waiters) if len(waiters) > 1 else (waiters[0],):
+            if isinstance(waiter, Waiter):
+                (<Waiter>waiter).on_event(self, event)
+            elif event == EVENT_RESULT:
+                waiter.add_result(self)
+            elif event == EVENT_EXCEPTION:
+                waiter.add_exception(self)
+            elif event == EVENT_CANCELLED_NOTIFIED:
+                waiter.add_cancelled(self)
+        return 0
+
+    # -- transitions -------------------------------------------------------
+
+    def cancel(self):
+        """Cancel the future unless it is running or done; True if cancelled."""
+        cdef object condition = self.condition
+        if condition is not None:
+            condition.acquire()
+        try:
+            if self.state == RUNNING or self.state == FINISHED:
+                return False
+            if self.state == CANCELLED or self.state == CANCELLED_AND_NOTIFIED:
+                return True
+            self.state = CANCELLED
+            self.notify_waiters(EVENT_CANCELLED)
+        finally:
+            if condition is not None:
+                condition.release()
+        if self.callbacks is not None:
+            self.run_callbacks()
+        return True
+
+    cdef int start_or_notify_cancel(self) except -1:
+        """1 if the future is now running, 0 if it had been cancelled."""
+        cdef object condition = self.condition
+        if condition is not None:
+            condition.acquire()
+        try:
+            if self.state == PENDING:
+                self.state = RUNNING
+                return 1
+            if self.state == CANCELLED:
+                self.state = CANCELLED_AND_NOTIFIED
+                self.notify_waiters(EVENT_CANCELLED_NOTIFIED)
+                return 0
+            LOGGER.critical('Future %s in unexpected state: %s',
+                            id(self), STATE_NAMES[self.state])
+            raise RuntimeError('Future in unexpected state')
+        finally:
+            if condition is not None:
+                condition.release()
+
+    def set_running_or_notify_cancel(self):
+        """Mark the future running, or tell waiters it was cancelled.
+
+        Returns False if the future was cancelled, True otherwise; raises
+        RuntimeError if it is already running or done.
+        """
+        return self.start_or_notify_cancel() == 1
+
+    cdef int finish(self, object value, bint is_exception) except -1:
+        cdef object condition = self.condition
+        if condition is not None:
+            condition.acquire()
+        try:
+            if self.state >= CANCELLED:
+                raise InvalidStateError('{}: {!r}'.format(STATE_NAMES[self.state], self))
+            if is_exception:
+                self.exception_value = value
+            else:
+                self.result_value = value
+            self.state = FINISHED
+            if self.waiters:
+                self.notify_waiters(EVENT_EXCEPTION if is_exception else EVENT_RESULT)
+        finally:
+            if condition is not None:
+                condition.release()
+        if self.callbacks is not None:
+            self.run_callbacks()
+        return 0
+
+    def set_result(self, result):
+        """Set the future's result; InvalidStateError if already done."""
+        self.finish(result, False)
+
+    def set_exception(self, exception):
+        """Set the future's exception; InvalidStateError if already done."""
+        self.finish(exception, True)

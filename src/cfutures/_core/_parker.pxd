@@ -1,0 +1,11 @@
+# Declarations of csrc/cf_parker.h: the wake-up a blocked thread parks on.
+
+cdef extern from "cf_parker.h":
+    ctypedef struct cf_parker:
+        int signalled
+    int cf_parker_init(cf_parker *p) except -1
+    void cf_parker_free(cf_parker *p)
+    void cf_parker_signal(cf_parker *p)
+    # 1: woken (and rearmed), 0: timed out; timeout < 0 waits forever.
+    int cf_parker_wait(cf_parker *p, double timeout) except -1
+    double cf_monotonic()

@@ -1,0 +1,203 @@
+"""wait() and as_completed() over cfutures futures, stdlib futures or both.
+
+A cfutures future is checked and given a waiter in one step with the GIL
+held; a stdlib future the same way under its own ``_condition``, as the
+stdlib does. So no global lock ordering is needed and nothing is missed.
+"""
+import time
+
+from cfutures._core._future cimport (
+    CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, CoreFuture, EVENT_CANCELLED,
+    EVENT_EXCEPTION, WaitEvent, Waiter, timeout_seconds)
+
+from concurrent.futures._base import (
+    ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, DoneAndNotDoneFutures)
+from cfutures._names import TimeoutError
+from concurrent.futures._base import (
+    CANCELLED_AND_NOTIFIED as _STDLIB_CANCELLED_AND_NOTIFIED,
+    FINISHED as _STDLIB_FINISHED)
+
+cdef enum WakeRule:
+    WAKE_ON_ANY = 0        # FIRST_COMPLETED, and each step of as_completed
+    WAKE_ON_EXCEPTION = 1  # FIRST_EXCEPTION
+    WAKE_ON_ALL = 2        # ALL_COMPLETED
+
+
+cdef class CollectingWaiter(Waiter):
+    """Collects the futures that finish and wakes its thread per its rule.
+
+    Also answers the stdlib's waiter protocol (add_result, add_exception,
+    add_cancelled) so stdlib futures can hold it in their ``_waiters``.
+    """
+    cdef list finished
+    cdef WakeRule rule
+    cdef Py_ssize_t needed   # for WAKE_ON_ALL and WAKE_ON_EXCEPTION
+
+    def __cinit__(self):
+        self.finished = []
+        self.needed = -1
+
+    cdef int record(self, object future, bint raised) except -1:
+        self.finished.append(future)
+        if (self.rule == WAKE_ON_ANY
+                or (self.rule == WAKE_ON_EXCEPTION and raised)
+                or (self.needed >= 0 and len(self.finished) >= self.needed)):
+            Waiter.on_event(self, None, EVENT_CANCELLED)
+        return 0
+
+    cdef int expect(self, Py_ssize_t count) except -1:
+        """Set how many futures must finish; wakes at once if they have."""
+        self.needed = count
+        if self.rule != WAKE_ON_ANY and len(self.finished) >= count:
+            Waiter.on_event(self, None, EVENT_CANCELLED)
+        return 0
+
+    cdef list take(self):
+        cdef list finished = self.finished
+        self.finished = []
+        return finished
+
+    cdef int on_event(self, CoreFuture future, WaitEvent event) except -1:
+        if event != EVENT_CANCELLED:
+            self.record(future, event == EVENT_EXCEPTION)
+        return 0
+
+    def add_result(self, future):
+        self.record(future, False)
+
+    def add_exception(self, future):
+        self.record(future, True)
+
+    def add_cancelled(self, future):
+        self.record(future, False)
+
+
+cdef bint install(object future, CollectingWaiter waiter) except -1:
+    """True if ``future`` is already done; else give it ``waiter``, False."""
+    cdef CoreFuture core
+    if isinstance(future, CoreFuture):
+        core = <CoreFuture>future
+        if core.state == FINISHED or core.state == CANCELLED_AND_NOTIFIED:
+            return True
+        if core.waiters is None:
+            core.waiters = [waiter]
+        else:
+            core.waiters.append(waiter)
+        return False
+    with future._condition:
+        state = future._state
+        if state == _STDLIB_FINISHED or state == _STDLIB_CANCELLED_AND_NOTIFIED:
+            return True
+        future._waiters.append(waiter)
+        return False
+
+
+cdef int uninstall(object future, CollectingWaiter waiter) except -1:
+    cdef CoreFuture core
+    if isinstance(future, CoreFuture):
+        core = <CoreFuture>future
+        if core.waiters:
+            try:
+                core.waiters.remove(waiter)
+            except ValueError:
+                pass
+        return 0
+    with future._condition:
+        try:
+            future._waiters.remove(waiter)
+        except ValueError:
+            pass
+    return 0
+
+
+cdef bint raised(object future) except -1:
+    return not future.cancelled() and future.exception() is not None
+
+
+def wait(fs, timeout=None, return_when=ALL_COMPLETED):
+    """Wait for the futures in ``fs`` to complete.
+
+    ``return_when`` is FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED.
+    Returns a named 2-tuple of sets ``(done, not_done)``; duplicates in
+    ``fs`` appear once.
+    """
+    cdef set futures = set(fs)
+    cdef set done = set()
+    cdef set not_done = set()
+    cdef CollectingWaiter waiter = CollectingWaiter.__new__(CollectingWaiter)
+    if return_when == FIRST_COMPLETED:
+        waiter.rule = WAKE_ON_ANY
+    elif return_when == FIRST_EXCEPTION:
+        waiter.rule = WAKE_ON_EXCEPTION
+    else:
+        waiter.rule = WAKE_ON_ALL
+
+    for future in futures:
+        if install(future, waiter):
+            done.add(future)
+        else:
+            not_done.add(future)
+    try:
+        if not not_done:
+            return DoneAndNotDoneFutures(done, not_done)
+        if return_when == FIRST_COMPLETED and done:
+            return DoneAndNotDoneFutures(done, not_done)
+        if return_when == FIRST_EXCEPTION and done and any(raised(f) for f in done):
+            return DoneAndNotDoneFutures(done, not_done)
+        if return_when not in (FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED):
+            raise ValueError("Invalid return condition: %r" % (return_when,))
+        waiter.expect(len(not_done))
+        waiter.park(timeout_seconds(timeout))
+    finally:
+        for future in not_done:
+            uninstall(future, waiter)
+    done.update(waiter.take())
+    return DoneAndNotDoneFutures(done, futures - done)
+
+
+def as_completed(fs, timeout=None):
+    """Yield the futures in ``fs`` as they complete (finish or are cancelled).
+
+    Duplicates are yielded once. Raises TimeoutError if ``timeout`` seconds
+    pass before all are done. A yielded future is not referenced here.
+    """
+    cdef double deadline = -1.0
+    cdef double left
+    cdef set futures = set(fs)
+    cdef set pending = set()
+    cdef list finished = []
+    cdef Py_ssize_t total = len(futures)
+    cdef CollectingWaiter waiter = CollectingWaiter.__new__(CollectingWaiter)
+    waiter.rule = WAKE_ON_ANY
+    if timeout is not None:
+        deadline = time.monotonic() + timeout
+
+    for future in futures:
+        if install(future, waiter):
+            finished.append(future)
+        else:
+            pending.add(future)
+    future = None
+    try:
+        while True:
+            while finished:
+                futures.discard(finished[-1])
+                pending.discard(finished[-1])
+                uninstall(finished[-1], waiter)
+                # Yield straight from the list: no local keeps it alive.
+                yield finished.pop()
+            if not pending:
+                return
+            if deadline >= 0.0:
+                left = deadline - time.monotonic()
+                if left < 0.0:
+                    raise TimeoutError('%d (of %d) futures unfinished' % (len(pending), total))
+                waiter.park(left)
+            else:
+                waiter.park(-1.0)
+            finished = waiter.take()
+            # Oldest first: take() lists them in the order they finished.
+            finished.reverse()
+    finally:
+        for future in futures:
+            uninstall(future, waiter)

@@ -1,0 +1,80 @@
+"""The work queue between submitters and worker threads.
+
+A put hands the node to the queue and wakes one parked worker, if any; a
+worker that finds the queue empty parks until a put or close wakes it.
+Closing lets workers finish what is queued and then return.
+"""
+cimport cython
+from cfutures._core._future cimport EVENT_RESULT
+
+
+cdef class QueueNode:
+    pass
+
+
+@cython.final
+cdef class WorkQueue:
+
+    def __cinit__(self):
+        self.idle_workers = []
+
+    def __len__(self):
+        return self.length
+
+    cdef int put(self, QueueNode node) except -1:
+        """0 if queued; 1 if the queue is closed (the node was not taken)."""
+        if self.closed:
+            return 1
+        if self.tail is None:
+            self.head = node
+        else:
+            self.tail.next_node = node
+        self.tail = node
+        self.length += 1
+        if self.idle_workers:
+            (<Waiter>self.idle_workers.pop()).on_event(None, EVENT_RESULT)
+        return 0
+
+    cdef QueueNode pop(self):
+        cdef QueueNode node = self.head
+        if node is None:
+            return None
+        self.head = node.next_node
+        if self.head is None:
+            self.tail = None
+        node.next_node = None
+        self.length -= 1
+        return node
+
+    cdef QueueNode get(self, Waiter worker):
+        """The next node, parking while empty; None once closed and empty."""
+        cdef QueueNode node
+        while True:
+            node = self.pop()
+            if node is not None or self.closed:
+                return node
+            self.idle_workers.append(worker)
+            try:
+                worker.park(-1.0)
+            finally:
+                # Gone already if a put or close woke us; not if interrupted.
+                if self.idle_workers and worker in self.idle_workers:
+                    self.idle_workers.remove(worker)
+
+    cdef list drain(self):
+        """Remove and return every queued node, oldest first."""
+        cdef list nodes = []
+        cdef QueueNode node = self.pop()
+        while node is not None:
+            nodes.append(node)
+            node = self.pop()
+        return nodes
+
+    cdef bint has_idle_worker(self):
+        return len(self.idle_workers) > 0
+
+    def close(self):
+        """No more puts; parked workers wake, finish the queue and return."""
+        self.closed = True
+        while self.idle_workers:
+            (<Waiter>self.idle_workers.pop()).on_event(None, EVENT_RESULT)

@@ -1,0 +1,18 @@
+"""cfutures.Future: the compiled core, seen as a concurrent.futures.Future.
+
+The stdlib class is a second base only so that isinstance() holds and the
+stdlib's generic alias support (``Future[int]``) is inherited; every method
+comes from the core, which is first in the MRO.
+"""
+from concurrent.futures import _base as _stdlib_base
+
+from ._core._future import CoreFuture, register_future_type
+
+
+class Future(CoreFuture, _stdlib_base.Future):
+    """Represents the result of an asynchronous computation."""
+
+    __slots__ = ()
+
+
+register_future_type(Future)
