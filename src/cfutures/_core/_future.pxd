@@ -1,5 +1,6 @@
 from cfutures._core._parker cimport (
-    cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal, cf_parker_wait)
+    CF_SPIN_RESULT, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
+    cf_parker_wait)
 
 # Same order as cfutures._names.FUTURE_STATES, which gives each its stdlib string.
 cdef enum FutureState:
@@ -23,7 +24,7 @@ cdef class Waiter:
     """A thread blocked until futures reach a state; one per blocking call."""
     cdef cf_parker parker
     cdef int on_event(self, CoreFuture future, WaitEvent event) except -1
-    cdef int park(self, double timeout) except -1
+    cdef int park(self, double timeout, double spin) except -1
 
 
 cdef class CoreFuture:

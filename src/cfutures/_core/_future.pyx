@@ -57,8 +57,8 @@ cdef class Waiter:
         cf_parker_signal(&self.parker)
         return 0
 
-    cdef int park(self, double timeout) except -1:
-        return cf_parker_wait(&self.parker, timeout)
+    cdef int park(self, double timeout, double spin) except -1:
+        return cf_parker_wait(&self.parker, timeout, spin)
 
 
 cdef class CoreFuture:
@@ -187,7 +187,7 @@ cdef class CoreFuture:
             self.waiters = []
         self.waiters.append(waiter)
         try:
-            waiter.park(seconds)
+            waiter.park(seconds, CF_SPIN_RESULT)
         finally:
             self.waiters.remove(waiter)
         return 0

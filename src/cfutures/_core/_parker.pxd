@@ -6,6 +6,9 @@ cdef extern from "cf_parker.h":
     int cf_parker_init(cf_parker *p) except -1
     void cf_parker_free(cf_parker *p)
     void cf_parker_signal(cf_parker *p)
-    # 1: woken (and rearmed), 0: timed out; timeout < 0 waits forever.
-    int cf_parker_wait(cf_parker *p, double timeout) except -1
+    # 1: woken (and rearmed), 0: timed out; timeout < 0 waits forever;
+    # spins (GIL released) up to `spin` seconds before sleeping.
+    int cf_parker_wait(cf_parker *p, double timeout, double spin) except -1
+    double CF_SPIN_RESULT
+    double CF_SPIN_IDLE_WORKER
     double cf_monotonic()

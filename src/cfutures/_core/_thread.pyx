@@ -19,7 +19,6 @@ def mark_interpreter_exiting():
 
 
 @cython.final
-@cython.freelist(64)
 cdef class WorkItem(QueueNode):
     cdef CoreFuture future
     cdef object fn

@@ -9,6 +9,7 @@ import time
 from cfutures._core._future cimport (
     CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, CoreFuture, EVENT_CANCELLED,
     EVENT_EXCEPTION, WaitEvent, Waiter, timeout_seconds)
+from cfutures._core._parker cimport CF_SPIN_RESULT
 
 from concurrent.futures._base import (
     ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, DoneAndNotDoneFutures)
@@ -147,7 +148,7 @@ def wait(fs, timeout=None, return_when=ALL_COMPLETED):
         if return_when not in (FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED):
             raise ValueError("Invalid return condition: %r" % (return_when,))
         waiter.expect(len(not_done))
-        waiter.park(timeout_seconds(timeout))
+        waiter.park(timeout_seconds(timeout), CF_SPIN_RESULT)
     finally:
         for future in not_done:
             uninstall(future, waiter)
@@ -192,9 +193,9 @@ def as_completed(fs, timeout=None):
                 left = deadline - time.monotonic()
                 if left < 0.0:
                     raise TimeoutError('%d (of %d) futures unfinished' % (len(pending), total))
-                waiter.park(left)
+                waiter.park(left, CF_SPIN_RESULT)
             else:
-                waiter.park(-1.0)
+                waiter.park(-1.0, CF_SPIN_RESULT)
             finished = waiter.take()
             # Oldest first: take() lists them in the order they finished.
             finished.reverse()

@@ -6,6 +6,7 @@ Closing lets workers finish what is queued and then return.
 """
 cimport cython
 from cfutures._core._future cimport EVENT_RESULT
+from cfutures._core._parker cimport CF_SPIN_IDLE_WORKER
 
 
 cdef class QueueNode:
@@ -55,7 +56,7 @@ cdef class WorkQueue:
                 return node
             self.idle_workers.append(worker)
             try:
-                worker.park(-1.0)
+                worker.park(-1.0, CF_SPIN_IDLE_WORKER)
             finally:
                 # Gone already if a put or close woke us; not if interrupted.
                 if self.idle_workers and worker in self.idle_workers:

@@ -1,0 +1,395 @@
+"""The benchmark cases, shared by compare.py and the pytest-benchmark suite.
+
+Each case is a function ``run(impl, n, **params) -> Measurement`` that builds
+what it needs (a pool with its workers already started, futures to wait on),
+times only the region it is about, tears everything down and returns the
+measurement. ``impl`` is the module under test: ``concurrent.futures`` or
+``cfutures`` (both have the same names), or ``THREADPOOL`` for the
+``multiprocessing.pool.ThreadPool`` reference of the map case.
+
+``CASES`` lists them with their default sizes; ``scaled_n`` applies the
+``CFUTURES_BENCH_SCALE`` environment variable (or an explicit scale).
+"""
+import concurrent.futures
+import dataclasses
+import gc
+import os
+import sys
+import threading
+import time
+import tracemalloc
+from multiprocessing.pool import ThreadPool
+
+SCALE_ENV = "CFUTURES_BENCH_SCALE"
+
+# How long a warm-up barrier waits for all workers to start before giving up
+# (an implementation that never starts them all only costs this once).
+WORKER_START_TIMEOUT = 10.0
+
+THREADPOOL = "multiprocessing.pool.ThreadPool"
+
+
+def implementations():
+    """Name -> implementation object, in table order."""
+    import cfutures
+    return {
+        "stdlib": concurrent.futures,
+        "cfutures": cfutures,
+        "ThreadPool": THREADPOOL,
+    }
+
+
+@dataclasses.dataclass
+class Measurement:
+    """One run of one case on one implementation."""
+
+    seconds: float          # wall time of the measured region
+    ops: int                # tasks / futures / operations in that region
+    cpu_seconds: float      # process CPU time (all threads) in that region
+    extra: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def per_op(self):
+        return self.seconds / self.ops
+
+    @property
+    def cpu_per_op(self):
+        return self.cpu_seconds / self.ops
+
+
+class _Timer:
+    """Wall and process CPU time of a ``with`` block.
+
+    A gc.collect() runs first (outside the timed region) unless
+    ``collect=False``, so garbage left by the setup is not charged to it.
+    """
+
+    def __init__(self, collect=True):
+        self.collect = collect
+
+    def __enter__(self):
+        if self.collect:
+            gc.collect()
+        self.cpu0 = time.process_time()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.t0
+        self.cpu_seconds = time.process_time() - self.cpu0
+        return False
+
+    def measurement(self, ops, **extra):
+        return Measurement(self.seconds, ops, self.cpu_seconds, extra)
+
+
+def noop():
+    pass
+
+
+def identity(x):
+    return x
+
+
+def start_workers(executor, workers):
+    """Make ``executor`` start all ``workers`` threads before timing begins.
+
+    Each warm-up task waits at a barrier until every worker holds one, so no
+    worker is idle while another is submitted and both implementations start
+    a thread per submit.
+    """
+    barrier = threading.Barrier(workers)
+
+    def arrive():
+        try:
+            barrier.wait(WORKER_START_TIMEOUT)
+        except threading.BrokenBarrierError:
+            pass
+
+    for future in [executor.submit(arrive) for _ in range(workers)]:
+        future.result()
+
+
+def _check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+# -- the cases ---------------------------------------------------------------
+
+def future_lifecycle(impl, n):
+    """Future() + set_running_or_notify_cancel() + set_result() + result()."""
+    Future = impl.Future
+    with _Timer() as timer:
+        for _ in range(n):
+            future = Future()
+            future.set_running_or_notify_cancel()
+            future.set_result(None)
+            future.result()
+    return timer.measurement(n)
+
+
+def submit_and_result(impl, n, workers):
+    """Submit n no-op tasks, then result() each."""
+    with impl.ThreadPoolExecutor(workers) as executor:
+        start_workers(executor, workers)
+        submit = executor.submit
+        with _Timer() as timer:
+            futures = [submit(noop) for _ in range(n)]
+            for future in futures:
+                future.result()
+        del futures
+    return timer.measurement(n)
+
+
+def roundtrip(impl, n):
+    """submit(noop).result(), one at a time, on one worker."""
+    with impl.ThreadPoolExecutor(1) as executor:
+        start_workers(executor, 1)
+        submit = executor.submit
+        with _Timer() as timer:
+            for _ in range(n):
+                submit(noop).result()
+    return timer.measurement(n)
+
+
+def map_noop(impl, n, workers):
+    """list(executor.map(identity, range(n))); ThreadPool.map(chunksize=1)."""
+    if impl is THREADPOOL:
+        pool = ThreadPool(workers)
+        try:
+            with _Timer() as timer:
+                results = pool.map(identity, range(n), chunksize=1)
+        finally:
+            pool.close()
+            pool.join()
+    else:
+        with impl.ThreadPoolExecutor(workers) as executor:
+            start_workers(executor, workers)
+            with _Timer() as timer:
+                results = list(executor.map(identity, range(n)))
+    _check(len(results) == n and results[-1] == n - 1, "map lost results")
+    return timer.measurement(n)
+
+
+def _gated_pool(impl, n, workers):
+    """A pool whose workers are held at a gate, with n no-ops queued behind.
+
+    Returns (executor, gate, futures of the no-ops); set the gate to let the
+    no-ops run.
+    """
+    executor = impl.ThreadPoolExecutor(workers)
+    gate = threading.Event()
+    try:
+        start_workers(executor, workers)
+        for _ in range(workers):
+            executor.submit(gate.wait)
+        futures = [executor.submit(noop) for _ in range(n)]
+    except BaseException:
+        gate.set()
+        executor.shutdown()
+        raise
+    return executor, gate, futures
+
+
+def as_completed_running(impl, n, workers):
+    """as_completed() over n futures that complete while it iterates."""
+    executor, gate, futures = _gated_pool(impl, n, workers)
+    try:
+        count = 0
+        with _Timer() as timer:
+            iterator = impl.as_completed(futures)
+            gate.set()
+            for _ in iterator:
+                count += 1
+    finally:
+        gate.set()
+        executor.shutdown()
+    _check(count == n, f"as_completed yielded {count} of {n} futures")
+    return timer.measurement(n)
+
+
+def wait_all_running(impl, n, workers):
+    """wait(ALL_COMPLETED) over n futures that complete while it waits."""
+    executor, gate, futures = _gated_pool(impl, n, workers)
+    try:
+        with _Timer() as timer:
+            gate.set()
+            done, not_done = impl.wait(futures,
+                                       return_when=impl.ALL_COMPLETED)
+    finally:
+        gate.set()
+        executor.shutdown()
+    _check(len(done) == n and not not_done, "wait() returned early")
+    return timer.measurement(n)
+
+
+def _done_futures(impl, n):
+    futures = []
+    for i in range(n):
+        future = impl.Future()
+        future.set_result(i)
+        futures.append(future)
+    return futures
+
+
+def as_completed_done(impl, n):
+    """as_completed() over n futures that are all done already."""
+    futures = _done_futures(impl, n)
+    count = 0
+    with _Timer() as timer:
+        for _ in impl.as_completed(futures):
+            count += 1
+    _check(count == n, f"as_completed yielded {count} of {n} futures")
+    return timer.measurement(n)
+
+
+def wait_all_done(impl, n):
+    """wait(ALL_COMPLETED) over n futures that are all done already."""
+    futures = _done_futures(impl, n)
+    with _Timer() as timer:
+        done, not_done = impl.wait(futures, return_when=impl.ALL_COMPLETED)
+    _check(len(done) == n and not not_done, "wait() lost futures")
+    return timer.measurement(n)
+
+
+def sleep_tasks(impl, n, workers, delay):
+    """n tasks that each time.sleep(delay), on many workers.
+
+    extra: the ideal wall time (n * delay / workers) and wall / ideal.
+    """
+    with impl.ThreadPoolExecutor(workers) as executor:
+        start_workers(executor, workers)
+        submit = executor.submit
+        sleep = time.sleep
+        with _Timer() as timer:
+            futures = [submit(sleep, delay) for _ in range(n)]
+            for future in futures:
+                future.result()
+        del futures
+    ideal = n * delay / workers
+    return timer.measurement(n, ideal_seconds=ideal,
+                             wall_over_ideal=timer.seconds / ideal)
+
+
+def queued_memory(impl, n):
+    """Traced bytes per task queued behind a blocked worker.
+
+    The single worker is held on an Event, n no-ops are submitted under
+    tracemalloc, then the worker is released. The list that holds the
+    returned futures is not counted (it costs the same for both). The timed
+    region is the submits, slowed down by tracemalloc.
+    extra: bytes_per_task.
+    """
+    started = threading.Event()
+    gate = threading.Event()
+
+    def blocker():
+        started.set()
+        gate.wait()
+
+    with impl.ThreadPoolExecutor(1) as executor:
+        try:
+            executor.submit(blocker)
+            _check(started.wait(WORKER_START_TIMEOUT), "worker never started")
+            submit = executor.submit
+            futures = []
+            append = futures.append
+            gc.collect()
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                with _Timer(collect=False) as timer:
+                    for _ in range(n):
+                        append(submit(noop))
+                after = tracemalloc.get_traced_memory()[0]
+            finally:
+                tracemalloc.stop()
+            traced = after - before - sys.getsizeof(futures)
+        finally:
+            gate.set()
+        for future in futures:
+            future.result()
+        del futures
+    return timer.measurement(n, bytes_per_task=traced / n)
+
+
+# -- the registry ------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str           # short id (pytest id, --case, JSON key)
+    title: str          # what the table says
+    func: object
+    n: int              # size at scale 1
+    params: dict = dataclasses.field(default_factory=dict)
+    impls: tuple = ("stdlib", "cfutures")
+    unit: str = "op"    # what one of the n is, for "per ..." labels
+
+    def scaled_n(self, scale=None):
+        if scale is None:
+            scale = env_scale()
+        return max(int(self.n * scale), 10)
+
+    def run(self, impl, n):
+        return self.func(impl, n, **self.params)
+
+
+def env_scale():
+    raw = os.environ.get(SCALE_ENV, "").strip()
+    if not raw:
+        return 1.0
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise ValueError(f"{SCALE_ENV} must be a number, not {raw!r}") from None
+    if not scale > 0:
+        raise ValueError(f"{SCALE_ENV} must be > 0, not {raw!r}")
+    return scale
+
+
+CASES = (
+    Case("future", "Future create+run+set_result+result", future_lifecycle,
+         100_000, unit="future"),
+    Case("submit_1w", "submit N no-ops + result(), 1 worker",
+         submit_and_result, 100_000, {"workers": 1}, unit="task"),
+    Case("submit_2w", "submit N no-ops + result(), 2 workers",
+         submit_and_result, 100_000, {"workers": 2}, unit="task"),
+    Case("submit_4w", "submit N no-ops + result(), 4 workers",
+         submit_and_result, 100_000, {"workers": 4}, unit="task"),
+    Case("roundtrip", "one-task roundtrip, 1 worker", roundtrip, 20_000,
+         unit="roundtrip"),
+    Case("map_4w", "map(no-op) over N items, 4 workers", map_noop, 100_000,
+         {"workers": 4}, impls=("stdlib", "cfutures", "ThreadPool"),
+         unit="item"),
+    Case("as_completed_running", "as_completed, futures completing",
+         as_completed_running, 50_000, {"workers": 2}, unit="future"),
+    Case("as_completed_done", "as_completed, futures already done",
+         as_completed_done, 50_000, unit="future"),
+    Case("wait_all_running", "wait(ALL_COMPLETED), futures completing",
+         wait_all_running, 50_000, {"workers": 2}, unit="future"),
+    Case("wait_all_done", "wait(ALL_COMPLETED), futures already done",
+         wait_all_done, 50_000, unit="future"),
+    Case("sleep_32w", "N tasks of sleep(1ms), 32 workers", sleep_tasks,
+         10_000, {"workers": 32, "delay": 0.001}, unit="task"),
+    Case("memory", "memory per queued task (tracemalloc)", queued_memory,
+         50_000, unit="task"),
+)
+
+CASES_BY_NAME = {case.name: case for case in CASES}
+
+
+def median_or_none(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+__all__ = ["CASES", "CASES_BY_NAME", "Case", "Measurement", "THREADPOOL",
+           "SCALE_ENV", "env_scale", "implementations", "median_or_none"]
+

@@ -1,0 +1,90 @@
+"""Serve cfutures through the stdlib's ``concurrent.futures`` modules.
+
+``install()`` rebinds the public classes and functions of
+``concurrent.futures`` (and the same names in ``concurrent.futures._base``
+and ``concurrent.futures.thread``) to cfutures' compiled ones, so code that
+imports the stdlib package, including the stdlib's own internals that look
+names up at call time (``_base.Future()`` in the process pool's submit, for
+one), gets cfutures from then on. ``uninstall()`` puts the stdlib objects
+back. Both are idempotent, and both are no-ops while ``cfutures.EXTENSIONS``
+is false: cfutures then serves the stdlib classes anyway.
+
+Rebinding only affects look-ups made after ``install()``: objects created
+earlier stay stdlib ones, and so do names a module copied before (``from
+concurrent.futures import Future`` run earlier). Install as early as possible,
+ideally at interpreter startup (a ``.pth`` file can do it, which also covers
+subprocesses started with ``python -I``).
+
+Known limits, for now:
+
+* ``ProcessPoolExecutor`` stays the stdlib's; it derives from the stdlib
+  ``Executor``, not cfutures', so once ``Executor`` is rebound
+  ``isinstance(process_pool, concurrent.futures.Executor)`` is false.
+* Exceptions and constants are shared with the stdlib already and are not
+  touched.
+
+This is the seed of an opt-in whole-program replacement; the CPython
+conformance run (tests/conformance/) uses it to run CPython's own
+``test_concurrent_futures`` against cfutures.
+"""
+import importlib
+import threading
+
+__all__ = ["install", "uninstall", "installed"]
+
+# module name -> names rebound there
+_TARGETS = {
+    "concurrent.futures": (
+        "Future", "Executor", "ThreadPoolExecutor", "wait", "as_completed"),
+    "concurrent.futures._base": ("Future", "Executor", "wait", "as_completed"),
+    "concurrent.futures.thread": ("ThreadPoolExecutor",),
+}
+
+# Marks a name that was absent from the module's namespace before install()
+# (concurrent.futures resolves ThreadPoolExecutor lazily, via __getattr__).
+_ABSENT = object()
+
+_lock = threading.Lock()
+# (module name, attribute) -> the stdlib object (or _ABSENT); empty when not
+# installed.
+_saved = {}
+
+
+def installed():
+    """True while the stdlib modules serve cfutures' objects."""
+    return bool(_saved)
+
+
+def install():
+    """Rebind ``concurrent.futures`` names to cfutures; True if now installed.
+
+    Returns False, changing nothing, when cfutures runs without its compiled
+    core (``cfutures.EXTENSIONS`` false).
+    """
+    import cfutures
+
+    if not cfutures.EXTENSIONS:
+        return False
+    with _lock:
+        if _saved:
+            return True
+        replacements = {name: getattr(cfutures, name)
+                        for names in _TARGETS.values() for name in names}
+        for module_name, names in _TARGETS.items():
+            module = importlib.import_module(module_name)
+            for name in names:
+                _saved[module_name, name] = vars(module).get(name, _ABSENT)
+                setattr(module, name, replacements[name])
+    return True
+
+
+def uninstall():
+    """Restore the stdlib objects that ``install()`` replaced."""
+    with _lock:
+        for (module_name, name), original in _saved.items():
+            module = importlib.import_module(module_name)
+            if original is _ABSENT:
+                vars(module).pop(name, None)
+            else:
+                setattr(module, name, original)
+        _saved.clear()
