@@ -325,6 +325,11 @@ class Case:
     params: dict = dataclasses.field(default_factory=dict)
     impls: tuple = ("stdlib", "cfutures")
     unit: str = "op"    # what one of the n is, for "per ..." labels
+    # What the comparison table shows for the case: "time" (wall per op) or
+    # the name of a Measurement.extra entry (e.g. "bytes_per_task").
+    metric: str = "time"
+    # Whether the table also gets a row of CPU time per op.
+    cpu_row: bool = False
 
     def scaled_n(self, scale=None):
         if scale is None:
@@ -358,7 +363,7 @@ CASES = (
     Case("submit_4w", "submit N no-ops + result(), 4 workers",
          submit_and_result, 100_000, {"workers": 4}, unit="task"),
     Case("roundtrip", "one-task roundtrip, 1 worker", roundtrip, 20_000,
-         unit="roundtrip"),
+         unit="roundtrip", cpu_row=True),
     Case("map_4w", "map(no-op) over N items, 4 workers", map_noop, 100_000,
          {"workers": 4}, impls=("stdlib", "cfutures", "ThreadPool"),
          unit="item"),
@@ -373,7 +378,7 @@ CASES = (
     Case("sleep_32w", "N tasks of sleep(1ms), 32 workers", sleep_tasks,
          10_000, {"workers": 32, "delay": 0.001}, unit="task"),
     Case("memory", "memory per queued task (tracemalloc)", queued_memory,
-         50_000, unit="task"),
+         50_000, unit="task", metric="bytes_per_task"),
 )
 
 CASES_BY_NAME = {case.name: case for case in CASES}

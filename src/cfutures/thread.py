@@ -90,6 +90,9 @@ class ThreadPoolExecutor(ThreadPoolCore, Executor):
             self._broken = ("A thread initializer failed, the thread pool "
                             "is not usable anymore")
             fail_queued(self._work_queue, self._broken)
+            # Closed, so a submit racing with this refuses its item rather
+            # than leaving it in a queue that nobody drains any more.
+            self._work_queue.close()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         with self._shutdown_lock:
