@@ -22,8 +22,8 @@ from multiprocessing.pool import ThreadPool
 
 SCALE_ENV = "CFUTURES_BENCH_SCALE"
 
-# How long a warm-up barrier waits for all workers to start before giving up
-# (an implementation that never starts them all only costs this once).
+# How long the warm-up barrier waits for all of a pool's workers to start
+# before it gives up (and the measurement goes on with those that did).
 WORKER_START_TIMEOUT = 10.0
 
 THREADPOOL = "multiprocessing.pool.ThreadPool"
@@ -347,7 +347,8 @@ def env_scale():
     try:
         scale = float(raw)
     except ValueError:
-        raise ValueError(f"{SCALE_ENV} must be a number, not {raw!r}") from None
+        raise ValueError(
+            f"{SCALE_ENV} must be a number, not {raw!r}") from None
     if not scale > 0:
         raise ValueError(f"{SCALE_ENV} must be > 0, not {raw!r}")
     return scale
