@@ -153,6 +153,27 @@ def roundtrip(impl, n):
     return timer.measurement(n)
 
 
+def one_cpu_available():
+    return (hasattr(os, "sched_setaffinity")
+            and hasattr(os, "sched_getaffinity"))
+
+
+def roundtrip_one_cpu(impl, n):
+    """The roundtrip with the caller and the worker pinned to one CPU.
+
+    As on a busy or a one-CPU machine: whatever one thread does while the
+    other waits for it (a spin, say) delays the other directly. Linux only
+    (os.sched_setaffinity); the affinity is the calling thread's, which the
+    pool's worker inherits, and it is restored afterwards.
+    """
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(saved)})
+    try:
+        return roundtrip(impl, n)
+    finally:
+        os.sched_setaffinity(0, saved)
+
+
 def map_noop(impl, n, workers):
     """list(executor.map(identity, range(n))); ThreadPool.map(chunksize=1)."""
     if impl is THREADPOOL:
@@ -330,6 +351,11 @@ class Case:
     metric: str = "time"
     # Whether the table also gets a row of CPU time per op.
     cpu_row: bool = False
+    # Whether the case can run here (e.g. it needs os.sched_setaffinity).
+    available: object = None
+
+    def is_available(self):
+        return self.available is None or bool(self.available())
 
     def scaled_n(self, scale=None):
         if scale is None:
@@ -365,6 +391,9 @@ CASES = (
          submit_and_result, 100_000, {"workers": 4}, unit="task"),
     Case("roundtrip", "one-task roundtrip, 1 worker", roundtrip, 20_000,
          unit="roundtrip", cpu_row=True),
+    Case("roundtrip_1cpu", "one-task roundtrip, 1 worker, pinned to 1 CPU",
+         roundtrip_one_cpu, 10_000, unit="roundtrip", cpu_row=True,
+         available=one_cpu_available),
     Case("map_4w", "map(no-op) over N items, 4 workers", map_noop, 100_000,
          {"workers": 4}, impls=("stdlib", "cfutures", "ThreadPool"),
          unit="item"),

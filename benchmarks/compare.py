@@ -415,6 +415,9 @@ def main(argv=None):
     started = time.perf_counter()
     results = []
     for case in select_cases(args.case):
+        if not case.is_available():
+            log(f"{case.name}: not available on this platform, skipped")
+            continue
         n = case.scaled_n(scale)
         log(f"{case.name} (N={n})")
         record = measure(case, case.impls, n, repeats, timeout, log)
