@@ -5,6 +5,7 @@ Constants and exception classes are re-exported, never redefined, so that
 """
 import os
 from concurrent.futures import _base as _stdlib_base
+from concurrent.futures import process as _stdlib_process
 from concurrent.futures import thread as _stdlib_thread
 
 FIRST_COMPLETED = _stdlib_base.FIRST_COMPLETED
@@ -16,6 +17,7 @@ TimeoutError = _stdlib_base.TimeoutError
 InvalidStateError = _stdlib_base.InvalidStateError
 BrokenExecutor = _stdlib_base.BrokenExecutor
 BrokenThreadPool = _stdlib_thread.BrokenThreadPool
+BrokenProcessPool = _stdlib_process.BrokenProcessPool
 
 # The stdlib Future's visible state strings, in the order of the core's C enum.
 FUTURE_STATES = (

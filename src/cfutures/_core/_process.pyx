@@ -1,0 +1,1230 @@
+"""The process pool's hot paths: framing, dispatch, results and the worker loop.
+
+Parent and worker talk over two pipes per worker, in frames::
+
+    kind:u32 count:u32 nbufs:u32 0:u32 body_len:u64  (nbufs x u64 buffer lengths)
+    body (a pickle)  buffer 1 ... buffer n           (pickle protocol 5 buffers)
+
+A CALLS frame carries ``count`` calls as one pickled list of ``(fn, args,
+kwargs)``; a RESULTS frame answers the oldest ``count`` unanswered calls, in
+order, with ``(values, errors, busy_seconds)``. Large byte strings and
+objects that export pickle-5 buffers travel beside the pickle, so they are
+written straight from the object and read straight into the new one.
+
+In the parent one manager thread (ProcessPoolCore.run) polls the wake-up pipe,
+every worker's result pipe and process sentinel, and the call pipes that have
+output queued. It sends pending calls in batches sized from the measured cost
+of a call (a few calls for slow tasks, up to BATCH_MAX for tiny ones), keeps
+at most DEPTH batches outstanding per worker and completes futures through the
+CoreFuture cdef API. submit() only appends to a deque and writes to the
+wake-up pipe when the manager sleeps. Everything here runs with the GIL held
+except the poll, read and write syscalls. The slow paths (starting and
+stopping processes) are cfutures/process.py.
+"""
+cimport cython
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.exc cimport PyErr_CheckSignals
+from libc.errno cimport EAGAIN, EINTR, errno
+from libc.stdint cimport uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memmove
+from posix.uio cimport iovec, writev
+from posix.unistd cimport close, read
+
+from cfutures._core._future cimport CoreFuture, new_future
+from cfutures._core._parker cimport cf_monotonic
+
+import collections
+import os
+import pickle
+from concurrent.futures.process import _RemoteTraceback
+from multiprocessing.reduction import ForkingPickler
+from traceback import format_exception
+
+from cfutures._names import LOGGER, BrokenProcessPool, InvalidStateError
+
+cdef extern from "<poll.h>" nogil:
+    struct pollfd:
+        int fd
+        short events
+        short revents
+    int poll(pollfd *fds, unsigned long nfds, int timeout)
+    enum:
+        POLLIN
+        POLLOUT
+        POLLERR
+        POLLHUP
+        POLLNVAL
+
+
+# -- tuning -------------------------------------------------------------------
+
+# Frame kinds.
+DEF K_CALLS = 1
+DEF K_STOP = 2
+DEF K_RESULTS = 3
+DEF K_INIT_FAILED = 4
+
+DEF HEADER_SIZE = 24
+DEF MAX_IOV = 64
+DEF READ_BUFFER = 65536
+# A segment with at least this much left to read is read straight into its
+# object instead of through the read buffer.
+DEF DIRECT_READ = 16384
+
+# Buffers of at least this size travel beside the pickle (pickle protocol 5).
+cdef Py_ssize_t OOB_MIN_BYTES = 65536
+# Aim for batches of about this much work, within [1, BATCH_MAX] calls and
+# about BATCH_BYTES pickled bytes.
+cdef double BATCH_SECONDS = 0.001
+cdef Py_ssize_t BATCH_MAX = 256
+cdef double BATCH_BYTES = 1048576.0
+# Batches outstanding per worker: one running, one waiting in the pipe.
+cdef Py_ssize_t DEPTH = 2
+# A worker sends what it has after this long, even mid-batch.
+cdef double FLUSH_SECONDS = 0.001
+cdef Py_ssize_t FLUSH_BYTES = 1048576
+# Pipes that carry a frame larger than their capacity grow up to this.
+cdef Py_ssize_t PIPE_MAX = 1048576
+cdef Py_ssize_t PIPE_DEFAULT = 65536
+
+cdef int PROTOCOL = 5
+cdef object _dumps = pickle.dumps
+cdef object _loads = pickle.loads
+cdef object _PickleBuffer = pickle.PickleBuffer
+cdef object _deque = collections.deque
+
+# Set once the interpreter starts to exit; submit() refuses from then on.
+cdef bint interpreter_exiting = False
+
+
+def mark_interpreter_exiting():
+    global interpreter_exiting
+    interpreter_exiting = True
+
+
+def _set_tuning(**values):
+    """Change tuning constants (tests and experiments only)."""
+    global OOB_MIN_BYTES, BATCH_SECONDS, BATCH_MAX, BATCH_BYTES, DEPTH
+    global FLUSH_SECONDS, FLUSH_BYTES, PIPE_MAX
+    old = dict(OOB_MIN_BYTES=OOB_MIN_BYTES, BATCH_SECONDS=BATCH_SECONDS,
+               BATCH_MAX=BATCH_MAX, BATCH_BYTES=BATCH_BYTES, DEPTH=DEPTH,
+               FLUSH_SECONDS=FLUSH_SECONDS, FLUSH_BYTES=FLUSH_BYTES,
+               PIPE_MAX=PIPE_MAX)
+    for name, value in values.items():
+        if name not in old:
+            raise KeyError(name)
+    OOB_MIN_BYTES = values.get("OOB_MIN_BYTES", OOB_MIN_BYTES)
+    BATCH_SECONDS = values.get("BATCH_SECONDS", BATCH_SECONDS)
+    BATCH_MAX = values.get("BATCH_MAX", BATCH_MAX)
+    BATCH_BYTES = values.get("BATCH_BYTES", BATCH_BYTES)
+    DEPTH = values.get("DEPTH", DEPTH)
+    FLUSH_SECONDS = values.get("FLUSH_SECONDS", FLUSH_SECONDS)
+    FLUSH_BYTES = values.get("FLUSH_BYTES", FLUSH_BYTES)
+    PIPE_MAX = values.get("PIPE_MAX", PIPE_MAX)
+    return old
+
+
+# -- pickling -----------------------------------------------------------------
+
+@cython.final
+cdef class BufferCollector:
+    """pickle's buffer_callback: large contiguous buffers go out of band."""
+    cdef list views
+
+    def __cinit__(self):
+        self.views = []
+
+    def __call__(self, buffer):
+        try:
+            view = buffer.raw()
+        except BufferError:
+            return True
+        if view.nbytes < OOB_MIN_BYTES:
+            return True
+        self.views.append(view)
+        return False
+
+    cdef void reset(self):
+        if self.views:
+            self.views = []
+
+
+cdef object dumps(object obj, BufferCollector collector):
+    """Pickle ``obj``: the plain pickler first, multiprocessing's (which
+    knows connections, sockets and what was registered with it) if that fails.
+    """
+    collector.reset()
+    try:
+        return _dumps(obj, PROTOCOL, buffer_callback=collector)
+    except Exception:
+        collector.reset()
+    buf = ForkingPickler.dumps(obj, PROTOCOL)
+    return buf.tobytes() if isinstance(buf, memoryview) else buf
+
+
+cdef inline object oob_wrap(object value):
+    """A large exact bytes object, as a buffer pickle sends out of band."""
+    if type(value) is bytes and len(<bytes>value) >= OOB_MIN_BYTES:
+        return _PickleBuffer(value)
+    return value
+
+
+cdef tuple oob_args(tuple args):
+    cdef Py_ssize_t i, n = len(args)
+    cdef list copy = None
+    for i in range(n):
+        value = args[i]
+        if type(value) is bytes and len(<bytes>value) >= OOB_MIN_BYTES:
+            if copy is None:
+                copy = list(args)
+            copy[i] = _PickleBuffer(value)
+    return args if copy is None else tuple(copy)
+
+
+cdef dict oob_kwargs(dict kwargs):
+    cdef dict copy = None
+    for key, value in kwargs.items():
+        if type(value) is bytes and len(<bytes>value) >= OOB_MIN_BYTES:
+            if copy is None:
+                copy = dict(kwargs)
+            copy[key] = _PickleBuffer(value)
+    return kwargs if copy is None else copy
+
+
+cdef str traceback_text(BaseException exc):
+    return '\n"""\n%s"""' % ''.join(format_exception(type(exc), exc, exc.__traceback__))
+
+
+cdef tuple encode_exception(BaseException exc):
+    """(traceback text, pickled exception) of an exception raised here."""
+    cdef str text = traceback_text(exc)
+    cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
+    exc.__traceback__ = None
+    try:
+        blob = dumps(exc, collector)
+        if collector.views:
+            blob = ForkingPickler.dumps(exc, PROTOCOL).tobytes()
+    except BaseException as error:
+        # As the stdlib does: the pickling error stands in for the exception.
+        text = traceback_text(error)
+        error.__traceback__ = None
+        try:
+            blob = _dumps(error, PROTOCOL)
+        except BaseException:
+            blob = _dumps(RuntimeError(repr(error)), PROTOCOL)
+    return (text, blob)
+
+
+cdef object decode_exception(tuple encoded):
+    """The exception of an encode_exception() result, with its remote
+    traceback as ``__cause__``."""
+    text, blob = encoded
+    try:
+        exc = _loads(blob)
+    except BaseException as error:
+        exc = error
+    if not isinstance(exc, BaseException):
+        exc = TypeError(f"worker sent a non-exception: {exc!r}")
+    exc.__cause__ = _RemoteTraceback(text)
+    return exc
+
+
+cdef object local_failure(BaseException exc):
+    """``exc``, raised in the parent, dressed like the stdlib's feeder errors."""
+    exc.__cause__ = _RemoteTraceback(traceback_text(exc))
+    exc.__traceback__ = None
+    return exc
+
+
+# -- frames -------------------------------------------------------------------
+
+cdef bytes frame_header(uint32_t kind, uint32_t count, Py_ssize_t body_len,
+                        list views):
+    cdef Py_ssize_t nbufs = len(views) if views else 0
+    cdef bytes header = PyBytes_FromStringAndSize(NULL, HEADER_SIZE + 8 * nbufs)
+    cdef char *p = PyBytes_AS_STRING(header)
+    cdef uint32_t *h32 = <uint32_t*>p
+    cdef uint64_t *h64 = <uint64_t*>(p + 16)
+    cdef Py_ssize_t i
+    cdef uint64_t size
+    h32[0] = kind
+    h32[1] = count
+    h32[2] = <uint32_t>nbufs
+    h32[3] = 0
+    h64[0] = <uint64_t>body_len
+    for i in range(nbufs):
+        view = views[i]
+        size = <uint64_t>view.nbytes
+        if view.readonly:
+            size |= (<uint64_t>1) << 63
+        h64[1 + i] = size
+    return header
+
+
+cdef list frame_parts(uint32_t kind, uint32_t count, object body, list views):
+    cdef list parts = [frame_header(kind, count, len(body), views), body]
+    if views:
+        parts.extend(views)
+    return parts
+
+
+cdef Py_ssize_t writev_parts(int fd, list parts, Py_ssize_t offset) except -2:
+    """One writev() of ``parts`` (the first from ``offset``).
+
+    Returns the bytes written, -1 if the pipe is full (EAGAIN) or the call
+    was interrupted; raises OSError otherwise.
+    """
+    cdef Py_buffer views[MAX_IOV]
+    cdef iovec iov[MAX_IOV]
+    cdef Py_ssize_t n = len(parts), i, got = 0, result
+    cdef int err = 0
+    if n > MAX_IOV:
+        n = MAX_IOV
+    try:
+        for i in range(n):
+            PyObject_GetBuffer(parts[i], &views[i], PyBUF_SIMPLE)
+            got += 1
+            iov[i].iov_base = <char*>views[i].buf + (offset if i == 0 else 0)
+            iov[i].iov_len = views[i].len - (offset if i == 0 else 0)
+        with nogil:
+            result = writev(fd, iov, <int>n)
+            if result < 0:
+                err = errno
+    finally:
+        for i in range(got):
+            PyBuffer_Release(&views[i])
+    if result >= 0:
+        return result
+    if err == EAGAIN or err == EINTR:
+        return -1
+    raise OSError(err, os.strerror(err))
+
+
+cdef inline Py_ssize_t part_size(object part) except -1:
+    if type(part) is bytes:
+        return len(<bytes>part)
+    return memoryview(part).nbytes
+
+
+cdef int write_all(int fd, list parts) except -1:
+    """Write every part to a blocking fd."""
+    cdef Py_ssize_t offset = 0, written, size
+    while parts:
+        written = writev_parts(fd, parts, offset)
+        if written < 0:
+            PyErr_CheckSignals()
+            continue
+        offset += written
+        while parts:
+            size = part_size(parts[0])
+            if offset < size:
+                break
+            offset -= size
+            del parts[0]
+    return 0
+
+
+@cython.final
+cdef class FrameReader:
+    """Reassembles frames from a pipe, blocking or not."""
+    cdef char *buf
+    cdef Py_ssize_t start, end
+    # The frame being read: its segments (body, then buffers) and progress.
+    cdef bint in_frame
+    cdef uint32_t kind, count
+    cdef list segments
+    cdef Py_ssize_t seg_index, seg_filled
+    cdef public Py_ssize_t largest   # largest frame seen (pipe sizing)
+
+    def __cinit__(self):
+        self.buf = <char*>malloc(READ_BUFFER)
+        if self.buf == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.buf)
+
+    cdef char *segment_ptr(self, Py_ssize_t index):
+        target = self.segments[index]
+        if type(target) is bytes:
+            return PyBytes_AS_STRING(target)
+        return PyByteArray_AS_STRING(target)
+
+    cdef Py_ssize_t segment_len(self, Py_ssize_t index):
+        return len(self.segments[index])
+
+    cdef object next_frame(self):
+        """A complete (kind, count, body, buffers) from what was read, or None."""
+        cdef Py_ssize_t avail, nbufs, i, take, seg_len, total
+        cdef uint32_t *h32
+        cdef uint64_t *h64
+        cdef uint64_t size
+        cdef list segments
+        if not self.in_frame:
+            avail = self.end - self.start
+            if avail < HEADER_SIZE:
+                return None
+            h32 = <uint32_t*>(self.buf + self.start)
+            h64 = <uint64_t*>(self.buf + self.start + 16)
+            nbufs = h32[2]
+            if avail < HEADER_SIZE + 8 * nbufs:
+                return None
+            self.kind = h32[0]
+            self.count = h32[1]
+            segments = [PyBytes_FromStringAndSize(NULL, <Py_ssize_t>h64[0])]
+            total = <Py_ssize_t>h64[0]
+            for i in range(nbufs):
+                size = h64[1 + i]
+                if size >> 63:
+                    segments.append(PyBytes_FromStringAndSize(
+                        NULL, <Py_ssize_t>(size & ~((<uint64_t>1) << 63))))
+                else:
+                    segments.append(PyByteArray_FromStringAndSize(NULL, <Py_ssize_t>size))
+                total += len(segments[i + 1])
+            if total > self.largest:
+                self.largest = total
+            self.segments = segments
+            self.seg_index = 0
+            self.seg_filled = 0
+            self.in_frame = True
+            self.start += HEADER_SIZE + 8 * nbufs
+        while self.seg_index < len(self.segments):
+            seg_len = self.segment_len(self.seg_index)
+            take = min(seg_len - self.seg_filled, self.end - self.start)
+            if take > 0:
+                memcpy(self.segment_ptr(self.seg_index) + self.seg_filled,
+                       self.buf + self.start, take)
+                self.start += take
+                self.seg_filled += take
+            if self.seg_filled < seg_len:
+                return None
+            self.seg_index += 1
+            self.seg_filled = 0
+        self.in_frame = False
+        segments = self.segments
+        self.segments = None
+        return (self.kind, self.count, segments[0], segments[1:])
+
+    cdef Py_ssize_t fill(self, int fd, bint blocking) except -3:
+        """One read(); bytes read, 0 at end of file, -1 if none were ready
+        (non-blocking) or the read was interrupted (blocking)."""
+        cdef Py_ssize_t got, want, seg_len
+        cdef char *target
+        cdef int err = 0
+        if (self.in_frame and self.start == self.end
+                and self.seg_index < len(self.segments)):
+            seg_len = self.segment_len(self.seg_index)
+            want = seg_len - self.seg_filled
+            if want >= DIRECT_READ:
+                target = self.segment_ptr(self.seg_index) + self.seg_filled
+                with nogil:
+                    got = read(fd, target, want)
+                    if got < 0:
+                        err = errno
+                if got > 0:
+                    self.seg_filled += got
+                    return got
+                return self.read_result(got, err)
+        if self.start == self.end:
+            self.start = self.end = 0
+        elif self.end == READ_BUFFER:
+            memmove(self.buf, self.buf + self.start, self.end - self.start)
+            self.end -= self.start
+            self.start = 0
+        target = self.buf + self.end
+        want = READ_BUFFER - self.end
+        with nogil:
+            got = read(fd, target, want)
+            if got < 0:
+                err = errno
+        if got > 0:
+            self.end += got
+            return got
+        return self.read_result(got, err)
+
+    cdef Py_ssize_t read_result(self, Py_ssize_t got, int err) except -3:
+        if got == 0:
+            return 0
+        if err == EAGAIN or err == EINTR:
+            return -1
+        if err == 104:   # ECONNRESET cannot happen on a pipe; treat as EOF
+            return 0
+        raise OSError(err, os.strerror(err))
+
+    cdef object read_frame(self, int fd):
+        """The next frame from a blocking fd; None at end of file."""
+        cdef Py_ssize_t got
+        while True:
+            frame = self.next_frame()
+            if frame is not None:
+                return frame
+            got = self.fill(fd, True)
+            if got == 0:
+                return None
+            if got < 0:
+                PyErr_CheckSignals()
+
+
+def _grow_pipe(int fd, Py_ssize_t size):
+    """Ask for a pipe of at least ``size`` bytes (Linux); returns the new size."""
+    try:
+        import fcntl
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except (ImportError, AttributeError, OSError):
+        return 0
+
+
+cdef Py_ssize_t pipe_size_for(Py_ssize_t frame_bytes):
+    cdef Py_ssize_t size = PIPE_DEFAULT
+    while size < frame_bytes and size < PIPE_MAX:
+        size *= 2
+    return size
+
+
+# -- the parent -----------------------------------------------------------------
+
+@cython.final
+cdef class WorkItem:
+    cdef CoreFuture future
+    cdef object fn
+    cdef tuple args
+    cdef dict kwargs   # None when the call has no keyword arguments
+
+
+@cython.final
+cdef class WorkerChannel:
+    """The parent's end of one worker process."""
+    cdef readonly object process
+    cdef readonly int pid
+    cdef object call_conn        # multiprocessing Connections owning the fds
+    cdef object result_conn
+    cdef int call_fd, result_fd, sentinel
+    cdef FrameReader reader
+    cdef list out                # frame parts not yet written
+    cdef Py_ssize_t out_offset
+    cdef object inflight         # deque of the futures sent, oldest first
+    cdef object batches          # deque: calls unanswered in each sent batch
+    cdef readonly Py_ssize_t sent
+    cdef Py_ssize_t call_pipe, result_pipe
+    cdef readonly bint stopping  # told to stop, or terminated on purpose
+    cdef readonly bint retiring  # reached max_tasks_per_child
+    cdef bint eof                # its result pipe reached end of file
+    cdef bint gone               # its sentinel fired
+
+    def __cinit__(self, process, call_conn, result_conn):
+        self.process = process
+        self.pid = process.pid
+        self.call_conn = call_conn
+        self.result_conn = result_conn
+        self.call_fd = call_conn.fileno()
+        self.result_fd = result_conn.fileno()
+        self.sentinel = process.sentinel
+        os.set_blocking(self.call_fd, False)
+        os.set_blocking(self.result_fd, False)
+        self.reader = FrameReader.__new__(FrameReader)
+        self.out = []
+        self.inflight = _deque()
+        self.batches = _deque()
+        self.call_pipe = self.result_pipe = PIPE_DEFAULT
+
+    def parent_fds(self):
+        return (self.call_fd, self.result_fd)
+
+    def close(self):
+        self.call_conn.close()
+        self.result_conn.close()
+
+    cdef int enqueue(self, list parts, Py_ssize_t frame_bytes) except -1:
+        cdef Py_ssize_t size
+        if frame_bytes > self.call_pipe and self.call_pipe < PIPE_MAX:
+            size = _grow_pipe(self.call_fd, pipe_size_for(frame_bytes))
+            if size > 0:
+                self.call_pipe = size
+        self.out.extend(parts)
+        return self.flush()
+
+    cdef int flush(self) except -1:
+        """Write what the pipe takes; 1 once everything queued is written."""
+        cdef Py_ssize_t written, size
+        while self.out:
+            try:
+                written = writev_parts(self.call_fd, self.out, self.out_offset)
+            except (BrokenPipeError, ConnectionResetError):
+                # The worker is gone; its sentinel tells the rest.
+                self.out = []
+                self.out_offset = 0
+                return 1
+            if written < 0:
+                return 0
+            self.out_offset += written
+            while self.out:
+                size = part_size(self.out[0])
+                if self.out_offset < size:
+                    break
+                self.out_offset -= size
+                del self.out[0]
+        return 1
+
+    cdef bint can_take(self, Py_ssize_t max_tasks):
+        return (not self.out and not self.stopping and not self.retiring
+                and not self.gone and len(self.batches) < DEPTH
+                and (max_tasks == 0 or self.sent < max_tasks))
+
+
+cdef class ProcessPoolCore:
+    """State, submit() and manager loop of a process pool; see cfutures.process.
+
+    The Python subclass there supplies the slow paths: ``start()`` (first
+    submit), ``spawn_worker()``, ``stop_workers()``, ``terminate_workers()``.
+    """
+    cdef object pending               # deque of WorkItem, oldest first
+    cdef public list workers          # WorkerChannel
+    cdef int wake_r, wake_w
+    cdef bint sleeping, wake_sent
+    cdef public object broken         # False, or the reason submit() refuses
+    cdef public bint shutdown_requested
+    cdef public bint started
+    cdef public bint spawn_on_demand  # False with fork: all start up front
+    cdef public Py_ssize_t max_workers
+    cdef public Py_ssize_t max_tasks  # 0: unlimited
+    cdef Py_ssize_t inflight_total
+    cdef double task_seconds          # estimated cost of a call; <0 unknown
+    cdef double call_bytes            # estimated pickled size of a call
+    cdef Py_ssize_t next_worker       # round robin
+    cdef BufferCollector collector
+    cdef pollfd *fds
+    cdef Py_ssize_t fds_capacity
+
+    def __cinit__(self, *args, **kwargs):
+        self.pending = _deque()
+        self.workers = []
+        self.broken = False
+        self.task_seconds = -1.0
+        self.call_bytes = -1.0
+        self.collector = BufferCollector.__new__(BufferCollector)
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+
+    def __dealloc__(self):
+        free(self.fds)
+        if self.wake_r >= 0:
+            close(self.wake_r)
+            close(self.wake_w)
+
+    def close_wakeup(self):
+        if self.wake_r >= 0:
+            os.close(self.wake_r)
+            os.close(self.wake_w)
+            self.wake_r = self.wake_w = -1
+
+    def wakeup_fds(self):
+        return (self.wake_r, self.wake_w)
+
+    # -- the caller's side ---------------------------------------------------
+
+    cdef int check_open(self) except -1:
+        if self.broken:
+            raise BrokenProcessPool(self.broken)
+        if self.shutdown_requested:
+            raise RuntimeError('cannot schedule new futures after shutdown')
+        if interpreter_exiting:
+            raise RuntimeError('cannot schedule new futures after '
+                               'interpreter shutdown')
+        return 0
+
+    cdef CoreFuture submit(self, object fn, tuple args, dict kwargs):
+        cdef WorkItem item
+        self.check_open()
+        item = WorkItem.__new__(WorkItem)
+        item.future = new_future()
+        item.fn = fn
+        item.args = args
+        item.kwargs = kwargs if kwargs else None
+        self.pending.append(item)
+        if not self.started:
+            self.start()
+        elif self.sleeping:
+            self.wake()
+        return item.future
+
+    cdef int wake(self) except -1:
+        if not self.wake_sent and self.wake_w >= 0:
+            self.wake_sent = True
+            try:
+                os.write(self.wake_w, b"\0")
+            except BlockingIOError:
+                pass
+        return 0
+
+    def wakeup(self):
+        """Make the manager look at its state again."""
+        self.wake_sent = False
+        self.wake()
+
+    def request_shutdown(self, bint cancel_futures=False):
+        cdef WorkItem item
+        self.shutdown_requested = True
+        if cancel_futures:
+            while self.pending:
+                item = self.pending.popleft()
+                item.future.cancel()
+        self.wakeup()
+
+    def pending_count(self):
+        return len(self.pending)
+
+    # -- the manager ---------------------------------------------------------
+
+    def run(self):
+        """The manager thread's body."""
+        try:
+            while not self.broken:
+                self.adjust_workers()
+                if self.broken:
+                    break
+                self.dispatch()
+                if ((self.shutdown_requested or interpreter_exiting)
+                        and not self.pending and self.inflight_total == 0):
+                    self.stop_workers()
+                    break
+                self.wait_once()
+        except BaseException as exc:
+            if not self.broken:
+                self.break_pool(
+                    f"The process pool's manager failed: {exc!r}", exc,
+                    f"The process pool's manager failed ({exc!r}), the "
+                    f"process pool is not usable anymore")
+            if not isinstance(exc, Exception):
+                raise
+
+    cdef int adjust_workers(self) except -1:
+        """Start a worker when work waits that no worker can take."""
+        cdef WorkerChannel w
+        if not self.spawn_on_demand or not self.pending:
+            return 0
+        if len(self.workers) >= self.max_workers:
+            return 0
+        for w in self.workers:
+            if w.can_take(self.max_tasks):
+                return 0
+        self.spawn_worker()
+        return 0
+
+    cdef Py_ssize_t batch_size(self):
+        cdef double k
+        if self.task_seconds < 0:
+            return 1
+        k = BATCH_SECONDS / (self.task_seconds if self.task_seconds > 1e-7 else 1e-7)
+        if self.call_bytes > 0 and k > BATCH_BYTES / self.call_bytes:
+            k = BATCH_BYTES / self.call_bytes
+        if k < 1:
+            return 1
+        if k > BATCH_MAX:
+            return BATCH_MAX
+        return <Py_ssize_t>k
+
+    cdef int dispatch(self) except -1:
+        cdef Py_ssize_t n = len(self.workers), i, k, eligible, share, left
+        cdef WorkerChannel w
+        if not self.pending or n == 0:
+            return 0
+        eligible = 0
+        for w in self.workers:
+            if w.can_take(self.max_tasks):
+                eligible += 1
+        if eligible == 0:
+            return 0
+        k = self.batch_size()
+        for i in range(n):
+            if not self.pending or eligible == 0:
+                break
+            w = self.workers[(self.next_worker + i) % n]
+            if not w.can_take(self.max_tasks):
+                continue
+            # Share what waits evenly among the workers that can take it.
+            share = (len(self.pending) + eligible - 1) // eligible
+            eligible -= 1
+            left = k if k < share else share
+            if self.max_tasks and left > self.max_tasks - w.sent:
+                left = self.max_tasks - w.sent
+            self.send_batch(w, left)
+        self.next_worker = (self.next_worker + 1) % n if n else 0
+        return 0
+
+    cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1:
+        cdef list calls = []
+        cdef list futures = []
+        cdef WorkItem item
+        cdef Py_ssize_t n, frame_bytes
+        cdef list views
+        while len(calls) < k and self.pending:
+            item = self.pending.popleft()
+            if not item.future.start_or_notify_cancel():
+                continue
+            args = oob_args(item.args) if item.args else item.args
+            kwargs = oob_kwargs(item.kwargs) if item.kwargs is not None else None
+            calls.append((item.fn, args, kwargs))
+            futures.append(item.future)
+        if not calls:
+            return 0
+        try:
+            body = dumps(calls, self.collector)
+        except Exception:
+            body = self.pickle_each(calls, futures)
+            if body is None:
+                return 0
+        views = self.collector.views
+        self.collector.views = []
+        n = len(calls)
+        frame_bytes = len(body)
+        for view in views:
+            frame_bytes += view.nbytes
+        self.call_bytes = (frame_bytes / n if self.call_bytes < 0
+                           else 0.5 * self.call_bytes + 0.5 * frame_bytes / n)
+        w.inflight.extend(futures)
+        w.batches.append(n)
+        w.sent += n
+        self.inflight_total += n
+        if self.max_tasks and w.sent >= self.max_tasks:
+            w.retiring = True
+        w.enqueue(frame_parts(K_CALLS, <uint32_t>n, body, views), frame_bytes)
+        return 0
+
+    cdef object pickle_each(self, list calls, list futures):
+        """Fail the calls that do not pickle; the rest's pickle, or None."""
+        cdef Py_ssize_t i
+        cdef CoreFuture future
+        good_calls = []
+        good_futures = []
+        for i in range(len(calls)):
+            try:
+                dumps(calls[i], self.collector)
+            except Exception as exc:
+                future = futures[i]
+                future.finish(local_failure(exc), True)
+            else:
+                good_calls.append(calls[i])
+                good_futures.append(futures[i])
+        calls[:] = good_calls
+        futures[:] = good_futures
+        if not calls:
+            return None
+        return dumps(calls, self.collector)
+
+    cdef int wait_once(self) except -1:
+        cdef Py_ssize_t n = len(self.workers), i, nfds = 1
+        cdef WorkerChannel w
+        cdef int rc, err = 0
+        cdef pollfd *fds
+        cdef list workers = list(self.workers)
+        if 1 + 3 * n > self.fds_capacity:
+            free(self.fds)
+            self.fds = <pollfd*>malloc(sizeof(pollfd) * (1 + 3 * n))
+            if self.fds == NULL:
+                self.fds_capacity = 0
+                raise MemoryError()
+            self.fds_capacity = 1 + 3 * n
+        fds = self.fds
+        fds[0].fd = self.wake_r
+        fds[0].events = POLLIN
+        fds[0].revents = 0
+        for i in range(n):
+            w = workers[i]
+            fds[1 + 3 * i].fd = -1 if w.eof else w.result_fd
+            fds[1 + 3 * i].events = POLLIN
+            fds[1 + 3 * i].revents = 0
+            fds[2 + 3 * i].fd = -1 if w.gone else w.sentinel
+            fds[2 + 3 * i].events = POLLIN
+            fds[2 + 3 * i].revents = 0
+            fds[3 + 3 * i].fd = w.call_fd if w.out else -1
+            fds[3 + 3 * i].events = POLLOUT
+            fds[3 + 3 * i].revents = 0
+        nfds = 1 + 3 * n
+        self.sleeping = True
+        with nogil:
+            rc = poll(fds, nfds, -1)
+            if rc < 0:
+                err = errno
+        self.sleeping = False
+        if rc < 0:
+            if err == EINTR:
+                return 0
+            raise OSError(err, os.strerror(err))
+        if fds[0].revents:
+            self.drain_wakeup()
+        for i in range(n):
+            w = workers[i]
+            if fds[1 + 3 * i].revents:
+                self.read_results(w)
+            if fds[3 + 3 * i].revents:
+                w.flush()
+        for i in range(n):
+            w = workers[i]
+            if fds[2 + 3 * i].revents and not w.gone:
+                self.worker_exited(w)
+                if self.broken:
+                    return 0
+        return 0
+
+    cdef int drain_wakeup(self) except -1:
+        self.wake_sent = False
+        try:
+            while os.read(self.wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        return 0
+
+    cdef int read_results(self, WorkerChannel w) except -1:
+        cdef Py_ssize_t got, rounds = 0, size
+        cdef FrameReader reader = w.reader
+        while rounds < 64 and not w.eof:
+            rounds += 1
+            got = reader.fill(w.result_fd, False)
+            if got == 0:
+                w.eof = True
+            while True:
+                frame = reader.next_frame()
+                if frame is None:
+                    break
+                self.handle_frame(w, frame)
+                if self.broken:
+                    return 0
+            if got < 0:
+                break
+        if reader.largest > w.result_pipe and w.result_pipe < PIPE_MAX:
+            size = _grow_pipe(w.result_fd, pipe_size_for(reader.largest))
+            w.result_pipe = size if size > 0 else PIPE_MAX
+        return 0
+
+    cdef int handle_frame(self, WorkerChannel w, tuple frame) except -1:
+        cdef uint32_t kind = frame[0]
+        cdef Py_ssize_t count = frame[1], i, n
+        cdef CoreFuture future
+        cdef list values
+        cdef dict errors
+        cdef double busy
+        if kind == K_RESULTS:
+            try:
+                values, errors, busy = _loads(frame[2], buffers=frame[3])
+            except Exception as exc:
+                # Only these calls are lost: fail them with the reason.
+                self.fail_oldest(w, count, local_failure(exc))
+                return 0
+            del frame
+            n = len(values)
+            if n:
+                sample = busy / n
+                self.task_seconds = (sample if self.task_seconds < 0
+                                     else 0.5 * self.task_seconds + 0.5 * sample)
+            for i in range(n):
+                future = w.inflight.popleft()
+                try:
+                    if errors is not None and i in errors:
+                        future.finish(decode_exception(errors[i]), True)
+                    else:
+                        future.finish(values[i], False)
+                except InvalidStateError:
+                    pass   # someone completed it by hand
+                values[i] = None
+            self.answered(w, n)
+        elif kind == K_INIT_FAILED:
+            cause = _RemoteTraceback(_loads(frame[2]))
+            self.break_pool(
+                f"A process in the process pool failed to initialize "
+                f"(pid {w.pid}): its initializer raised",
+                cause,
+                "A process in the process pool failed to initialize, the "
+                "process pool is not usable anymore")
+        else:
+            raise RuntimeError(f"unexpected frame kind {kind} from worker {w.pid}")
+        return 0
+
+    cdef int fail_oldest(self, WorkerChannel w, Py_ssize_t count, object exc) except -1:
+        cdef Py_ssize_t i
+        cdef CoreFuture future
+        count = min(count, len(w.inflight))
+        for i in range(count):
+            future = w.inflight.popleft()
+            try:
+                future.finish(exc, True)
+            except InvalidStateError:
+                pass
+        self.answered(w, count)
+        return 0
+
+    cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1:
+        cdef Py_ssize_t first
+        self.inflight_total -= n
+        while n > 0 and w.batches:
+            first = w.batches[0]
+            if first <= n:
+                n -= first
+                w.batches.popleft()
+            else:
+                w.batches[0] = first - n
+                n = 0
+        if not w.batches and self.inflight_total == 0 and not self.pending:
+            # Idle: the next burst measures its calls afresh.
+            self.task_seconds = -1.0
+        return 0
+
+    cdef int worker_exited(self, WorkerChannel w) except -1:
+        cdef Py_ssize_t rounds = 0
+        w.gone = True
+        # Results it wrote before exiting are still in the pipe.
+        if not w.eof:
+            self.read_results(w)
+            if self.broken:
+                return 0
+        w.process.join(5.0)
+        exitcode = w.process.exitcode
+        expected = (w.stopping or (w.retiring and not w.inflight)
+                    or (self.shutdown_requested and not w.inflight))
+        if expected and not w.inflight:
+            self.workers.remove(w)
+            w.close()
+            return 0
+        self.break_pool(
+            f"A process in the process pool was terminated abruptly while "
+            f"the future was running or pending (pid {w.pid}, "
+            f"{describe_exit(exitcode)})", None,
+            f"A child process terminated abruptly, the process pool is not "
+            f"usable anymore (pid {w.pid}, {describe_exit(exitcode)})")
+        return 0
+
+    cdef int break_pool(self, str message, object cause, str reason) except -1:
+        """Mark the pool broken, fail everything, end every worker.
+
+        ``message`` is what the futures raise, ``reason`` what submit() does.
+        """
+        cdef WorkerChannel w
+        cdef WorkItem item
+        cdef CoreFuture future
+        self.broken = reason
+        exc = BrokenProcessPool(message)
+        if cause is not None:
+            exc.__cause__ = cause
+        self.terminate_workers()
+        for w in list(self.workers):
+            while w.inflight:
+                future = w.inflight.popleft()
+                try:
+                    future.finish(exc, True)
+                except InvalidStateError:
+                    pass
+            w.batches.clear()
+        self.inflight_total = 0
+        while self.pending:
+            item = self.pending.popleft()
+            try:
+                item.future.finish(exc, True)
+            except InvalidStateError:
+                pass   # cancelled meanwhile
+        self.join_workers()
+        return 0
+
+    cdef int send_stop(self, WorkerChannel w) except -1:
+        w.stopping = True
+        w.enqueue(frame_parts(K_STOP, 0, b"", None), 0)
+        return 0
+
+    def _send_stop_to_all(self):
+        cdef WorkerChannel w
+        for w in self.workers:
+            if not w.gone:
+                self.send_stop(w)
+
+    def _flush_all(self):
+        cdef WorkerChannel w
+        for w in self.workers:
+            w.flush()
+
+    def _has_output(self):
+        cdef WorkerChannel w
+        for w in self.workers:
+            if w.out and not w.gone:
+                return True
+        return False
+
+    def _mark_stopping(self):
+        cdef WorkerChannel w
+        for w in self.workers:
+            w.stopping = True
+
+
+def describe_exit(exitcode):
+    if exitcode is None:
+        return "exit code unknown"
+    if exitcode < 0:
+        try:
+            import signal
+            return f"exit code {exitcode}, killed by {signal.Signals(-exitcode).name}"
+        except (ValueError, ImportError):
+            pass
+    return f"exit code {exitcode}"
+
+
+cdef class ProcessPoolBase:
+    """submit() of a ProcessPoolExecutor; see cfutures.process."""
+    cdef public ProcessPoolCore _core
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
+        return self._core.submit(fn, args, kwargs)
+
+
+# -- the worker -----------------------------------------------------------------
+
+@cython.final
+cdef class ResultBatch:
+    """The results a worker has not sent yet."""
+    cdef int fd
+    cdef list values
+    cdef dict errors
+    cdef double busy
+    cdef double since
+    cdef Py_ssize_t big_bytes
+    cdef BufferCollector collector
+
+    def __cinit__(self, int fd):
+        self.fd = fd
+        self.values = []
+        self.errors = None
+        self.collector = BufferCollector.__new__(BufferCollector)
+
+    cdef inline int add_value(self, object value) except -1:
+        if type(value) is bytes and len(<bytes>value) >= OOB_MIN_BYTES:
+            self.big_bytes += len(<bytes>value)
+            value = _PickleBuffer(value)
+        self.values.append(value)
+        return 0
+
+    cdef int add_error(self, tuple encoded) except -1:
+        if self.errors is None:
+            self.errors = {}
+        self.errors[len(self.values)] = encoded
+        self.values.append(None)
+        return 0
+
+    cdef int flush(self) except -1:
+        cdef Py_ssize_t n = len(self.values), i
+        cdef list views
+        if n == 0:
+            return 0
+        payload = (self.values, self.errors, self.busy)
+        try:
+            body = dumps(payload, self.collector)
+        except Exception:
+            # Find the results that do not pickle; each becomes its error.
+            for i in range(n):
+                if self.errors is not None and i in self.errors:
+                    continue
+                try:
+                    dumps(self.values[i], self.collector)
+                except Exception as exc:
+                    self.values[i] = None
+                    if self.errors is None:
+                        self.errors = {}
+                    self.errors[i] = encode_exception(exc)
+            payload = (self.values, self.errors, self.busy)
+            body = dumps(payload, self.collector)
+        views = self.collector.views
+        self.collector.views = []
+        payload = None
+        self.values = []
+        self.errors = None
+        self.busy = 0.0
+        self.big_bytes = 0
+        write_all(self.fd, frame_parts(K_RESULTS, <uint32_t>n, body, views))
+        self.since = cf_monotonic()
+        return 0
+
+
+def worker_main(call_conn, result_conn, initializer, tuple initargs,
+                Py_ssize_t max_tasks, tuple close_fds):
+    """A worker process's body: run calls until told to stop.
+
+    ``close_fds`` are the parent's descriptors a forked child inherited.
+    """
+    cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
+    for fd in close_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except BaseException as exc:
+            LOGGER.critical('Exception in initializer:', exc_info=True)
+            body = _dumps(traceback_text(exc), PROTOCOL)
+            try:
+                write_all(out_fd, frame_parts(K_INIT_FAILED, 0, body, None))
+            except OSError:
+                pass
+            return
+    run_worker(in_fd, out_fd, max_tasks)
+    # The connections own the descriptors: keep them alive until here.
+    call_conn.close()
+    result_conn.close()
+
+
+cdef int run_worker(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
+    cdef FrameReader reader = FrameReader.__new__(FrameReader)
+    cdef ResultBatch results = ResultBatch.__new__(ResultBatch, out_fd)
+    cdef Py_ssize_t done = 0, count, i, n
+    cdef double t0, t1
+    cdef list calls
+    cdef tuple call, encoded
+    while True:
+        frame = reader.read_frame(in_fd)
+        if frame is None or frame[0] == K_STOP:
+            return 0
+        count = frame[1]
+        try:
+            calls = _loads(frame[2], buffers=frame[3])
+        except BaseException as exc:
+            # These calls cannot run here; each fails with the reason.
+            encoded = encode_exception(exc)
+            frame = None
+            for i in range(count):
+                results.add_error(encoded)
+            results.flush()
+            done += count
+            if max_tasks and done >= max_tasks:
+                return 0
+            continue
+        frame = None
+        n = len(calls)
+        results.since = cf_monotonic()
+        for i in range(n):
+            call = calls[i]
+            calls[i] = None
+            fn, args, kwargs = call
+            call = None
+            t0 = cf_monotonic()
+            try:
+                if kwargs is None:
+                    value = fn(*args)
+                else:
+                    value = fn(*args, **kwargs)
+            except BaseException as exc:
+                t1 = cf_monotonic()
+                results.add_error(encode_exception(exc))
+            else:
+                t1 = cf_monotonic()
+                results.add_value(value)
+            value = fn = args = kwargs = None
+            results.busy += t1 - t0
+            if t1 - results.since >= FLUSH_SECONDS or results.big_bytes >= FLUSH_BYTES:
+                results.flush()
+        calls = None
+        results.flush()
+        done += n
+        if max_tasks and done >= max_tasks:
+            return 0
