@@ -19,6 +19,7 @@
 
 #include <Python.h>
 #include <pythread.h>
+#include <sched.h>
 #include <time.h>
 
 /* Spin budgets (seconds): long enough to catch a handoff between two busy
@@ -79,15 +80,21 @@ static inline void cf_cpu_relax(void)
 #endif
 }
 
-/* Busy-wait up to `seconds` for the signal; called without the GIL. */
+/* Busy-wait up to `seconds` for the signal; called without the GIL.
+ * It yields the CPU between short bursts: when the thread that will signal
+ * shares this CPU (a busy or one-CPU machine), it runs instead of waiting
+ * for the spin to run out. */
 static inline void cf_parker_spin(cf_parker *p, double seconds)
 {
     double until = cf_monotonic() + seconds;
     unsigned int n = 0;
     while (!__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
         cf_cpu_relax();
-        if ((++n & 63u) == 0 && cf_monotonic() >= until)
-            break;
+        if ((++n & 31u) == 0) {
+            if (cf_monotonic() >= until)
+                break;
+            sched_yield();
+        }
     }
 }
 
