@@ -1,0 +1,59 @@
+"""Shared fixtures of the behavioural suite.
+
+Every behavioural test takes the ``impl`` fixture and so runs twice: once
+against the stdlib implementation (``cfutures._fallback``, id ``stdlib``),
+which shows what is right, and once against the compiled one
+(``cfutures._accelerated``, id ``cfutures``).
+
+If the compiled implementation cannot be imported, its variant FAILS, unless
+``CFUTURES_NO_EXTENSIONS=1`` is set, in which case it is skipped.
+
+Blocking waits inside tests always carry a timeout (``support.LONG``), so a
+bug shows as a failed assertion rather than a hung run; pytest-timeout (its
+default is in pyproject.toml) is the last resort.
+"""
+import importlib
+import os
+
+import pytest
+
+import cfutures
+from support import IMPL_MODULES, NO_EXTENSIONS, Gate, Impl
+
+
+def load_impl(name):
+    try:
+        module = importlib.import_module(IMPL_MODULES[name])
+    except ImportError as exc:
+        if name == "cfutures" and NO_EXTENSIONS:
+            pytest.skip(f"compiled core unavailable and CFUTURES_NO_EXTENSIONS "
+                        f"is set: {exc}")
+        pytest.fail(f"cannot import {IMPL_MODULES[name]}: {exc!r}")
+    return Impl(name, module)
+
+
+@pytest.fixture(params=list(IMPL_MODULES), ids=list(IMPL_MODULES))
+def impl(request):
+    return load_impl(request.param)
+
+
+@pytest.fixture
+def executor(impl):
+    """A two-worker pool of ``impl``, shut down after the test."""
+    ex = impl.ThreadPoolExecutor(max_workers=2)
+    yield ex
+    ex.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def gate():
+    """A Gate, opened at teardown so no task stays blocked."""
+    g = Gate()
+    yield g
+    g.open()
+
+
+def pytest_report_header(config):
+    return [f"cfutures: {cfutures.__file__} EXTENSIONS={cfutures.EXTENSIONS} "
+            f"CFUTURES_NO_EXTENSIONS="
+            f"{os.environ.get('CFUTURES_NO_EXTENSIONS')!r}"]

@@ -1,0 +1,191 @@
+"""The public API: names, signatures, shared exception classes, defaults."""
+import concurrent.futures
+import concurrent.futures.thread
+import inspect
+import re
+import types
+
+import pytest
+
+import cfutures
+import cfutures.thread
+from support import LONG
+
+FUTURE_METHODS = (
+    "cancel", "cancelled", "running", "done", "result", "exception",
+    "add_done_callback", "set_running_or_notify_cancel", "set_result",
+    "set_exception",
+)
+EXECUTOR_METHODS = ("submit", "map", "shutdown")
+
+
+def stdlib_signature(owner, name):
+    """The running Python's signature, or 3.14's where that one differs."""
+    if name == "map":
+        # Python 3.14: Executor.map(self, fn, *iterables, timeout=None,
+        #                           chunksize=1, buffersize=None)
+        return "(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None)"
+    return str(inspect.signature(getattr(owner, name)))
+
+
+class TestNames:
+    def test_all_covers_the_stdlib(self):
+        expected = set(concurrent.futures.__all__) | {"InvalidStateError"}
+        # 3.14-only and out of scope.
+        expected.discard("InterpreterPoolExecutor")
+        assert expected <= set(cfutures.__all__)
+
+    def test_every_name_in_all_exists(self):
+        for name in cfutures.__all__:
+            assert hasattr(cfutures, name), name
+        assert len(set(cfutures.__all__)) == len(cfutures.__all__)
+
+    def test_star_import(self):
+        namespace = {}
+        exec("from cfutures import *", namespace)
+        for name in concurrent.futures.__all__:
+            if name != "InterpreterPoolExecutor":
+                assert name in namespace, name
+        assert "InvalidStateError" in namespace
+
+    @pytest.mark.parametrize("name", [
+        "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"])
+    def test_constants(self, name):
+        assert getattr(cfutures, name) == getattr(concurrent.futures, name)
+
+    def test_thread_module_all(self):
+        assert {"ThreadPoolExecutor", "BrokenThreadPool"} <= set(
+            cfutures.thread.__all__)
+
+
+class TestExceptionsAreTheStdlibs:
+    @pytest.mark.parametrize("name", [
+        "CancelledError", "TimeoutError", "InvalidStateError",
+        "BrokenExecutor"])
+    def test_identity(self, name):
+        assert getattr(cfutures, name) is getattr(concurrent.futures, name)
+
+    def test_broken_thread_pool(self):
+        assert (cfutures.thread.BrokenThreadPool
+                is concurrent.futures.thread.BrokenThreadPool)
+        assert issubclass(cfutures.thread.BrokenThreadPool,
+                          cfutures.BrokenExecutor)
+
+    def test_cfutures_raises_what_the_stdlib_catches(self, impl):
+        f = impl.Future()
+        f.cancel()
+        with pytest.raises(concurrent.futures.CancelledError):
+            f.result()
+        g = impl.Future()
+        with pytest.raises(concurrent.futures.TimeoutError):
+            g.result(timeout=0)
+        g.set_result(1)
+        with pytest.raises(concurrent.futures.InvalidStateError):
+            g.set_result(2)
+
+
+class TestSignatures:
+    @pytest.mark.parametrize("name", FUTURE_METHODS)
+    def test_future_methods(self, impl, name):
+        assert str(inspect.signature(getattr(impl.Future, name))) == \
+            stdlib_signature(concurrent.futures.Future, name)
+
+    def test_future_constructor(self, impl):
+        assert inspect.signature(impl.Future) == inspect.signature(
+            concurrent.futures.Future)
+
+    @pytest.mark.parametrize("name", EXECUTOR_METHODS)
+    def test_thread_pool_methods(self, impl, name):
+        assert str(inspect.signature(getattr(impl.ThreadPoolExecutor, name))) \
+            == stdlib_signature(concurrent.futures.ThreadPoolExecutor, name)
+
+    @pytest.mark.parametrize("name", EXECUTOR_METHODS)
+    def test_executor_methods(self, impl, name):
+        assert str(inspect.signature(getattr(impl.Executor, name))) == \
+            stdlib_signature(concurrent.futures.Executor, name)
+
+    def test_thread_pool_constructor(self, impl):
+        assert inspect.signature(impl.ThreadPoolExecutor) == \
+            inspect.signature(concurrent.futures.ThreadPoolExecutor)
+
+    @pytest.mark.parametrize("name", ["wait", "as_completed"])
+    def test_functions(self, impl, name):
+        assert inspect.signature(getattr(impl, name)) == \
+            inspect.signature(getattr(concurrent.futures, name))
+
+    @pytest.mark.parametrize("name", ["submit", "map", "shutdown"])
+    def test_executor_methods_have_docstrings(self, impl, name):
+        assert getattr(impl.ThreadPoolExecutor, name).__doc__
+
+
+class TestGenerics:
+    def test_future_subscript(self, impl):
+        alias = impl.Future[int]
+        assert isinstance(alias, types.GenericAlias)
+        assert alias.__origin__ is impl.Future
+        assert alias.__args__ == (int,)
+
+    def test_future_annotation_in_function(self, impl):
+        def f(x: impl.Future[str]) -> impl.Future[list[int]]:
+            return x
+        assert f.__annotations__["x"].__args__ == (str,)
+
+
+class TestDefaults:
+    def test_default_max_workers(self, impl):
+        reference = concurrent.futures.ThreadPoolExecutor()
+        ex = impl.ThreadPoolExecutor()
+        try:
+            assert ex._max_workers == reference._max_workers
+        finally:
+            ex.shutdown()
+            reference.shutdown()
+
+    def test_explicit_max_workers(self, impl):
+        ex = impl.ThreadPoolExecutor(max_workers=3)
+        try:
+            assert ex._max_workers == 3
+        finally:
+            ex.shutdown()
+
+    def test_default_thread_names(self, impl):
+        with impl.ThreadPoolExecutor(max_workers=1) as ex:
+            name = ex.submit(lambda: __import__("threading")
+                             .current_thread().name).result(LONG)
+        assert re.fullmatch(r"ThreadPoolExecutor-\d+_0", name), name
+
+    def test_default_thread_names_differ_per_pool(self, impl):
+        names = []
+        for _ in range(2):
+            with impl.ThreadPoolExecutor(max_workers=1) as ex:
+                names.append(ex.submit(
+                    lambda: __import__("threading").current_thread().name
+                ).result(LONG))
+        assert names[0] != names[1]
+        for name in names:
+            assert re.fullmatch(r"ThreadPoolExecutor-\d+_0", name), name
+
+    def test_thread_name_prefix(self, impl, gate):
+        import threading
+        with impl.ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix="worker-pool") as ex:
+            barrier = threading.Barrier(2, timeout=LONG)
+
+            def name():
+                barrier.wait()   # both tasks on their own thread
+                return threading.current_thread().name
+            names = sorted(f.result(LONG)
+                           for f in [ex.submit(name), ex.submit(name)])
+        assert names == ["worker-pool_0", "worker-pool_1"]
+
+    def test_worker_threads_are_not_daemons(self, impl):
+        # The stdlib's workers are non-daemon since 3.9 (joined at exit).
+        import threading
+        with impl.ThreadPoolExecutor(max_workers=1) as ex:
+            daemon = ex.submit(
+                lambda: threading.current_thread().daemon).result(LONG)
+        assert daemon is False
+
+    def test_executor_is_a_stdlib_executor(self, impl):
+        assert issubclass(impl.ThreadPoolExecutor, concurrent.futures.Executor)
+        assert issubclass(impl.Executor, concurrent.futures.Executor)

@@ -1,0 +1,110 @@
+"""Guard: the suite really tests the compiled core when extensions are on.
+
+Without this, a broken build would quietly serve the stdlib classes and
+every ``cfutures`` variant would pass against the stdlib.
+"""
+import concurrent.futures
+import importlib
+import importlib.machinery
+import os
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import cfutures
+from support import NO_EXTENSIONS
+
+COMPILED_MODULES = (
+    "cfutures._core._future",
+    "cfutures._core._waiting",
+    "cfutures._core._workqueue",
+    "cfutures._core._thread",
+)
+
+
+def core_submodules():
+    import cfutures._core
+    return sorted(f"cfutures._core.{info.name}" for info in
+                  pkgutil.iter_modules(cfutures._core.__path__))
+
+needs_extensions = pytest.mark.skipif(
+    NO_EXTENSIONS, reason="CFUTURES_NO_EXTENSIONS is set")
+
+
+@needs_extensions
+def test_extensions_are_live():
+    assert cfutures.EXTENSIONS is True
+    from cfutures._core._future import CoreFuture
+    assert issubclass(cfutures.Future, CoreFuture)
+    assert cfutures.Future is not concurrent.futures.Future
+    import cfutures._accelerated as accelerated
+    for name in ("Future", "Executor", "ThreadPoolExecutor", "wait",
+                 "as_completed"):
+        assert getattr(cfutures, name) is getattr(accelerated, name), name
+
+
+@needs_extensions
+@pytest.mark.parametrize("name", COMPILED_MODULES)
+def test_core_modules_are_extension_modules(name):
+    module = importlib.import_module(name)
+    assert isinstance(module.__loader__,
+                      importlib.machinery.ExtensionFileLoader), module
+    assert module.__file__.endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
+    assert module.__file__.endswith(".so") or module.__file__.endswith(".pyd")
+
+
+@needs_extensions
+def test_every_core_module_is_compiled():
+    names = core_submodules()
+    assert set(COMPILED_MODULES) <= set(names)
+    for name in names:
+        module = importlib.import_module(name)
+        assert isinstance(module.__loader__,
+                          importlib.machinery.ExtensionFileLoader), module
+
+
+@needs_extensions
+def test_wait_and_as_completed_are_compiled():
+    from cfutures._core import _waiting
+    assert cfutures.wait is _waiting.wait
+    assert cfutures.as_completed is _waiting.as_completed
+
+
+@pytest.mark.timeout(60)
+def test_no_extensions_env_serves_stdlib():
+    code = (
+        "import concurrent.futures as c, cfutures\n"
+        "assert cfutures.EXTENSIONS is False, cfutures.EXTENSIONS\n"
+        "assert cfutures.Future is c.Future\n"
+        "assert cfutures.wait is c.wait\n"
+        "assert cfutures.as_completed is c.as_completed\n"
+        "assert issubclass(cfutures.ThreadPoolExecutor, c.ThreadPoolExecutor)\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ)
+    env["CFUTURES_NO_EXTENSIONS"] = "1"
+    proc = subprocess.run([sys.executable, "-c", code], env=env,
+                          capture_output=True, text=True, timeout=50)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+    # A deliberate opt-out is not a failure to warn about.
+    assert "RuntimeWarning" not in proc.stderr, proc.stderr
+
+
+@needs_extensions
+@pytest.mark.timeout(60)
+def test_subprocess_without_env_gets_extensions():
+    env = dict(os.environ)
+    env.pop("CFUTURES_NO_EXTENSIONS", None)
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         "import cfutures; print(cfutures.EXTENSIONS, cfutures.__file__)"],
+        env=env, capture_output=True, text=True, timeout=50)
+    assert proc.returncode == 0, proc.stderr
+    extensions, path = proc.stdout.split()
+    assert extensions == "True"
+    # The child imports the same cfutures as this process.
+    assert path == cfutures.__file__
