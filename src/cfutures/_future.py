@@ -4,6 +4,7 @@ The stdlib class is a second base only so that isinstance() holds and the
 stdlib's generic alias support (``Future[int]``) is inherited; every method
 comes from the core, which is first in the MRO.
 """
+import inspect
 from concurrent.futures import _base as _stdlib_base
 
 from ._core._future import CoreFuture, register_future_type
@@ -13,6 +14,8 @@ class Future(CoreFuture, _stdlib_base.Future):
     """Represents the result of an asynchronous computation."""
 
     __slots__ = ()
+    # The compiled __init__ has no introspectable signature; this is its own.
+    __signature__ = inspect.Signature()
 
 
 register_future_type(Future)

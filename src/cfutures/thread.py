@@ -7,6 +7,7 @@ import itertools
 import os
 import threading
 import weakref
+from concurrent.futures import thread as _stdlib_thread
 
 from ._core._thread import (
     ThreadPoolCore,
@@ -49,8 +50,11 @@ def _closer_of(queue):
     return close_queue
 
 
-class ThreadPoolExecutor(ThreadPoolCore, Executor):
+class ThreadPoolExecutor(ThreadPoolCore, Executor, _stdlib_thread.ThreadPoolExecutor):
     """An Executor that runs calls on a pool of at most max_workers threads."""
+
+    # The stdlib class is a base for isinstance() alone (asyncio's
+    # set_default_executor demands it); every method it has is overridden.
 
     _counter = itertools.count().__next__
 

@@ -7,6 +7,10 @@ cimport cython
 from cfutures._core._future cimport CoreFuture, Waiter, new_future
 from cfutures._core._workqueue cimport QueueNode, WorkQueue
 
+from cpython.pyport cimport PY_SSIZE_T_MAX
+
+import math
+
 from cfutures._names import LOGGER, BrokenThreadPool
 
 # Set once the interpreter starts to exit; submit() refuses from then on.
@@ -87,13 +91,25 @@ cdef class ThreadPoolCore:
     cdef readonly WorkQueue _work_queue
     cdef public object _broken
     cdef public bint _shutdown
-    cdef public Py_ssize_t _max_workers
     cdef public set _threads
+    cdef object max_workers     # as given: the stdlib accepts a float too
+    cdef Py_ssize_t max_threads # how many threads that allows
 
     def __cinit__(self, *args, **kwargs):
         self._work_queue = WorkQueue()
         self._broken = False
         self._threads = set()
+
+    @property
+    def _max_workers(self):
+        return self.max_workers
+
+    @_max_workers.setter
+    def _max_workers(self, value):
+        # As the stdlib's `len(threads) < max_workers`: 2.5 allows 3 threads.
+        limit = math.ceil(value) if value < PY_SSIZE_T_MAX else PY_SSIZE_T_MAX
+        self.max_threads = limit
+        self.max_workers = value
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
@@ -101,7 +117,7 @@ cdef class ThreadPoolCore:
         cdef CoreFuture future
         self._check_open()
         if (not self._work_queue.has_idle_worker()
-                and len(self._threads) < self._max_workers):
+                and len(self._threads) < self.max_threads):
             # Before the put: a closed queue then refuses the item, so an
             # accepted one always has a thread to run it.
             self._adjust_thread_count()

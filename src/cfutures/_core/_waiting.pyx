@@ -166,6 +166,7 @@ def as_completed(fs, timeout=None):
     cdef double left
     cdef set futures = set(fs)
     cdef set pending = set()
+    fs = None  # the caller's sequence must not keep yielded futures alive
     cdef list finished = []
     cdef Py_ssize_t total = len(futures)
     cdef CollectingWaiter waiter = CollectingWaiter.__new__(CollectingWaiter)
