@@ -13,9 +13,11 @@ cdef class WorkQueue:
     cdef QueueNode tail
     cdef Py_ssize_t length
     cdef list idle_workers
+    cdef Py_ssize_t waking      # workers signalled that have not resumed yet
     cdef readonly bint closed
 
     cdef int put(self, QueueNode node) except -1
+    cdef int wake_one(self) except -1
     cdef QueueNode pop(self)
     cdef QueueNode get(self, Waiter worker)
     cdef list drain(self)

@@ -32,7 +32,15 @@ cdef class WorkQueue:
             self.tail.next_node = node
         self.tail = node
         self.length += 1
-        if self.idle_workers:
+        self.wake_one()
+        return 0
+
+    cdef int wake_one(self) except -1:
+        # One wake-up in flight at a time: a burst of puts costs one signal,
+        # and each woken worker brings in the next (see get), so a flood of
+        # short tasks does not wake every worker into a fight for the GIL.
+        if self.idle_workers and self.waking == 0:
+            self.waking += 1
             (<Waiter>self.idle_workers.pop()).on_event(None, EVENT_RESULT)
         return 0
 
@@ -52,15 +60,21 @@ cdef class WorkQueue:
         cdef QueueNode node
         while True:
             node = self.pop()
-            if node is not None or self.closed:
+            if node is not None:
+                if self.head is not None:
+                    self.wake_one()
                 return node
+            if self.closed:
+                return None
             self.idle_workers.append(worker)
             try:
                 worker.park(-1.0, CF_SPIN_IDLE_WORKER)
             finally:
-                # Gone already if a put or close woke us; not if interrupted.
-                if self.idle_workers and worker in self.idle_workers:
+                # Still listed only if interrupted; else a put or close woke us.
+                if worker in self.idle_workers:
                     self.idle_workers.remove(worker)
+                else:
+                    self.waking -= 1
 
     cdef list drain(self):
         """Remove and return every queued node, oldest first."""
@@ -77,5 +91,6 @@ cdef class WorkQueue:
     def close(self):
         """No more puts; parked workers wake, finish the queue and return."""
         self.closed = True
+        self.waking += len(self.idle_workers)
         while self.idle_workers:
             (<Waiter>self.idle_workers.pop()).on_event(None, EVENT_RESULT)
