@@ -1,0 +1,79 @@
+"""CPython's own test_concurrent_futures, run with cfutures substituted.
+
+Runs tests/conformance/run_cpython_suite.py with the current interpreter (see
+that file). Skipped when the compiled core is not loaded, when no copy of the
+suite exists for this Python (the runner exits 77 and says why), or with
+CFUTURES_SKIP_CONFORMANCE=1.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cfutures
+
+RUNNER = Path(__file__).resolve().parent / "conformance" / "run_cpython_suite.py"
+EXIT_SKIPPED = 77
+
+
+@pytest.mark.timeout(900)
+def test_cpython_suite_with_cfutures_substituted():
+    if os.environ.get("CFUTURES_SKIP_CONFORMANCE", "") not in ("", "0"):
+        pytest.skip("CFUTURES_SKIP_CONFORMANCE is set")
+    if not cfutures.EXTENSIONS:
+        pytest.skip("cfutures.EXTENSIONS is false: nothing to substitute")
+    done = subprocess.run(
+        [sys.executable, str(RUNNER)], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=870)
+    output = done.stdout
+    if done.returncode == EXIT_SKIPPED:
+        reason = [line for line in output.splitlines() if "SKIPPED" in line]
+        pytest.skip(reason[-1] if reason else output[-500:])
+    if done.returncode != 0:
+        pytest.fail("the CPython conformance run failed (status %d):\n%s"
+                    % (done.returncode, output), pytrace=False)
+    summary = [line for line in output.splitlines() if " passed, " in line]
+    assert summary, output
+
+
+def test_substitute_install_and_uninstall():
+    import concurrent.futures
+    from concurrent.futures import _base, thread
+
+    from cfutures import _substitute
+
+    modules = (concurrent.futures, _base, thread)
+    names = ("Future", "Executor", "ThreadPoolExecutor", "wait",
+             "as_completed")
+    missing = object()
+
+    def snapshot():
+        return {(module.__name__, name): vars(module).get(name, missing)
+                for module in modules for name in names}
+
+    before = snapshot()
+    assert not _substitute.installed()
+    try:
+        assert _substitute.install() is cfutures.EXTENSIONS
+        if cfutures.EXTENSIONS:
+            assert _substitute.install()   # idempotent
+            assert concurrent.futures.Future is cfutures.Future
+            assert concurrent.futures.Executor is cfutures.Executor
+            assert (concurrent.futures.ThreadPoolExecutor
+                    is cfutures.ThreadPoolExecutor)
+            assert concurrent.futures.wait is cfutures.wait
+            assert concurrent.futures.as_completed is cfutures.as_completed
+            assert _base.Future is cfutures.Future
+            assert _base.wait is cfutures.wait
+            assert thread.ThreadPoolExecutor is cfutures.ThreadPoolExecutor
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                assert type(pool.submit(int)) is cfutures.Future
+        else:
+            assert snapshot() == before
+    finally:
+        _substitute.uninstall()
+    assert not _substitute.installed()
+    after = snapshot()
+    assert all(after[key] is before[key] for key in before)
