@@ -77,7 +77,11 @@ class ThreadPoolExecutor(ThreadPoolCore, Executor, _stdlib_thread.ThreadPoolExec
     def _adjust_thread_count(self):
         with self._shutdown_lock:
             num_threads = len(self._threads)
-            if num_threads >= self._max_workers or self._work_queue.closed:
+            queue = self._work_queue
+            # A shutdown may have closed the queue since the item went in; it
+            # still gets a thread to run it (which then finds the queue closed
+            # and returns).
+            if num_threads >= self._max_workers or (queue.closed and not len(queue)):
                 return
             thread = threading.Thread(
                 name=f"{self._thread_name_prefix}_{num_threads}",

@@ -80,6 +80,11 @@ cdef class CoreFuture:
     @_state.setter
     def _state(self, name):
         self.state = <FutureState>STATE_BY_NAME[name]
+        # Code that drives a future through its private fields (the stdlib's
+        # own tests do) then calls _condition.notify_all(): wake whoever
+        # blocks in result() or exception(), as that notify would.
+        if self.state >= CANCELLED:
+            self.notify_waiters(EVENT_CANCELLED)
 
     @property
     def _result(self):
@@ -190,6 +195,10 @@ cdef class CoreFuture:
             waiter.park(seconds, CF_SPIN_RESULT)
         finally:
             self.waiters.remove(waiter)
+        if self.condition is not None:
+            # Whoever holds _condition may still be filling in the result.
+            with self.condition:
+                pass
         return 0
 
     # -- callbacks ---------------------------------------------------------

@@ -115,12 +115,10 @@ cdef class ThreadPoolCore:
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
         cdef WorkItem item
         cdef CoreFuture future
+        cdef bint needs_thread
         self._check_open()
-        if (not self._work_queue.has_idle_worker()
-                and len(self._threads) < self.max_threads):
-            # Before the put: a closed queue then refuses the item, so an
-            # accepted one always has a thread to run it.
-            self._adjust_thread_count()
+        needs_thread = (not self._work_queue.has_idle_worker()
+                        and len(self._threads) < self.max_threads)
         future = new_future()
         item = WorkItem.__new__(WorkItem)
         item.future = future
@@ -130,6 +128,10 @@ cdef class ThreadPoolCore:
         if self._work_queue.put(item):
             self._check_open()
             raise RuntimeError('cannot schedule new futures after shutdown')
+        if needs_thread:
+            # After the put, as the stdlib: the new thread's first act is to
+            # take the item, so it is running before shutdown() can cancel it.
+            self._adjust_thread_count()
         return future
 
     cdef int _check_open(self) except -1:
