@@ -29,7 +29,7 @@ find_python() {  # prints the interpreter for version $1, or nothing
 
 # One sdist for every version: the wheel each one tests is built from it alone.
 BUILDER="$(find_python 3.13)"; [ -n "$BUILDER" ] || BUILDER="$(command -v python3)"
-"$BUILDER" -m venv "$WORK/sdist" && "$WORK/sdist/bin/pip" install -q "${DEPS[@]}"
+"$BUILDER" -m venv "$WORK/sdist" && "$WORK/sdist/bin/pip" install -q -U "${DEPS[@]}"
 rm -rf "$WORK/dist"
 "$WORK/sdist/bin/python" -m build --sdist --no-isolation --outdir "$WORK/dist" . >"$WORK/sdist.log" 2>&1 \
     || { cat "$WORK/sdist.log"; echo "FAILED: building the sdist"; exit 1; }
@@ -46,7 +46,7 @@ for v in $VERSIONS; do
     echo "== Python $v: $py"
     venv="$WORK/py$v"
     [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-    "$venv/bin/pip" install -q "${DEPS[@]}"
+    "$venv/bin/pip" install -q -U "${DEPS[@]}"
     rm -rf "$WORK/wheels-$v"
     "$venv/bin/pip" wheel -q --no-deps --no-build-isolation -w "$WORK/wheels-$v" "$SDIST" \
         || { echo "FAILED: building the wheel for $v"; failed+=("$v"); continue; }

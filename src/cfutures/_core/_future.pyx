@@ -61,6 +61,19 @@ cdef class Waiter:
         return cf_parker_wait(&self.parker, timeout, spin)
 
 
+cdef int notify_waiter(CoreFuture future, object waiter, WaitEvent event) except -1:
+    if isinstance(waiter, Waiter):
+        return (<Waiter>waiter).on_event(future, event)
+    # A stdlib waiter (the stdlib's wait() or as_completed() on our future).
+    if event == EVENT_RESULT:
+        waiter.add_result(future)
+    elif event == EVENT_EXCEPTION:
+        waiter.add_exception(future)
+    elif event == EVENT_CANCELLED_NOTIFIED:
+        waiter.add_cancelled(future)
+    return 0
+
+
 cdef class CoreFuture:
     """The compiled part of cfutures.Future."""
 
@@ -232,17 +245,12 @@ cdef class CoreFuture:
         cdef list waiters = self.waiters
         if not waiters:
             return 0
+        if len(waiters) == 1:
+            return notify_waiter(self, waiters[0], event)
         # A snapshot: a stdlib waiter runs Python code that may let another
         # thread add or remove waiters meanwhile.
-        for waiter in list(waiters) if len(waiters) > 1 else (waiters[0],):
-            if isinstance(waiter, Waiter):
-                (<Waiter>waiter).on_event(self, event)
-            elif event == EVENT_RESULT:
-                waiter.add_result(self)
-            elif event == EVENT_EXCEPTION:
-                waiter.add_exception(self)
-            elif event == EVENT_CANCELLED_NOTIFIED:
-                waiter.add_cancelled(self)
+        for waiter in list(waiters):
+            notify_waiter(self, waiter, event)
         return 0
 
     # -- transitions -------------------------------------------------------
