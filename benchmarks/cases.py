@@ -15,6 +15,7 @@ import dataclasses
 import gc
 import os
 import sys
+import statistics
 import threading
 import time
 import tracemalloc
@@ -27,6 +28,10 @@ SCALE_ENV = "CFUTURES_BENCH_SCALE"
 WORKER_START_TIMEOUT = 10.0
 
 THREADPOOL = "multiprocessing.pool.ThreadPool"
+
+
+# How long the idle-pool case watches an idle pool.
+IDLE_SECONDS = 0.5
 
 
 def implementations():
@@ -289,8 +294,47 @@ def sleep_tasks(impl, n, workers, delay):
                 future.result()
         del futures
     ideal = n * delay / workers
+    # What sleep(delay) itself takes here (timer slack, wake-up latency):
+    # no executor can beat n * that / workers.
+    floor = n * measured_sleep(delay) / workers
     return timer.measurement(n, ideal_seconds=ideal,
-                             wall_over_ideal=timer.seconds / ideal)
+                             wall_over_ideal=timer.seconds / ideal,
+                             floor_seconds=floor,
+                             wall_over_floor=timer.seconds / floor)
+
+
+def measured_sleep(delay, samples=100):
+    """Median wall time of time.sleep(delay) on a fresh thread."""
+    durations = []
+
+    def sample():
+        for _ in range(samples):
+            started = time.perf_counter()
+            time.sleep(delay)
+            durations.append(time.perf_counter() - started)
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    thread.join()
+    return statistics.median(durations)
+
+
+def idle_pool_cpu(impl, n, workers):
+    """CPU the process burns while a warmed-up pool sits idle.
+
+    n tasks run first (so every worker has just gone idle), then the caller
+    blocks for IDLE_SECONDS. extra: idle_cpu_fraction, CPU seconds per
+    idle second across all threads (0 = free; 1 = a whole core).
+    """
+    with impl.ThreadPoolExecutor(workers) as executor:
+        start_workers(executor, workers)
+        for future in [executor.submit(noop) for _ in range(n)]:
+            future.result()
+        cpu_before = time.process_time()
+        with _Timer(collect=False) as timer:
+            threading.Event().wait(IDLE_SECONDS)
+        cpu = time.process_time() - cpu_before
+    return timer.measurement(1, idle_cpu_fraction=cpu / timer.seconds)
 
 
 def queued_memory(impl, n):
@@ -409,6 +453,9 @@ CASES = (
          10_000, {"workers": 32, "delay": 0.001}, unit="task"),
     Case("memory", "memory per queued task (tracemalloc)", queued_memory,
          50_000, unit="task", metric="bytes_per_task"),
+    Case("idle_cpu", "idle pool of 4 workers: CPU per idle second",
+         idle_pool_cpu, 1_000, {"workers": 4}, unit="second",
+         metric="idle_cpu_fraction"),
 )
 
 CASES_BY_NAME = {case.name: case for case in CASES}

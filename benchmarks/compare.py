@@ -215,6 +215,10 @@ def fmt_bytes(value):
     return "-" if value is None else f"{value:,.0f} B"
 
 
+def fmt_fraction(value):
+    return "-" if value is None else f"{value * 100:.2f}% core"
+
+
 def fmt_factor(value):
     return "-" if value is None else f"{value:.2f}x"
 
@@ -289,6 +293,8 @@ def build_rows(results):
 
         if case.metric == "time":
             key, fmt = "wall_per_op", fmt_time
+        elif case.metric == "idle_cpu_fraction":
+            key, fmt = case.metric, fmt_fraction
         else:
             key, fmt = case.metric, fmt_bytes
         spreads = []
@@ -326,6 +332,13 @@ def build_rows(results):
                    if delay and workers else "")
             add(f"{case.title}: wall / ideal", "wall_over_ideal", fmt_factor,
                 f"ideal = {how}{ideal * 1e3:.1f} ms; 1.00x is perfect")
+            floor = (median("stdlib", "floor_seconds")
+                     or median("cfutures", "floor_seconds"))
+            if floor is not None:
+                add(f"{case.title}: wall / floor", "wall_over_floor",
+                    fmt_factor,
+                    f"floor = N x measured sleep / {workers} = "
+                    f"{floor * 1e3:.1f} ms (what sleep itself costs here)")
     return rows
 
 
