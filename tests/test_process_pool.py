@@ -1,0 +1,727 @@
+"""ProcessPoolExecutor: API, failure semantics and start methods.
+
+Most tests run against both implementations (``pool_impl``: the stdlib's
+``concurrent.futures`` through ``cfutures._fallback``, and the compiled
+``cfutures._accelerated``), the stdlib showing what is right. Features the
+running stdlib lacks (``buffersize``, ``terminate_workers``/``kill_workers``,
+3.14 API; ``max_tasks_per_child`` before 3.11) and what cfutures does better
+(a worker exit names its pid and exit code; an exception that cannot be
+rebuilt in the parent fails only its own future) are cfutures-only.
+
+Everything a worker runs is a module-level function here, so spawn and
+forkserver children can import it. Tests synchronize through files and
+futures; a worker that has to hold still waits for a file to appear.
+"""
+import gc
+import importlib
+import multiprocessing as mp
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import concurrent.futures as stdlib_futures
+from concurrent.futures.process import _RemoteTraceback
+
+import cfutures
+
+LONG = 30.0
+PY = sys.version_info[:2]
+
+IMPLS = {
+    "stdlib": "cfutures._fallback",
+    "cfutures": "cfutures._accelerated",
+}
+NO_EXTENSIONS = os.environ.get("CFUTURES_NO_EXTENSIONS", "") not in ("", "0")
+
+
+class PoolImpl:
+    def __init__(self, name):
+        self.name = name
+        try:
+            module = importlib.import_module(IMPLS[name])
+        except ImportError as exc:
+            if name == "cfutures" and NO_EXTENSIONS:
+                pytest.skip(f"compiled core unavailable: {exc}")
+            raise
+        self.module = module
+        self.ProcessPoolExecutor = module.ProcessPoolExecutor
+        self.accelerated = name == "cfutures"
+
+    def __repr__(self):
+        return f"<PoolImpl {self.name}>"
+
+
+@pytest.fixture(params=list(IMPLS), ids=list(IMPLS))
+def pool_impl(request):
+    return PoolImpl(request.param)
+
+
+@pytest.fixture
+def accel():
+    return PoolImpl("cfutures")
+
+
+@pytest.fixture
+def release(tmp_path):
+    """A file that tasks waiting on it (wait_for_file) need to return."""
+    return str(tmp_path / "release")
+
+
+@pytest.fixture
+def pools(release):
+    """Make pools; at teardown create ``release``, then shut each down
+    (cancelling what waits)."""
+    made = []
+
+    def make(impl, *args, **kwargs):
+        pool = impl.ProcessPoolExecutor(*args, **kwargs)
+        made.append(pool)
+        return pool
+    yield make
+    open(release, "a").close()
+    for pool in made:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+START_METHODS = [m for m in ("fork", "spawn", "forkserver")
+                 if m in mp.get_all_start_methods()]
+
+
+# -- what the workers run ---------------------------------------------------
+
+def double(x):
+    return 2 * x
+
+
+def identity(x):
+    return x
+
+
+def add(a, b=0, *, c=0):
+    return a + b + c
+
+
+def getpid(_=None):
+    return os.getpid()
+
+
+class CustomError(Exception):
+    def __init__(self, message, code=None):
+        super().__init__(message, code)
+        self.code = code
+
+
+def raise_custom(code):
+    def inner():
+        raise CustomError("worker failed", code)
+    inner()
+
+
+def raise_base(kind):
+    if kind == "exit":
+        raise SystemExit(3)
+    raise KeyboardInterrupt()
+
+
+class NotRebuildable(Exception):
+    """Pickles fine, but cannot be unpickled (its __init__ wants 2 args)."""
+
+    def __init__(self, a, b):
+        super().__init__(a)
+
+
+def raise_not_rebuildable():
+    raise NotRebuildable(1, 2)
+
+
+def return_lock():
+    return threading.Lock()
+
+
+def wait_for_file(path, value=None, timeout=LONG):
+    """Block until ``path`` exists (polling): a task that holds still."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.005)
+    return value
+
+
+def touch_and_wait(started, release, value=None):
+    with open(started, "w"):
+        pass
+    return wait_for_file(release, value)
+
+
+def die(how, flag=None):
+    if flag is not None:
+        wait_for_file(flag)
+    if how == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    os._exit(7)
+
+
+_initialized = None
+
+
+def init_worker(value):
+    global _initialized
+    _initialized = value
+
+
+def read_initialized(_=None):
+    return _initialized
+
+
+def failing_initializer():
+    raise ValueError("initializer failed")
+
+
+def sizes(*chunks, **named):
+    return [len(c) for c in chunks] + sorted((k, len(v)) for k, v in named.items())
+
+
+def types_of(*values):
+    return [type(v).__name__ for v in values]
+
+
+# -- helpers -------------------------------------------------------------------
+
+def pickling_error(obj):
+    """The exception pickle raises for ``obj`` in this process."""
+    try:
+        pickle.dumps(obj)
+    except Exception as exc:
+        return exc
+    raise AssertionError(f"{obj!r} pickles")
+
+
+def process_gone(pid):
+    """True once ``pid`` is not a live process (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state in ("Z", "X")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+
+def wait_until(predicate, timeout=LONG):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition never held: {predicate}")
+        time.sleep(0.01)
+
+
+def worker_pids(pool):
+    return set(pool._processes)
+
+
+def run_script(impl, body, timeout=60):
+    """Run ``body`` in a fresh interpreter with ``pool_module`` bound to impl."""
+    env = dict(os.environ)
+    env.pop("CFUTURES_NO_EXTENSIONS", None)
+    prologue = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import importlib
+        pool_module = importlib.import_module({IMPLS[impl.name]!r})
+    """)
+    return subprocess.run(
+        [sys.executable, "-c", prologue + textwrap.dedent(body)],
+        capture_output=True, text=True, timeout=timeout, env=env,
+        cwd=os.path.dirname(__file__))
+
+
+# -- basics, on every start method -----------------------------------------------
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("method", START_METHODS)
+def test_basic_calls(pool_impl, pools, method):
+    pool = pools(pool_impl, 2, mp_context=mp.get_context(method))
+    assert pool.submit(double, 21).result(LONG) == 42
+    assert pool.submit(add, 1, 2, c=3).result(LONG) == 6
+    assert list(pool.map(double, range(50), timeout=LONG)) == [2 * i for i in range(50)]
+    assert list(pool.map(add, range(20), range(20), chunksize=6)) == [2 * i for i in range(20)]
+    with pytest.raises(CustomError) as info:
+        pool.submit(raise_custom, 5).result(LONG)
+    assert info.value.code == 5
+    assert isinstance(info.value.__cause__, _RemoteTraceback)
+    assert "raise_custom" in str(info.value.__cause__)
+    pids = {pool.submit(getpid).result(LONG) for _ in range(4)}
+    assert os.getpid() not in pids
+    pool.shutdown(wait=True)
+    assert all(process_gone(pid) for pid in pids)
+
+
+@pytest.mark.timeout(60)
+def test_futures_are_cfutures_futures(accel, pools):
+    pool = pools(accel, 1)
+    future = pool.submit(double, 1)
+    assert isinstance(future, cfutures.Future)
+    assert isinstance(future, stdlib_futures.Future)
+    assert future.result(LONG) == 2
+    assert isinstance(pool, stdlib_futures.Executor)
+
+
+@pytest.mark.timeout(60)
+def test_many_small_tasks_keep_order(pool_impl, pools):
+    pool = pools(pool_impl, 2)
+    n = 3000
+    assert list(pool.map(double, range(n))) == [2 * i for i in range(n)]
+    futures = [pool.submit(double, i) for i in range(n)]
+    done = set(pool_impl.module.as_completed(futures, timeout=LONG))
+    assert done == set(futures)
+    assert [f.result() for f in futures] == [2 * i for i in range(n)]
+
+
+@pytest.mark.timeout(60)
+def test_callbacks_and_wait(pool_impl, pools):
+    pool = pools(pool_impl, 2)
+    seen = []
+    event = threading.Event()
+
+    def callback(future):
+        seen.append(future.result())
+        if len(seen) == 10:
+            event.set()
+    for i in range(10):
+        pool.submit(double, i).add_done_callback(callback)
+    assert event.wait(LONG)
+    assert sorted(seen) == [2 * i for i in range(10)]
+    futures = [pool.submit(double, i) for i in range(5)]
+    done, not_done = pool_impl.module.wait(futures, timeout=LONG)
+    assert done == set(futures) and not not_done
+
+
+@pytest.mark.timeout(60)
+def test_large_payloads(pool_impl, pools):
+    pool = pools(pool_impl, 2)
+    big = os.urandom(1 << 20)
+    assert pool.submit(identity, big).result(LONG) == big
+    results = list(pool.map(identity, [big] * 6))
+    assert all(r == big for r in results)
+    assert all(type(r) is bytes for r in results)
+    # Bigger than any pipe, every argument kind, types kept.
+    huge = b"h" * (5 << 20)
+    assert pool.submit(sizes, huge, bytearray(huge), named=huge).result(LONG) == [
+        len(huge), len(huge), ("named", len(huge))]
+    assert pool.submit(types_of, big, bytearray(big), "s" * (1 << 20)).result(LONG) == [
+        "bytes", "bytearray", "str"]
+    back = pool.submit(identity, bytearray(big)).result(LONG)
+    assert type(back) is bytearray and back == big
+    back[0:1] = b"x"   # writable, as the stdlib's
+    assert pool.submit(identity, "s" * (3 << 20)).result(LONG) == "s" * (3 << 20)
+
+
+# -- failures: exceptions, pickling ---------------------------------------------------
+
+@pytest.mark.timeout(60)
+def test_worker_exception_carries_remote_traceback(pool_impl, pools):
+    pool = pools(pool_impl, 1)
+    future = pool.submit(raise_custom, 7)
+    exc = future.exception(LONG)
+    assert type(exc) is CustomError
+    assert exc.args == ("worker failed", 7) and exc.code == 7
+    cause = exc.__cause__
+    assert type(cause) is _RemoteTraceback
+    text = str(cause)
+    assert text.startswith('\n"""\nTraceback (most recent call last):')
+    assert 'in raise_custom' in text and 'in inner' in text
+    assert 'CustomError' in text and text.endswith('"""')
+    with pytest.raises(CustomError):
+        future.result()
+    assert pool.submit(double, 2).result(LONG) == 4
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind, exc_type", [("exit", SystemExit),
+                                            ("interrupt", KeyboardInterrupt)])
+def test_worker_base_exception_is_the_result(pool_impl, pools, kind, exc_type):
+    pool = pools(pool_impl, 1)
+    future = pool.submit(raise_base, kind)
+    assert type(future.exception(LONG)) is exc_type
+    assert pool.submit(double, 3).result(LONG) == 6
+
+
+@pytest.mark.timeout(60)
+def test_unpicklable_argument_fails_only_its_future(pool_impl, pools):
+    pool = pools(pool_impl, 2)
+    expected = type(pickling_error(threading.Lock()))
+    before = [pool.submit(double, i) for i in range(5)]
+    bad = pool.submit(identity, threading.Lock())
+    after = [pool.submit(double, i) for i in range(5)]
+    assert type(bad.exception(LONG)) is expected
+    assert [f.result(LONG) for f in before + after] == [2 * i for i in range(5)] * 2
+    assert list(pool.map(double, range(100))) == [2 * i for i in range(100)]
+
+
+@pytest.mark.timeout(60)
+def test_unpicklable_function_fails_only_its_future(pool_impl, pools):
+    pool = pools(pool_impl, 2)
+    local = lambda x: x   # noqa: E731
+    expected = type(pickling_error(local))
+    bad = pool.submit(local, 1)
+    good = pool.submit(double, 4)
+    assert type(bad.exception(LONG)) is expected
+    assert good.result(LONG) == 8
+    assert pool.submit(double, 5).result(LONG) == 10
+
+
+@pytest.mark.timeout(60)
+def test_unpicklable_result_fails_only_its_future(pool_impl, pools):
+    pool = pools(pool_impl, 1)
+    expected = type(pickling_error(threading.Lock()))
+    futures = [pool.submit(double, 1), pool.submit(return_lock), pool.submit(double, 2)]
+    exc = futures[1].exception(LONG)
+    assert type(exc) is expected
+    assert isinstance(exc.__cause__, _RemoteTraceback)
+    assert futures[0].result(LONG) == 2 and futures[2].result(LONG) == 4
+    assert pool.submit(double, 3).result(LONG) == 6
+
+
+@pytest.mark.timeout(60)
+def test_exception_that_cannot_be_rebuilt_fails_only_its_future(accel, pools):
+    # The stdlib breaks the whole pool here; cfutures fails just this call.
+    pool = pools(accel, 1)
+    future = pool.submit(raise_not_rebuildable)
+    exc = future.exception(LONG)
+    assert isinstance(exc, TypeError)
+    assert "NotRebuildable" in str(exc.__cause__)
+    assert pool.submit(double, 3).result(LONG) == 6
+
+
+# -- failures: dead workers ----------------------------------------------------------
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("how, code", [("sigkill", -signal.SIGKILL), ("exit", 7)])
+def test_dead_worker_breaks_the_pool(pool_impl, pools, tmp_path, release,
+                                     how, code):
+    BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
+    pool = pools(pool_impl, 2)
+    assert pool.submit(double, 1).result(LONG) == 2   # the workers run
+    pids = worker_pids(pool)
+    flag = str(tmp_path / "die")
+    dying = pool.submit(die, how, flag)
+    waiting = [pool.submit(wait_for_file, release, i) for i in range(6)]
+    start = time.monotonic()
+    open(flag, "w").close()
+    for future in [dying] + waiting:
+        with pytest.raises(BrokenProcessPool) as info:
+            future.result(LONG)
+    elapsed = time.monotonic() - start
+    assert elapsed < 5.0, elapsed
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(double, 1)
+    if pool_impl.accelerated:
+        message = str(info.value)
+        assert "terminated abruptly" in message
+        assert f"exit code {code}" in message
+        assert "pid " in message
+        assert "exit code" in str(pool._broken)
+    pool.shutdown(wait=True)
+    # Every worker is gone, none orphaned.
+    wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
+    if pool_impl.accelerated:
+        assert not pool._processes
+
+
+@pytest.mark.timeout(60)
+def test_dead_worker_message_names_its_pid(accel, pools):
+    BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
+    pool = pools(accel, 1)
+    pid = pool.submit(getpid).result(LONG)
+    with pytest.raises(BrokenProcessPool, match=rf"pid {pid}, exit code -9"):
+        pool.submit(die, "sigkill").result(LONG)
+    assert process_gone(pid)
+
+
+@pytest.mark.timeout(60)
+def test_failing_initializer_breaks_the_pool(pool_impl, pools, caplog):
+    BrokenExecutor = stdlib_futures.BrokenExecutor
+    pool = pools(pool_impl, 2, initializer=failing_initializer)
+    futures = [pool.submit(double, 0)]
+    for i in range(1, 5):
+        try:
+            futures.append(pool.submit(double, i))
+        except BrokenExecutor:   # it may break this fast
+            break
+    for future in futures:
+        with pytest.raises(BrokenExecutor):
+            future.result(LONG)
+    with pytest.raises(BrokenExecutor):
+        pool.submit(double, 1)
+    pool.shutdown(wait=True)
+    if pool_impl.accelerated:
+        exc = futures[0].exception()
+        assert "initializer failed" in str(exc.__cause__)
+
+
+@pytest.mark.timeout(60)
+def test_initializer_runs_in_every_worker(pool_impl, pools):
+    pool = pools(pool_impl, 2, initializer=init_worker, initargs=("ready",))
+    assert set(pool.map(read_initialized, range(20))) == {"ready"}
+
+
+# -- max_tasks_per_child ---------------------------------------------------------
+
+def needs_max_tasks(impl, replacing=False):
+    if not impl.accelerated and PY < (3, 11):
+        pytest.skip("max_tasks_per_child is 3.11+ in the stdlib")
+    if replacing and not impl.accelerated and PY < (3, 14):
+        # https://github.com/python/cpython/issues/115634
+        pytest.skip("the stdlib can hang replacing workers before 3.14")
+
+
+@pytest.mark.timeout(90)
+def test_max_tasks_per_child_replaces_workers(pool_impl, pools):
+    needs_max_tasks(pool_impl, replacing=True)
+    method = "forkserver" if "forkserver" in START_METHODS else "spawn"
+    pool = pools(pool_impl, 2, mp_context=mp.get_context(method),
+                 max_tasks_per_child=3)
+    futures = [pool.submit(getpid, i) for i in range(20)]
+    pids = [f.result(LONG) for f in futures]
+    counts = {pid: pids.count(pid) for pid in set(pids)}
+    assert max(counts.values()) <= 3
+    assert len(counts) >= 7
+    assert list(pool.map(double, range(10))) == [2 * i for i in range(10)]
+
+
+def test_max_tasks_per_child_defaults_to_spawn(pool_impl):
+    needs_max_tasks(pool_impl)
+    pool = pool_impl.ProcessPoolExecutor(1, max_tasks_per_child=2)
+    try:
+        assert pool._mp_context.get_start_method() == "spawn"
+    finally:
+        pool.shutdown()
+
+
+def test_max_tasks_per_child_refuses_fork(pool_impl):
+    needs_max_tasks(pool_impl)
+    if "fork" not in START_METHODS:
+        pytest.skip("no fork here")
+    with pytest.raises(ValueError, match="fork"):
+        pool_impl.ProcessPoolExecutor(1, mp_context=mp.get_context("fork"),
+                                      max_tasks_per_child=2)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(max_workers=0), ValueError),
+    (dict(max_workers=-1), ValueError),
+    (dict(initializer=3), TypeError),
+    (dict(max_tasks_per_child=0, mp_context=mp.get_context("spawn")), ValueError),
+    (dict(max_tasks_per_child="2", mp_context=mp.get_context("spawn")), TypeError),
+])
+def test_constructor_validation(pool_impl, kwargs, error):
+    if "max_tasks_per_child" in kwargs:
+        needs_max_tasks(pool_impl)
+    with pytest.raises(error):
+        pool_impl.ProcessPoolExecutor(**kwargs)
+
+
+def test_defaults_follow_the_running_python(accel):
+    reference = stdlib_futures.ProcessPoolExecutor()
+    pool = accel.ProcessPoolExecutor()
+    try:
+        assert pool._max_workers == reference._max_workers
+        assert (pool._mp_context.get_start_method()
+                == reference._mp_context.get_start_method())
+    finally:
+        pool.shutdown()
+        reference.shutdown()
+
+
+# -- shutdown, cancel, exit -------------------------------------------------------
+
+@pytest.mark.timeout(60)
+def test_submit_after_shutdown_raises(pool_impl):
+    pool = pool_impl.ProcessPoolExecutor(1)
+    assert pool.submit(double, 1).result(LONG) == 2
+    pool.shutdown()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        pool.submit(double, 1)
+
+
+@pytest.mark.timeout(60)
+def test_shutdown_cancel_futures(pool_impl, tmp_path):
+    pool = pool_impl.ProcessPoolExecutor(1)
+    started, release = str(tmp_path / "started"), str(tmp_path / "release")
+    running = pool.submit(touch_and_wait, started, release, "done")
+    wait_until(lambda: os.path.exists(started))
+    waiting = [pool.submit(double, i) for i in range(50)]
+    pool.shutdown(wait=False, cancel_futures=True)
+    open(release, "w").close()
+    assert running.result(LONG) == "done"
+    # (wait() would not count these: as in the stdlib, shutdown cancels
+    # them without notifying waiters.)
+    cancelled = [f for f in waiting if f.cancelled()]
+    assert len(cancelled) >= 45
+    assert all(f.result(LONG) == 2 * i
+               for i, f in enumerate(waiting) if not f.cancelled())
+    pool.shutdown(wait=True)
+
+
+@pytest.mark.timeout(60)
+def test_cancel_pending_future(pool_impl, pools, tmp_path, release):
+    pool = pools(pool_impl, 1)
+    started = str(tmp_path / "started")
+    running = pool.submit(touch_and_wait, started, release, 1)
+    wait_until(lambda: os.path.exists(started))
+    later = [pool.submit(double, i) for i in range(20)]
+    assert later[-1].cancel()
+    assert not running.cancel()
+    open(release, "w").close()
+    assert running.result(LONG) == 1
+    assert later[0].result(LONG) == 0
+    assert later[-1].cancelled()
+
+
+@pytest.mark.timeout(60)
+def test_map_timeout(pool_impl, pools, release):
+    pool = pools(pool_impl, 1)
+    results = pool.map(wait_for_file, [release] * 2, timeout=0.2)
+    with pytest.raises(stdlib_futures.TimeoutError):
+        list(results)
+    open(release, "w").close()
+
+
+@pytest.mark.timeout(60)
+def test_map_buffersize(accel, pools):
+    pool = pools(accel, 2)
+    consumed = []
+
+    def endless():
+        i = 0
+        while True:
+            consumed.append(i)
+            yield i
+            i += 1
+    results = pool.map(double, endless(), buffersize=4)
+    assert [next(results) for _ in range(50)] == [2 * i for i in range(50)]
+    assert len(consumed) <= 50 + 4 + 1
+    results.close()
+    chunked = pool.map(add, range(30), range(30), chunksize=4, buffersize=2)
+    assert list(chunked) == [2 * i for i in range(30)]
+    with pytest.raises(ValueError):
+        pool.map(double, range(3), buffersize=0)
+    with pytest.raises(ValueError):
+        pool.map(double, range(3), chunksize=0)
+
+
+@pytest.mark.timeout(60)
+def test_collected_executor_stops_its_workers(pool_impl):
+    pool = pool_impl.ProcessPoolExecutor(2)
+    futures = [pool.submit(getpid, i) for i in range(4)]
+    pids = worker_pids(pool) | {f.result(LONG) for f in futures}
+    del pool, futures
+    gc.collect()
+    wait_until(lambda: all(process_gone(pid) for pid in pids))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("operation", ["terminate_workers", "kill_workers"])
+def test_terminate_and_kill_workers(accel, tmp_path, operation):
+    BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
+    pool = accel.ProcessPoolExecutor(2)
+    started = [str(tmp_path / f"started{i}") for i in range(2)]
+    release = str(tmp_path / "never")
+    running = [pool.submit(touch_and_wait, s, release) for s in started]
+    wait_until(lambda: all(os.path.exists(s) for s in started))
+    pending = [pool.submit(double, i) for i in range(10)]
+    processes = list(pool._processes.values())
+    getattr(pool, operation)()
+    for future in running:
+        with pytest.raises(BrokenProcessPool):
+            future.result(LONG)
+    for future in pending:
+        assert future.cancelled() or isinstance(future.exception(LONG), BrokenProcessPool)
+    signum = signal.SIGTERM if operation == "terminate_workers" else signal.SIGKILL
+    for process in processes:
+        # (The pool's manager joins them too: the exit code shows up once
+        # either join saw it.)
+        process.join(LONG)
+        wait_until(lambda: process.exitcode is not None)
+        assert process.exitcode == -signum
+    with pytest.raises((RuntimeError, BrokenProcessPool)):
+        pool.submit(double, 1)
+    pool.shutdown(wait=True)
+
+
+@pytest.mark.timeout(60)
+def test_terminate_idle_pool(accel):
+    pool = accel.ProcessPoolExecutor(2)
+    assert pool.submit(double, 1).result(LONG) == 2
+    processes = list(pool._processes.values())
+    pool.terminate_workers()
+    pool.shutdown(wait=True)
+    for process in processes:
+        process.join(LONG)
+        wait_until(lambda: process.exitcode is not None)
+    pool.terminate_workers()   # nothing left to do: no error
+    pool.kill_workers()
+
+
+EXIT_SCRIPT = """
+import os, sys, time
+from test_process_pool import touch_and_wait, getpid, wait_for_file
+pool = pool_module.ProcessPoolExecutor(2)
+pids = {{pool.submit(getpid, i).result(30) for i in range(4)}}
+pids |= set(pool._processes)
+print(" ".join(map(str, sorted(pids))), flush=True)
+futures = [pool.submit(wait_for_file, {flag!r}, i) for i in range(6)]
+futures[-1].add_done_callback(lambda f: print('last', f.result(), flush=True))
+{action}
+open({flag!r}, "w").close()
+"""
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("action", ["pool.shutdown(wait=False)", "pass"],
+                         ids=["shutdown-nowait", "no-shutdown"])
+def test_exit_with_pending_work(pool_impl, tmp_path, action):
+    flag = str(tmp_path / "flag")
+    body = EXIT_SCRIPT.format(flag=flag, action=action)
+    start = time.monotonic()
+    proc = run_script(pool_impl, body)
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - start < 30
+    lines = proc.stdout.split("\n")
+    pids = [int(p) for p in lines[0].split()]
+    assert len(pids) >= 2
+    # The pending work still ran to completion before the interpreter left.
+    assert "last 5" in proc.stdout, proc.stdout + proc.stderr
+    wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
+    assert "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.timeout(90)
+def test_exit_after_broken_pool(pool_impl, tmp_path):
+    body = """
+        from test_process_pool import die, double
+        pool = pool_module.ProcessPoolExecutor(2)
+        pool.submit(double, 1).result(30)
+        pids = set(pool._processes)
+        print(" ".join(map(str, sorted(pids))), flush=True)
+        future = pool.submit(die, "exit")
+        print(type(future.exception(30)).__name__, flush=True)
+    """
+    proc = run_script(pool_impl, body)
+    assert proc.returncode == 0, proc.stderr
+    pids = [int(p) for p in proc.stdout.split("\n")[0].split()]
+    assert "BrokenProcessPool" in proc.stdout
+    wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
