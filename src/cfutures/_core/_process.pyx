@@ -194,6 +194,11 @@ cdef dict oob_kwargs(dict kwargs):
     return kwargs if copy is None else copy
 
 
+cdef inline tuple call_tuple(object fn, tuple args, dict kwargs):
+    return (fn, oob_args(args) if args else args,
+            oob_kwargs(kwargs) if kwargs is not None else None)
+
+
 cdef str traceback_text(BaseException exc):
     return '\n"""\n%s"""' % ''.join(format_exception(type(exc), exc, exc.__traceback__))
 
@@ -513,6 +518,8 @@ cdef class WorkerChannel:
     cdef readonly bint retiring  # reached max_tasks_per_child
     cdef bint eof                # its result pipe reached end of file
     cdef bint gone               # its sentinel fired
+    cdef bint writing            # a thread is in flush()
+    cdef bint closed
 
     def __cinit__(self, process, call_conn, result_conn):
         self.process = process
@@ -534,6 +541,9 @@ cdef class WorkerChannel:
         return (self.call_fd, self.result_fd)
 
     def close(self):
+        self.closed = True
+        self.gone = True
+        self.out = []
         self.call_conn.close()
         self.result_conn.close()
 
@@ -547,8 +557,24 @@ cdef class WorkerChannel:
         return self.flush()
 
     cdef int flush(self) except -1:
-        """Write what the pipe takes; 1 once everything queued is written."""
+        """Write what the pipe takes; 1 once everything queued is written.
+
+        The write releases the GIL: a second thread that flushes meanwhile
+        leaves the rest to the one writing.
+        """
+        if self.writing:
+            return 0
+        self.writing = True
+        try:
+            return self.write_out()
+        finally:
+            self.writing = False
+
+    cdef int write_out(self) except -1:
         cdef Py_ssize_t written, size
+        if self.closed:
+            self.out = []
+            return 1
         while self.out:
             try:
                 written = writev_parts(self.call_fd, self.out, self.out_offset)
@@ -591,10 +617,10 @@ cdef class ProcessPoolCore:
     cdef public Py_ssize_t max_workers
     cdef public Py_ssize_t max_tasks  # 0: unlimited
     cdef Py_ssize_t inflight_total
+    cdef Py_ssize_t reserved          # sends being pickled
     cdef double task_seconds          # estimated cost of a call; <0 unknown
     cdef double call_bytes            # estimated pickled size of a call
     cdef Py_ssize_t next_worker       # round robin
-    cdef BufferCollector collector
     cdef pollfd *fds
     cdef Py_ssize_t fds_capacity
 
@@ -604,7 +630,6 @@ cdef class ProcessPoolCore:
         self.broken = False
         self.task_seconds = -1.0
         self.call_bytes = -1.0
-        self.collector = BufferCollector.__new__(BufferCollector)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -638,7 +663,20 @@ cdef class ProcessPoolCore:
 
     cdef CoreFuture submit(self, object fn, tuple args, dict kwargs):
         cdef WorkItem item
+        cdef WorkerChannel w
+        cdef CoreFuture future
         self.check_open()
+        if self.started and not self.pending:
+            w = self.idle_worker()
+            if w is not None:
+                # Straight to an idle worker: no manager round trip.
+                future = new_future()
+                future.start_or_notify_cancel()
+                self.send_calls(w, [call_tuple(fn, args, kwargs if kwargs else None)],
+                                [future])
+                if w.out and self.sleeping:
+                    self.wake()   # the manager must watch the rest go out
+                return future
         item = WorkItem.__new__(WorkItem)
         item.future = new_future()
         item.fn = fn
@@ -688,7 +726,8 @@ cdef class ProcessPoolCore:
                     break
                 self.dispatch()
                 if ((self.shutdown_requested or interpreter_exiting)
-                        and not self.pending and self.inflight_total == 0):
+                        and not self.pending and self.inflight_total == 0
+                        and self.reserved == 0):
                     self.stop_workers()
                     break
                 self.wait_once()
@@ -759,32 +798,56 @@ cdef class ProcessPoolCore:
         cdef list calls = []
         cdef list futures = []
         cdef WorkItem item
-        cdef Py_ssize_t n, frame_bytes
-        cdef list views
         while len(calls) < k and self.pending:
             item = self.pending.popleft()
             if not item.future.start_or_notify_cancel():
                 continue
-            args = oob_args(item.args) if item.args else item.args
-            kwargs = oob_kwargs(item.kwargs) if item.kwargs is not None else None
-            calls.append((item.fn, args, kwargs))
+            calls.append(call_tuple(item.fn, item.args, item.kwargs))
             futures.append(item.future)
-        if not calls:
-            return 0
+        if calls:
+            self.send_calls(w, calls, futures)
+        return 0
+
+    cdef int send_calls(self, WorkerChannel w, list calls, list futures) except -1:
+        """Pickle ``calls`` (their futures already running) and queue them
+        for ``w``. May run in the manager or, for an idle worker, in submit().
+        """
+        cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
+        cdef Py_ssize_t n, frame_bytes
+        cdef CoreFuture future
+        cdef list views
+        # Pickling runs Python code that may let other threads in: the
+        # manager must not stop while these calls are in nobody's books.
+        self.reserved += 1
         try:
-            body = dumps(calls, self.collector)
-        except Exception:
-            body = self.pickle_each(calls, futures)
-            if body is None:
-                return 0
-        views = self.collector.views
-        self.collector.views = []
+            try:
+                body = dumps(calls, collector)
+            except Exception:
+                body = self.pickle_each(calls, futures, collector)
+        finally:
+            self.reserved -= 1
+            if self.sleeping and (self.shutdown_requested or interpreter_exiting):
+                self.wake()   # it may be waiting for this to stop
+        if body is None:
+            return 0
+        if self.broken or w.gone or w.stopping:
+            exc = BrokenProcessPool(self.broken or
+                                    f"worker {w.pid} exited before the call was sent")
+            for future in futures:
+                try:
+                    future.finish(exc, True)
+                except InvalidStateError:
+                    pass
+            return 0
+        views = collector.views
         n = len(calls)
         frame_bytes = len(body)
         for view in views:
             frame_bytes += view.nbytes
         self.call_bytes = (frame_bytes / n if self.call_bytes < 0
                            else 0.5 * self.call_bytes + 0.5 * frame_bytes / n)
+        # The futures join the worker's books in the order their frames go
+        # out: these two updates and the enqueue happen without a GIL release.
         w.inflight.extend(futures)
         w.batches.append(n)
         w.sent += n
@@ -794,7 +857,7 @@ cdef class ProcessPoolCore:
         w.enqueue(frame_parts(K_CALLS, <uint32_t>n, body, views), frame_bytes)
         return 0
 
-    cdef object pickle_each(self, list calls, list futures):
+    cdef object pickle_each(self, list calls, list futures, BufferCollector collector):
         """Fail the calls that do not pickle; the rest's pickle, or None."""
         cdef Py_ssize_t i
         cdef CoreFuture future
@@ -802,7 +865,7 @@ cdef class ProcessPoolCore:
         good_futures = []
         for i in range(len(calls)):
             try:
-                dumps(calls[i], self.collector)
+                dumps(calls[i], collector)
             except Exception as exc:
                 future = futures[i]
                 future.finish(local_failure(exc), True)
@@ -813,7 +876,14 @@ cdef class ProcessPoolCore:
         futures[:] = good_futures
         if not calls:
             return None
-        return dumps(calls, self.collector)
+        return dumps(calls, collector)
+
+    cdef WorkerChannel idle_worker(self):
+        cdef WorkerChannel w
+        for w in self.workers:
+            if not w.batches and not w.writing and w.can_take(self.max_tasks):
+                return w
+        return None
 
     cdef int wait_once(self) except -1:
         cdef Py_ssize_t n = len(self.workers), i, nfds = 1
@@ -856,18 +926,22 @@ cdef class ProcessPoolCore:
             raise OSError(err, os.strerror(err))
         if fds[0].revents:
             self.drain_wakeup()
+        # Results can complete futures whose callbacks do anything (even
+        # break or shut down the pool): re-check before each step.
         for i in range(n):
             w = workers[i]
-            if fds[1 + 3 * i].revents:
+            if self.broken:
+                return 0
+            if fds[1 + 3 * i].revents and not w.closed:
                 self.read_results(w)
-            if fds[3 + 3 * i].revents:
+            if fds[3 + 3 * i].revents and not w.closed:
                 w.flush()
         for i in range(n):
             w = workers[i]
+            if self.broken:
+                return 0
             if fds[2 + 3 * i].revents and not w.gone:
                 self.worker_exited(w)
-                if self.broken:
-                    return 0
         return 0
 
     cdef int drain_wakeup(self) except -1:
@@ -879,27 +953,30 @@ cdef class ProcessPoolCore:
             pass
         return 0
 
-    cdef int read_results(self, WorkerChannel w) except -1:
-        cdef Py_ssize_t got, rounds = 0, size
+    cdef Py_ssize_t read_results(self, WorkerChannel w) except -1:
+        """Read and handle what ``w`` sent; the bytes read."""
+        cdef Py_ssize_t got, rounds = 0, size, total = 0
         cdef FrameReader reader = w.reader
-        while rounds < 64 and not w.eof:
+        while rounds < 64 and not w.eof and not w.closed:
             rounds += 1
             got = reader.fill(w.result_fd, False)
             if got == 0:
                 w.eof = True
+            elif got > 0:
+                total += got
             while True:
                 frame = reader.next_frame()
                 if frame is None:
                     break
                 self.handle_frame(w, frame)
-                if self.broken:
-                    return 0
+                if self.broken or w.closed:
+                    return total
             if got < 0:
                 break
         if reader.largest > w.result_pipe and w.result_pipe < PIPE_MAX:
             size = _grow_pipe(w.result_fd, pipe_size_for(reader.largest))
             w.result_pipe = size if size > 0 else PIPE_MAX
-        return 0
+        return total
 
     cdef int handle_frame(self, WorkerChannel w, tuple frame) except -1:
         cdef uint32_t kind = frame[0]
@@ -974,13 +1051,13 @@ cdef class ProcessPoolCore:
         return 0
 
     cdef int worker_exited(self, WorkerChannel w) except -1:
-        cdef Py_ssize_t rounds = 0
         w.gone = True
         # Results it wrote before exiting are still in the pipe.
-        if not w.eof:
-            self.read_results(w)
-            if self.broken:
-                return 0
+        while not w.eof and not w.closed:
+            if self.read_results(w) <= 0 or self.broken:
+                break
+        if self.broken:
+            return 0
         w.process.join(5.0)
         exitcode = w.process.exitcode
         expected = (w.stopping or (w.retiring and not w.inflight)
