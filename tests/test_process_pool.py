@@ -232,8 +232,12 @@ def worker_pids(pool):
     return set(pool._processes)
 
 
-def run_script(impl, body, timeout=60):
-    """Run ``body`` in a fresh interpreter with ``pool_module`` bound to impl."""
+def run_script(impl, body, out_dir, timeout=60):
+    """Run ``body`` in a fresh interpreter with ``pool_module`` bound to impl.
+
+    Output goes to files, not pipes, so that waiting for the interpreter
+    does not also wait for workers it may have left behind.
+    """
     env = dict(os.environ)
     env.pop("CFUTURES_NO_EXTENSIONS", None)
     prologue = textwrap.dedent(f"""
@@ -242,10 +246,19 @@ def run_script(impl, body, timeout=60):
         import importlib
         pool_module = importlib.import_module({IMPLS[impl.name]!r})
     """)
-    return subprocess.run(
-        [sys.executable, "-c", prologue + textwrap.dedent(body)],
-        capture_output=True, text=True, timeout=timeout, env=env,
-        cwd=os.path.dirname(__file__))
+    out_path, err_path = os.path.join(out_dir, "out"), os.path.join(out_dir, "err")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", prologue + textwrap.dedent(body)],
+            stdout=out, stderr=err, env=env, cwd=os.path.dirname(__file__))
+        try:
+            returncode = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+    with open(out_path) as out, open(err_path) as err:
+        return subprocess.CompletedProcess(proc.args, returncode, out.read(), err.read())
 
 
 # -- basics, on every start method -----------------------------------------------
@@ -267,6 +280,35 @@ def test_basic_calls(pool_impl, pools, method):
     assert os.getpid() not in pids
     pool.shutdown(wait=True)
     assert all(process_gone(pid) for pid in pids)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("method", [m for m in START_METHODS if m != "fork"][:1])
+def test_workers_start_on_demand(pool_impl, pools, tmp_path, release, method):
+    # Two calls that block: a second worker must start and take one.
+    pool = pools(pool_impl, 2, mp_context=mp.get_context(method))
+    started = [str(tmp_path / f"started{i}") for i in range(2)]
+    futures = [pool.submit(touch_and_wait, s, release, i) for i, s in enumerate(started)]
+    wait_until(lambda: all(os.path.exists(s) for s in started))
+    open(release, "w").close()
+    assert [f.result(LONG) for f in futures] == [0, 1]
+
+
+@pytest.mark.timeout(60)
+def test_short_calls_do_not_wait_behind_a_slow_one(pool_impl, pools, tmp_path,
+                                                   release):
+    pool = pools(pool_impl, 2)
+    assert list(pool.map(double, range(200))) == [2 * i for i in range(200)]
+    started = str(tmp_path / "started")
+    slow = pool.submit(touch_and_wait, started, release, "slow")
+    wait_until(lambda: os.path.exists(started))
+    # The other worker runs all of these while the slow call holds its own.
+    for _ in range(3):
+        assert list(pool.map(double, range(500), timeout=LONG)) == [
+            2 * i for i in range(500)]
+    assert not slow.done()
+    open(release, "w").close()
+    assert slow.result(LONG) == "slow"
 
 
 @pytest.mark.timeout(60)
@@ -697,7 +739,7 @@ def test_exit_with_pending_work(pool_impl, tmp_path, action):
     flag = str(tmp_path / "flag")
     body = EXIT_SCRIPT.format(flag=flag, action=action)
     start = time.monotonic()
-    proc = run_script(pool_impl, body)
+    proc = run_script(pool_impl, body, str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert time.monotonic() - start < 30
     lines = proc.stdout.split("\n")
@@ -720,8 +762,37 @@ def test_exit_after_broken_pool(pool_impl, tmp_path):
         future = pool.submit(die, "exit")
         print(type(future.exception(30)).__name__, flush=True)
     """
-    proc = run_script(pool_impl, body)
+    proc = run_script(pool_impl, body, str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     pids = [int(p) for p in proc.stdout.split("\n")[0].split()]
     assert "BrokenProcessPool" in proc.stdout
+    wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("method", [m for m in START_METHODS if m != "spawn"])
+def test_workers_exit_when_the_parent_dies(accel, tmp_path, method):
+    # A parent killed outright cannot stop its workers: they see their call
+    # pipe close and leave (the stdlib's can block forever).
+    started = str(tmp_path / "started")
+    body = f"""
+        import os, signal, multiprocessing as mp
+        from test_process_pool import double, touch_and_wait
+        pool = pool_module.ProcessPoolExecutor(
+            2, mp_context=mp.get_context({method!r}))
+        pool.submit(double, 1).result(30)
+        pool.submit(touch_and_wait, {started!r}, {str(tmp_path / "never")!r})
+        futures = [pool.submit(double, i) for i in range(100)]
+        [f.result(30) for f in futures]
+        print(" ".join(map(str, sorted(pool._processes))), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """
+    proc = run_script(accel, textwrap.dedent(body), str(tmp_path))
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 2
+    # One worker was idle, one busy in a call that returns within LONG.
+    idle_gone = lambda: sum(process_gone(pid) for pid in pids) >= 1  # noqa: E731
+    wait_until(idle_gone, timeout=10)
+    open(str(tmp_path / "never"), "w").close()
     wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)

@@ -14,12 +14,15 @@ written straight from the object and read straight into the new one.
 In the parent one manager thread (ProcessPoolCore.run) polls the wake-up pipe,
 every worker's result pipe and process sentinel, and the call pipes that have
 output queued. It sends pending calls in batches sized from the measured cost
-of a call (a few calls for slow tasks, up to BATCH_MAX for tiny ones), keeps
-at most DEPTH batches outstanding per worker and completes futures through the
-CoreFuture cdef API. submit() only appends to a deque and writes to the
-wake-up pipe when the manager sleeps. Everything here runs with the GIL held
-except the poll, read and write syscalls. The slow paths (starting and
-stopping processes) are cfutures/process.py.
+of a call (one for slow or unmeasured calls, up to BATCH_MAX tiny ones) and
+completes futures through the CoreFuture cdef API. A worker has one batch
+outstanding, or two while its calls are known to be short and it makes
+progress, so no call waits behind a slow one while another worker idles.
+submit() hands a call straight to an idle worker; otherwise it appends to a
+deque and writes to the wake-up pipe only when the manager sleeps.
+Everything here runs with the GIL held except the poll, read and write
+syscalls. The slow paths (starting and stopping processes) are
+cfutures/process.py.
 """
 cimport cython
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize
@@ -81,8 +84,14 @@ cdef Py_ssize_t OOB_MIN_BYTES = 65536
 cdef double BATCH_SECONDS = 0.001
 cdef Py_ssize_t BATCH_MAX = 256
 cdef double BATCH_BYTES = 1048576.0
-# Batches outstanding per worker: one running, one waiting in the pipe.
+# Batches outstanding per worker: one running, one waiting in the pipe, for
+# calls known to be short; one for slow or not yet measured calls, so that a
+# call never waits behind a slow one while another worker idles.
 cdef Py_ssize_t DEPTH = 2
+cdef double DEEP_MAX_SECONDS = 0.005
+# A worker that answered nothing for this long is busy with a slow call:
+# nothing more queues behind it.
+cdef double STALL_SECONDS = 0.005
 # A worker sends what it has after this long, even mid-batch.
 cdef double FLUSH_SECONDS = 0.001
 cdef Py_ssize_t FLUSH_BYTES = 1048576
@@ -108,9 +117,11 @@ def mark_interpreter_exiting():
 def _set_tuning(**values):
     """Change tuning constants (tests and experiments only)."""
     global OOB_MIN_BYTES, BATCH_SECONDS, BATCH_MAX, BATCH_BYTES, DEPTH
+    global DEEP_MAX_SECONDS, STALL_SECONDS
     global FLUSH_SECONDS, FLUSH_BYTES, PIPE_MAX
     old = dict(OOB_MIN_BYTES=OOB_MIN_BYTES, BATCH_SECONDS=BATCH_SECONDS,
                BATCH_MAX=BATCH_MAX, BATCH_BYTES=BATCH_BYTES, DEPTH=DEPTH,
+               DEEP_MAX_SECONDS=DEEP_MAX_SECONDS, STALL_SECONDS=STALL_SECONDS,
                FLUSH_SECONDS=FLUSH_SECONDS, FLUSH_BYTES=FLUSH_BYTES,
                PIPE_MAX=PIPE_MAX)
     for name, value in values.items():
@@ -121,6 +132,8 @@ def _set_tuning(**values):
     BATCH_MAX = values.get("BATCH_MAX", BATCH_MAX)
     BATCH_BYTES = values.get("BATCH_BYTES", BATCH_BYTES)
     DEPTH = values.get("DEPTH", DEPTH)
+    DEEP_MAX_SECONDS = values.get("DEEP_MAX_SECONDS", DEEP_MAX_SECONDS)
+    STALL_SECONDS = values.get("STALL_SECONDS", STALL_SECONDS)
     FLUSH_SECONDS = values.get("FLUSH_SECONDS", FLUSH_SECONDS)
     FLUSH_BYTES = values.get("FLUSH_BYTES", FLUSH_BYTES)
     PIPE_MAX = values.get("PIPE_MAX", PIPE_MAX)
@@ -512,6 +525,8 @@ cdef class WorkerChannel:
     cdef Py_ssize_t out_offset
     cdef object inflight         # deque of the futures sent, oldest first
     cdef object batches          # deque: calls unanswered in each sent batch
+    cdef object shorts           # deque: whether each batch's calls were known short
+    cdef double last_progress    # when it last answered, or got work while idle
     cdef readonly Py_ssize_t sent
     cdef Py_ssize_t call_pipe, result_pipe
     cdef readonly bint stopping  # told to stop, or terminated on purpose
@@ -535,6 +550,7 @@ cdef class WorkerChannel:
         self.out = []
         self.inflight = _deque()
         self.batches = _deque()
+        self.shorts = _deque()
         self.call_pipe = self.result_pipe = PIPE_DEFAULT
 
     def parent_fds(self):
@@ -594,10 +610,18 @@ cdef class WorkerChannel:
                 del self.out[0]
         return 1
 
-    cdef bint can_take(self, Py_ssize_t max_tasks):
-        return (not self.out and not self.stopping and not self.retiring
-                and not self.gone and len(self.batches) < DEPTH
-                and (max_tasks == 0 or self.sent < max_tasks))
+    cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now):
+        cdef Py_ssize_t outstanding = len(self.batches)
+        if (self.out or self.stopping or self.retiring or self.gone
+                or (max_tasks and self.sent >= max_tasks)):
+            return False
+        if outstanding == 0:
+            return True
+        if outstanding >= depth:
+            return False
+        # Queue behind a batch only if its calls were known to be short when
+        # it was sent and it is making progress.
+        return self.shorts[0] and now - self.last_progress < STALL_SECONDS
 
 
 cdef class ProcessPoolCore:
@@ -741,17 +765,22 @@ cdef class ProcessPoolCore:
                 raise
 
     cdef int adjust_workers(self) except -1:
-        """Start a worker when work waits that no worker can take."""
+        """Start a worker when work waits and no worker is idle."""
         cdef WorkerChannel w
         if not self.spawn_on_demand or not self.pending:
             return 0
         if len(self.workers) >= self.max_workers:
             return 0
         for w in self.workers:
-            if w.can_take(self.max_tasks):
+            if w.can_take(self.max_tasks, 1, 0.0):
                 return 0
         self.spawn_worker()
         return 0
+
+    cdef Py_ssize_t depth(self):
+        if 0 <= self.task_seconds <= DEEP_MAX_SECONDS:
+            return DEPTH
+        return 1
 
     cdef Py_ssize_t batch_size(self):
         cdef double k
@@ -768,12 +797,14 @@ cdef class ProcessPoolCore:
 
     cdef int dispatch(self) except -1:
         cdef Py_ssize_t n = len(self.workers), i, k, eligible, share, left
+        cdef Py_ssize_t depth = self.depth()
+        cdef double now = cf_monotonic()
         cdef WorkerChannel w
         if not self.pending or n == 0:
             return 0
         eligible = 0
         for w in self.workers:
-            if w.can_take(self.max_tasks):
+            if w.can_take(self.max_tasks, depth, now):
                 eligible += 1
         if eligible == 0:
             return 0
@@ -782,7 +813,7 @@ cdef class ProcessPoolCore:
             if not self.pending or eligible == 0:
                 break
             w = self.workers[(self.next_worker + i) % n]
-            if not w.can_take(self.max_tasks):
+            if not w.can_take(self.max_tasks, depth, now):
                 continue
             # Share what waits evenly among the workers that can take it.
             share = (len(self.pending) + eligible - 1) // eligible
@@ -848,8 +879,11 @@ cdef class ProcessPoolCore:
                            else 0.5 * self.call_bytes + 0.5 * frame_bytes / n)
         # The futures join the worker's books in the order their frames go
         # out: these two updates and the enqueue happen without a GIL release.
+        if not w.batches:
+            w.last_progress = cf_monotonic()
         w.inflight.extend(futures)
         w.batches.append(n)
+        w.shorts.append(0 <= self.task_seconds <= DEEP_MAX_SECONDS)
         w.sent += n
         self.inflight_total += n
         if self.max_tasks and w.sent >= self.max_tasks:
@@ -881,7 +915,7 @@ cdef class ProcessPoolCore:
     cdef WorkerChannel idle_worker(self):
         cdef WorkerChannel w
         for w in self.workers:
-            if not w.batches and not w.writing and w.can_take(self.max_tasks):
+            if not w.writing and w.can_take(self.max_tasks, 1, 0.0):
                 return w
         return None
 
@@ -1037,11 +1071,14 @@ cdef class ProcessPoolCore:
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1:
         cdef Py_ssize_t first
         self.inflight_total -= n
+        if n > 0:
+            w.last_progress = cf_monotonic()
         while n > 0 and w.batches:
             first = w.batches[0]
             if first <= n:
                 n -= first
                 w.batches.popleft()
+                w.shorts.popleft()
             else:
                 w.batches[0] = first - n
                 n = 0
@@ -1095,6 +1132,7 @@ cdef class ProcessPoolCore:
                 except InvalidStateError:
                     pass
             w.batches.clear()
+            w.shorts.clear()
         self.inflight_total = 0
         while self.pending:
             item = self.pending.popleft()
@@ -1245,7 +1283,10 @@ def worker_main(call_conn, result_conn, initializer, tuple initargs,
             except OSError:
                 pass
             return
-    run_worker(in_fd, out_fd, max_tasks)
+    try:
+        run_worker(in_fd, out_fd, max_tasks)
+    except BrokenPipeError:
+        return   # the parent is gone: nobody wants the results
     # The connections own the descriptors: keep them alive until here.
     call_conn.close()
     result_conn.close()
