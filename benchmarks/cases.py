@@ -28,6 +28,13 @@ SCALE_ENV = "CFUTURES_BENCH_SCALE"
 WORKER_START_TIMEOUT = 10.0
 
 THREADPOOL = "multiprocessing.pool.ThreadPool"
+MPPOOL = "multiprocessing.Pool"
+
+# What each third-party reference is, for the table's notes.
+REFERENCE_LABELS = {
+    "ThreadPool": "ThreadPool({workers}).map(chunksize=1)",
+    "Pool": "multiprocessing.Pool({workers}).imap(chunksize=1)",
+}
 
 
 # How long the idle-pool case watches an idle pool.
@@ -41,6 +48,7 @@ def implementations():
         "stdlib": concurrent.futures,
         "cfutures": cfutures,
         "ThreadPool": THREADPOOL,
+        "Pool": MPPOOL,
     }
 
 
@@ -379,6 +387,69 @@ def queued_memory(impl, n):
     return timer.measurement(n, bytes_per_task=traced / n)
 
 
+# -- process pools -----------------------------------------------------------
+# Tasks are builtins, so every start method can unpickle them.
+
+def process_map(impl, n, workers, payload_bytes=0):
+    """list(map(bytes, items)) on a warmed-up process pool.
+
+    With payload_bytes, each item is that many bytes (travelling both ways);
+    otherwise the items are small ints and the task a no-op (``abs``).
+    """
+    if payload_bytes:
+        items = [bytes(payload_bytes) for _ in range(n)]
+        fn = bytes
+    else:
+        items = range(n)
+        fn = abs
+    if impl is MPPOOL:
+        import multiprocessing
+        with multiprocessing.Pool(workers) as pool:
+            pool.map(abs, range(workers * 4))
+            with _Timer() as timer:
+                results = list(pool.imap(fn, items, chunksize=1))
+    else:
+        with impl.ProcessPoolExecutor(workers) as executor:
+            list(executor.map(abs, range(workers * 4)))
+            with _Timer() as timer:
+                results = list(executor.map(fn, items))
+    _check(len(results) == n, "map lost results")
+    return timer.measurement(n)
+
+
+def process_submit(impl, n, workers):
+    """Submit n no-op tasks to a warmed-up process pool, then result() each."""
+    with impl.ProcessPoolExecutor(workers) as executor:
+        list(executor.map(abs, range(workers * 4)))
+        submit = executor.submit
+        with _Timer() as timer:
+            futures = [submit(abs, i) for i in range(n)]
+            for future in futures:
+                future.result()
+        del futures
+    return timer.measurement(n)
+
+
+def process_roundtrip(impl, n):
+    """submit(abs, 1).result(), one at a time, on one warmed-up worker."""
+    with impl.ProcessPoolExecutor(1) as executor:
+        executor.submit(abs, 1).result()
+        submit = executor.submit
+        with _Timer() as timer:
+            for _ in range(n):
+                submit(abs, 1).result()
+    return timer.measurement(n)
+
+
+def process_start_stop(impl, n, workers):
+    """Start a pool, run one task on each worker, shut it down; n times."""
+    with _Timer() as timer:
+        for _ in range(n):
+            with impl.ProcessPoolExecutor(workers) as executor:
+                list(executor.map(abs, range(workers)))
+    return timer.measurement(n)
+
+
 # -- the registry ------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -453,6 +524,18 @@ CASES = (
          10_000, {"workers": 32, "delay": 0.001}, unit="task"),
     Case("memory", "memory per queued task (tracemalloc)", queued_memory,
          50_000, unit="task", metric="bytes_per_task"),
+    Case("process_map_2w", "process pool: map(no-op), 2 workers",
+         process_map, 20_000, {"workers": 2},
+         impls=("stdlib", "cfutures", "Pool"), unit="item"),
+    Case("process_submit_2w", "process pool: submit N + result(), 2 workers",
+         process_submit, 20_000, {"workers": 2}, unit="task"),
+    Case("process_roundtrip", "process pool: one-task roundtrip, 1 worker",
+         process_roundtrip, 2_000, unit="roundtrip", cpu_row=True),
+    Case("process_map_1mb", "process pool: map over 1 MB payloads, 2 workers",
+         process_map, 200, {"workers": 2, "payload_bytes": 1 << 20},
+         unit="item"),
+    Case("process_start_stop", "process pool: start + shutdown, 2 workers",
+         process_start_stop, 10, {"workers": 2}, unit="pool"),
     Case("idle_cpu", "idle pool of 4 workers: CPU per idle second",
          idle_pool_cpu, 1_000, {"workers": 4}, unit="second",
          metric="idle_cpu_fraction"),

@@ -304,16 +304,18 @@ def build_rows(results):
                 spreads.append(f"{name} {fmt(low)}..{fmt(high)}")
         if spreads:
             notes.append("noisy: " + ", ".join(spreads))
-        if "ThreadPool" in record:
-            reference = median("ThreadPool", "wall_per_op")
+        for reference_name, label in cases.REFERENCE_LABELS.items():
+            if reference_name not in record:
+                continue
+            if record[reference_name]["error"] is not None:
+                notes.append(f"{reference_name} failed: "
+                             f"{record[reference_name]['error']}")
+                continue
+            reference = median(reference_name, "wall_per_op")
             cf = median("cfutures", "wall_per_op")
-            if record["ThreadPool"]["error"] is not None:
-                notes.append(f"ThreadPool failed: "
-                             f"{record['ThreadPool']['error']}")
-            elif reference is not None:
+            if reference is not None:
                 workers = case.params.get("workers", "")
-                text = (f"ThreadPool({workers}).map(chunksize=1): "
-                        f"{fmt_time(reference)}")
+                text = f"{label.format(workers=workers)}: {fmt_time(reference)}"
                 if cf:
                     text += f" ({reference / cf:.2f}x cfutures)"
                 notes.append(text)

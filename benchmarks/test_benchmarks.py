@@ -82,6 +82,8 @@ def test_case(benchmark, bench_rounds, record_reference, case, impl_name):
     if "bytes_per_task" in info:
         record_reference(case, impl_name, "bytes per queued task",
                          f"{info['bytes_per_task']:.0f}")
-    if impl_name == "ThreadPool":
-        record_reference(case, impl_name, "ThreadPool.map(chunksize=1)",
+    if impl_name in cases.REFERENCE_LABELS:
+        label = cases.REFERENCE_LABELS[impl_name].format(
+            workers=case.params.get("workers", ""))
+        record_reference(case, impl_name, label,
                          _fmt_time(info["wall_per_op_s"]))
