@@ -1,8 +1,8 @@
 """Serve cfutures through the stdlib's ``concurrent.futures`` modules.
 
 ``install()`` rebinds the public classes and functions of
-``concurrent.futures`` (and the same names in ``concurrent.futures._base``
-and ``concurrent.futures.thread``) to cfutures' compiled ones, so code that
+``concurrent.futures`` (and the same names in ``concurrent.futures._base``,
+``.thread`` and ``.process``) to cfutures' compiled ones, so code that
 imports the stdlib package, including the stdlib's own internals that look
 names up at call time (``_base.Future()`` in the process pool's submit, for
 one), gets cfutures from then on. ``uninstall()`` puts the stdlib objects
@@ -15,13 +15,8 @@ concurrent.futures import Future`` run earlier). Install as early as possible,
 ideally at interpreter startup (a ``.pth`` file can do it, which also covers
 subprocesses started with ``python -I``).
 
-Known limits, for now:
-
-* ``ProcessPoolExecutor`` stays the stdlib's; it derives from the stdlib
-  ``Executor``, not cfutures', so once ``Executor`` is rebound
-  ``isinstance(process_pool, concurrent.futures.Executor)`` is false.
-* Exceptions and constants are shared with the stdlib already and are not
-  touched.
+Exceptions and constants are shared with the stdlib already and are not
+touched.
 
 This is the seed of an opt-in whole-program replacement; the CPython
 conformance run (tests/conformance/) uses it to run CPython's own
@@ -35,9 +30,11 @@ __all__ = ["install", "uninstall", "installed"]
 # module name -> names rebound there
 _TARGETS = {
     "concurrent.futures": (
-        "Future", "Executor", "ThreadPoolExecutor", "wait", "as_completed"),
+        "Future", "Executor", "ThreadPoolExecutor", "ProcessPoolExecutor",
+        "wait", "as_completed"),
     "concurrent.futures._base": ("Future", "Executor", "wait", "as_completed"),
     "concurrent.futures.thread": ("ThreadPoolExecutor",),
+    "concurrent.futures.process": ("ProcessPoolExecutor",),
 }
 
 # Marks a name that was absent from the module's namespace before install()
