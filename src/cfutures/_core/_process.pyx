@@ -71,6 +71,8 @@ DEF K_RESULTS = 3
 DEF K_INIT_FAILED = 4
 
 DEF HEADER_SIZE = 24
+# Out-of-band buffers per frame (their sizes must fit the read buffer).
+DEF MAX_BUFFERS = 1024
 DEF MAX_IOV = 64
 DEF READ_BUFFER = 65536
 # A segment with at least this much left to read is read straight into its
@@ -155,7 +157,7 @@ cdef class BufferCollector:
             view = buffer.raw()
         except BufferError:
             return True
-        if view.nbytes < OOB_MIN_BYTES:
+        if view.nbytes < OOB_MIN_BYTES or len(self.views) >= MAX_BUFFERS:
             return True
         self.views.append(view)
         return False
@@ -176,13 +178,6 @@ cdef object dumps(object obj, BufferCollector collector):
         collector.reset()
     buf = ForkingPickler.dumps(obj, PROTOCOL)
     return buf.tobytes() if isinstance(buf, memoryview) else buf
-
-
-cdef inline object oob_wrap(object value):
-    """A large exact bytes object, as a buffer pickle sends out of band."""
-    if type(value) is bytes and len(<bytes>value) >= OOB_MIN_BYTES:
-        return _PickleBuffer(value)
-    return value
 
 
 cdef tuple oob_args(tuple args):
@@ -708,7 +703,15 @@ cdef class ProcessPoolCore:
         item.kwargs = kwargs if kwargs else None
         self.pending.append(item)
         if not self.started:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                # No pool to run it: the caller gets the error, not a future.
+                try:
+                    self.pending.remove(item)
+                except ValueError:
+                    pass
+                raise
         elif self.sleeping:
             self.wake()
         return item.future
@@ -796,23 +799,31 @@ cdef class ProcessPoolCore:
         return <Py_ssize_t>k
 
     cdef int dispatch(self) except -1:
+        """Send what waits to the workers that can take it, in rounds."""
+        while self.pending and self.dispatch_round():
+            pass
+        return 0
+
+    cdef bint dispatch_round(self) except -1:
+        """One batch to each worker that can take one; False if none could."""
         cdef Py_ssize_t n = len(self.workers), i, k, eligible, share, left
         cdef Py_ssize_t depth = self.depth()
         cdef double now = cf_monotonic()
         cdef WorkerChannel w
-        if not self.pending or n == 0:
-            return 0
+        cdef list workers = self.workers
+        if n == 0:
+            return False
         eligible = 0
-        for w in self.workers:
+        for w in workers:
             if w.can_take(self.max_tasks, depth, now):
                 eligible += 1
         if eligible == 0:
-            return 0
+            return False
         k = self.batch_size()
         for i in range(n):
             if not self.pending or eligible == 0:
                 break
-            w = self.workers[(self.next_worker + i) % n]
+            w = workers[(self.next_worker + i) % n]
             if not w.can_take(self.max_tasks, depth, now):
                 continue
             # Share what waits evenly among the workers that can take it.
@@ -822,8 +833,8 @@ cdef class ProcessPoolCore:
             if self.max_tasks and left > self.max_tasks - w.sent:
                 left = self.max_tasks - w.sent
             self.send_batch(w, left)
-        self.next_worker = (self.next_worker + 1) % n if n else 0
-        return 0
+        self.next_worker = (self.next_worker + 1) % n
+        return True
 
     cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1:
         cdef list calls = []
