@@ -333,6 +333,56 @@ def test_many_small_tasks_keep_order(pool_impl, pools):
 
 
 @pytest.mark.timeout(60)
+def test_submit_from_many_threads(pool_impl, pools):
+    pool = pools(pool_impl, 2)
+    big = os.urandom(200_000)
+    results = {}
+
+    def submitter(t):
+        futures = []
+        for i in range(300):
+            if i % 50 == 0:
+                futures.append((big, pool.submit(identity, big)))
+            elif i % 37 == 0:
+                futures.append((None, pool.submit(raise_custom, i)))
+            else:
+                futures.append((t * 1000 + i, pool.submit(double, t * 1000 + i)))
+        results[t] = futures
+    threads = [threading.Thread(target=submitter, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(LONG)
+    assert len(results) == 4
+    for futures in results.values():
+        for value, future in futures:
+            if value is None:
+                assert type(future.exception(LONG)) is CustomError
+            elif value is big:
+                assert future.result(LONG) == big
+            else:
+                assert future.result(LONG) == 2 * value
+
+
+@pytest.mark.timeout(60)
+def test_callbacks_submit_more_work(pool_impl, pools):
+    # Callbacks run in the pool's own thread; submitting from there is fine.
+    pool = pools(pool_impl, 2)
+    done = threading.Event()
+    chain = []
+
+    def next_step(future):
+        chain.append(future.result())
+        if len(chain) < 30:
+            pool.submit(double, chain[-1] % 1000 + 1).add_done_callback(next_step)
+        else:
+            done.set()
+    pool.submit(double, 1).add_done_callback(next_step)
+    assert done.wait(LONG)
+    assert len(chain) == 30
+
+
+@pytest.mark.timeout(60)
 def test_callbacks_and_wait(pool_impl, pools):
     pool = pools(pool_impl, 2)
     seen = []
@@ -769,6 +819,27 @@ def test_exit_after_broken_pool(pool_impl, tmp_path):
     wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")   # fork with threads
+def test_forked_child_cannot_use_the_parents_pool(accel, pools):
+    BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
+    pool = pools(accel, 1)
+    assert pool.submit(double, 1).result(LONG) == 2
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            pool.submit(double, 2)
+            code = 1
+        except BrokenProcessPool:
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.submit(double, 3).result(LONG) == 6
+
+
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("method", [m for m in START_METHODS if m != "spawn"])
 def test_workers_exit_when_the_parent_dies(accel, tmp_path, method):
@@ -778,21 +849,25 @@ def test_workers_exit_when_the_parent_dies(accel, tmp_path, method):
     body = f"""
         import os, signal, multiprocessing as mp
         from test_process_pool import double, touch_and_wait
+        other = pool_module.ProcessPoolExecutor(
+            1, mp_context=mp.get_context({method!r}))
+        other.submit(double, 1).result(30)   # its pipes must not keep ours open
         pool = pool_module.ProcessPoolExecutor(
             2, mp_context=mp.get_context({method!r}))
         pool.submit(double, 1).result(30)
         pool.submit(touch_and_wait, {started!r}, {str(tmp_path / "never")!r})
         futures = [pool.submit(double, i) for i in range(100)]
         [f.result(30) for f in futures]
-        print(" ".join(map(str, sorted(pool._processes))), flush=True)
+        print(" ".join(map(str, sorted(pool._processes) + sorted(other._processes))),
+              flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """
     proc = run_script(accel, textwrap.dedent(body), str(tmp_path))
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     pids = [int(p) for p in proc.stdout.split()]
-    assert len(pids) == 2
-    # One worker was idle, one busy in a call that returns within LONG.
-    idle_gone = lambda: sum(process_gone(pid) for pid in pids) >= 1  # noqa: E731
+    assert len(pids) == 3
+    # Two workers were idle, one busy in a call that returns within LONG.
+    idle_gone = lambda: sum(process_gone(pid) for pid in pids) >= 2  # noqa: E731
     wait_until(idle_gone, timeout=10)
     open(str(tmp_path / "never"), "w").close()
     wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)

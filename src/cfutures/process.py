@@ -36,6 +36,8 @@ _cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
 
 # Every running manager thread and its pool, for interpreter exit.
 _live_managers = weakref.WeakKeyDictionary()
+# Every pool, for forked children (workers or not).
+_all_pools = weakref.WeakSet()
 
 
 def _python_exit():
@@ -51,9 +53,18 @@ def _python_exit():
 
 threading._register_atexit(_python_exit)
 
+def _after_fork_in_child():
+    # A forked child (a worker included) has none of the parent's managers
+    # and must not write to the parent's workers.
+    _live_managers.clear()
+    for pool in list(_all_pools):
+        pool.broken = ("the process pool belongs to the parent process; it "
+                       "cannot be used in a forked child")
+    _all_pools.clear()
+
+
 if hasattr(os, "register_at_fork"):
-    # A forked child (a worker included) has none of the parent's managers.
-    os.register_at_fork(after_in_child=_live_managers.clear)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _PoolManager(ProcessPoolCore):
@@ -74,6 +85,7 @@ class _PoolManager(ProcessPoolCore):
         self.spawn_on_demand = ctx.get_start_method(allow_none=False) != "fork"
         self.thread = None
         self._start_lock = threading.Lock()
+        _all_pools.add(self)
 
     # -- called by the compiled core ---------------------------------------
 
@@ -86,9 +98,9 @@ class _PoolManager(ProcessPoolCore):
                         self.spawn_worker()
                 thread = threading.Thread(
                     target=self.run, name="cfutures-process-pool-manager")
-                self.thread = thread
                 self.started = True
                 thread.start()
+                self.thread = thread
                 _live_managers[thread] = self
         # A submit that raced with the start must not wait for a wake-up.
         self.wakeup()
@@ -100,9 +112,11 @@ class _PoolManager(ProcessPoolCore):
         try:
             inherited = ()
             if not self.spawn_on_demand:
-                # A forked child inherits every descriptor: it closes ours.
-                inherited = self._parent_fds() + (call_writer.fileno(),
-                                                  result_reader.fileno())
+                # A forked child inherits every descriptor: it closes the
+                # parent's ends of every pool's pipes, so that each worker
+                # sees end of file once its own parent is gone.
+                inherited = _parent_fds() + (call_writer.fileno(),
+                                             result_reader.fileno())
             process = ctx.Process(
                 target=worker_main,
                 args=(call_reader, result_writer, self.initializer,
@@ -116,12 +130,6 @@ class _PoolManager(ProcessPoolCore):
             call_reader.close()
             result_writer.close()
         self.workers.append(WorkerChannel(process, call_writer, result_reader))
-
-    def _parent_fds(self):
-        fds = list(self.wakeup_fds())
-        for worker in self.workers:
-            fds.extend(worker.parent_fds())
-        return tuple(fds)
 
     def stop_workers(self):
         """Nothing is pending or running: tell every worker to stop, join it."""
@@ -159,6 +167,15 @@ class _PoolManager(ProcessPoolCore):
                 process.join()
             worker.close()
         self.workers.clear()
+
+
+def _parent_fds():
+    fds = []
+    for pool in list(_all_pools):
+        fds.extend(fd for fd in pool.wakeup_fds() if fd >= 0)
+        for worker in list(pool.workers):
+            fds.extend(worker.parent_fds())
+    return tuple(fds)
 
 
 def _request_shutdown_of(pool):
@@ -274,7 +291,8 @@ class ProcessPoolExecutor(ProcessPoolBase, Executor):
     def shutdown(self, wait=True, *, cancel_futures=False):
         core = self._core
         core.request_shutdown(cancel_futures)
-        thread = core.thread
+        with core._start_lock:   # a start in progress completes first
+            thread = core.thread
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join()
 

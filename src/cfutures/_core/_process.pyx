@@ -549,7 +549,7 @@ cdef class WorkerChannel:
         self.call_pipe = self.result_pipe = PIPE_DEFAULT
 
     def parent_fds(self):
-        return (self.call_fd, self.result_fd)
+        return () if self.closed else (self.call_fd, self.result_fd)
 
     def close(self):
         self.closed = True
