@@ -70,6 +70,9 @@ DEF K_STOP = 2
 DEF K_RESULTS = 3
 DEF K_INIT_FAILED = 4
 
+# Seconds a worker whose initializer failed gets to exit on its own.
+cdef double WORKER_EXIT_GRACE = 2.0
+
 DEF HEADER_SIZE = 24
 # Out-of-band buffers per frame (their sizes must fit the read buffer).
 DEF MAX_BUFFERS = 1024
@@ -732,11 +735,20 @@ cdef class ProcessPoolCore:
 
     def request_shutdown(self, bint cancel_futures=False):
         cdef WorkItem item
+        cdef Py_ssize_t keep
+        cdef list kept
         self.shutdown_requested = True
         if cancel_futures:
+            # As the stdlib, whose call queue holds max_workers + 1 calls
+            # already marked running: the oldest calls up to that many in
+            # flight still run, the rest are cancelled.
+            keep = max(0, self.max_workers + 1 - self.inflight_total)
+            kept = [self.pending.popleft()
+                    for _ in range(min(keep, len(self.pending)))]
             while self.pending:
                 item = self.pending.popleft()
                 item.future.cancel()
+            self.pending.extend(kept)
         self.wakeup()
 
     def pending_count(self):
@@ -1033,9 +1045,15 @@ cdef class ProcessPoolCore:
         if kind == K_RESULTS:
             try:
                 values, errors, busy = _loads(frame[2], buffers=frame[3])
-            except Exception as exc:
-                # Only these calls are lost: fail them with the reason.
-                self.fail_oldest(w, count, local_failure(exc))
+            except BaseException as exc:
+                # As the stdlib: a result the parent cannot read breaks the
+                # pool (the worker's state is unknown from here on).
+                self.break_pool(
+                    f"A result from process {w.pid} could not be "
+                    f"unpickled: {type(exc).__name__}: {exc}",
+                    local_failure(exc),
+                    "A result could not be unpickled, the process pool is "
+                    "not usable anymore")
                 return 0
             del frame
             n = len(values)
@@ -1056,6 +1074,10 @@ cdef class ProcessPoolCore:
             self.answered(w, n)
         elif kind == K_INIT_FAILED:
             cause = _RemoteTraceback(_loads(frame[2]))
+            # The worker returns by itself after this frame: let it, so what
+            # it logged (often through a multiprocessing queue) is flushed
+            # before the pool ends every worker.
+            w.process.join(WORKER_EXIT_GRACE)
             self.break_pool(
                 f"A process in the process pool failed to initialize "
                 f"(pid {w.pid}): its initializer raised",
@@ -1245,14 +1267,15 @@ cdef class ResultBatch:
         payload = (self.values, self.errors, self.busy)
         try:
             body = dumps(payload, self.collector)
-        except Exception:
-            # Find the results that do not pickle; each becomes its error.
+        except BaseException:
+            # Find the results that do not pickle; each becomes its error
+            # (SystemExit from a __reduce__ too, as in the stdlib).
             for i in range(n):
                 if self.errors is not None and i in self.errors:
                     continue
                 try:
                     dumps(self.values[i], self.collector)
-                except Exception as exc:
+                except BaseException as exc:
                     self.values[i] = None
                     if self.errors is None:
                         self.errors = {}
@@ -1315,19 +1338,9 @@ cdef int run_worker(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
         if frame is None or frame[0] == K_STOP:
             return 0
         count = frame[1]
-        try:
-            calls = _loads(frame[2], buffers=frame[3])
-        except BaseException as exc:
-            # These calls cannot run here; each fails with the reason.
-            encoded = encode_exception(exc)
-            frame = None
-            for i in range(count):
-                results.add_error(encoded)
-            results.flush()
-            done += count
-            if max_tasks and done >= max_tasks:
-                return 0
-            continue
+        # A call that cannot be unpickled here ends this worker, as in the
+        # stdlib: the parent sees it die and breaks the pool, naming it.
+        calls = _loads(frame[2], buffers=frame[3])
         frame = None
         n = len(calls)
         results.since = cf_monotonic()
