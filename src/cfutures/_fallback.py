@@ -15,5 +15,17 @@ class ThreadPoolExecutor(Executor, _stdlib.ThreadPoolExecutor):
     __doc__ = _stdlib.ThreadPoolExecutor.__doc__
 
 
-# The process pool is the stdlib's until cfutures has its own.
-ProcessPoolExecutor = _stdlib.ProcessPoolExecutor
+
+class ProcessPoolExecutor(Executor, _stdlib.ProcessPoolExecutor):
+    __doc__ = _stdlib.ProcessPoolExecutor.__doc__
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None):
+        # The stdlib's chunking where it can; 3.14's lazy buffersize (with a
+        # chunk per task) where the running stdlib has no buffersize.
+        if buffersize is None:
+            return _stdlib.ProcessPoolExecutor.map(
+                self, fn, *iterables, timeout=timeout, chunksize=chunksize)
+        if chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")
+        return Executor.map(self, fn, *iterables, timeout=timeout,
+                            buffersize=buffersize)

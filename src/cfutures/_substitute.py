@@ -1,8 +1,8 @@
 """Serve cfutures through the stdlib's ``concurrent.futures`` modules.
 
 ``install()`` rebinds the public classes and functions of
-``concurrent.futures`` (and the same names in ``concurrent.futures._base``,
-``.thread`` and ``.process``) to cfutures' compiled ones, so code that
+``concurrent.futures`` (and the same names in ``concurrent.futures._base``
+and ``concurrent.futures.thread``) to cfutures' compiled ones, so code that
 imports the stdlib package, including the stdlib's own internals that look
 names up at call time (``_base.Future()`` in the process pool's submit, for
 one), gets cfutures from then on. ``uninstall()`` puts the stdlib objects
@@ -16,7 +16,8 @@ ideally at interpreter startup (a ``.pth`` file can do it, which also covers
 subprocesses started with ``python -I``).
 
 Exceptions and constants are shared with the stdlib already and are not
-touched.
+touched. ``ProcessPoolExecutor`` stays the stdlib's while cfutures' own
+(``cfutures.process``) is opt-in.
 
 This is the seed of an opt-in whole-program replacement; the CPython
 conformance run (tests/conformance/) uses it to run CPython's own
@@ -30,11 +31,9 @@ __all__ = ["install", "uninstall", "installed"]
 # module name -> names rebound there
 _TARGETS = {
     "concurrent.futures": (
-        "Future", "Executor", "ThreadPoolExecutor", "ProcessPoolExecutor",
-        "wait", "as_completed"),
+        "Future", "Executor", "ThreadPoolExecutor", "wait", "as_completed"),
     "concurrent.futures._base": ("Future", "Executor", "wait", "as_completed"),
     "concurrent.futures.thread": ("ThreadPoolExecutor",),
-    "concurrent.futures.process": ("ProcessPoolExecutor",),
 }
 
 # Marks a name that was absent from the module's namespace before install()
