@@ -38,6 +38,12 @@ IMPLS = {
     "stdlib": "cfutures._fallback",
     "cfutures": "cfutures._accelerated",
 }
+# Where each implementation's ProcessPoolExecutor lives: cfutures' own pool
+# is opt-in (cfutures.process) until it passes CPython's process-pool suite.
+POOL_MODULES = {
+    "stdlib": "cfutures._fallback",
+    "cfutures": "cfutures.process",
+}
 NO_EXTENSIONS = os.environ.get("CFUTURES_NO_EXTENSIONS", "") not in ("", "0")
 
 
@@ -51,11 +57,8 @@ class PoolImpl:
                 pytest.skip(f"compiled core unavailable: {exc}")
             raise
         self.module = module
-        if name == "cfutures":
-            # cfutures' own pool is opt-in (cfutures.process) until it passes
-            # CPython's process-pool conformance tests.
-            module = importlib.import_module("cfutures.process")
-        self.ProcessPoolExecutor = module.ProcessPoolExecutor
+        self.ProcessPoolExecutor = importlib.import_module(
+            POOL_MODULES[name]).ProcessPoolExecutor
         self.accelerated = name == "cfutures"
 
     def __repr__(self):
@@ -248,7 +251,7 @@ def run_script(impl, body, out_dir, timeout=60):
         import sys
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         import importlib
-        pool_module = importlib.import_module({IMPLS[impl.name]!r})
+        pool_module = importlib.import_module({POOL_MODULES[impl.name]!r})
     """)
     out_path, err_path = os.path.join(out_dir, "out"), os.path.join(out_dir, "err")
     with open(out_path, "w") as out, open(err_path, "w") as err:
