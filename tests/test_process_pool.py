@@ -602,6 +602,18 @@ def test_max_tasks_per_child_replaces_workers(pool_impl, pools):
     assert list(pool.map(double, range(10))) == [2 * i for i in range(10)]
 
 
+@pytest.mark.timeout(90)
+def test_max_tasks_per_child_then_shutdown(pool_impl):
+    # Workers are still replaced after shutdown() to finish what waits.
+    needs_max_tasks(pool_impl, replacing=True)
+    method = "forkserver" if "forkserver" in START_METHODS else "spawn"
+    pool = pool_impl.ProcessPoolExecutor(
+        2, mp_context=mp.get_context(method), max_tasks_per_child=1)
+    futures = [pool.submit(double, i) for i in range(5)]
+    pool.shutdown(wait=True)
+    assert [f.result(0) for f in futures] == [2 * i for i in range(5)]
+
+
 def test_max_tasks_per_child_defaults_to_spawn(pool_impl):
     needs_max_tasks(pool_impl)
     pool = pool_impl.ProcessPoolExecutor(1, max_tasks_per_child=2)

@@ -34,8 +34,9 @@ __all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
 # os.process_cpu_count is 3.13+; older Pythons count all CPUs, as their stdlib does.
 _cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
 
-# Every running manager thread and its pool, for interpreter exit.
-_live_managers = weakref.WeakKeyDictionary()
+# Every running manager thread and its pool, for interpreter exit; a
+# manager removes itself when it returns.
+_live_managers = {}
 # Every pool, for forked children (workers or not).
 _all_pools = weakref.WeakSet()
 
@@ -48,7 +49,8 @@ def _python_exit():
     for _, pool in managers:
         pool.wakeup()
     for thread, _ in managers:
-        thread.join()
+        if thread.ident is not None:
+            thread.join()
 
 
 threading._register_atexit(_python_exit)
@@ -85,6 +87,7 @@ class _PoolManager(ProcessPoolCore):
         self.spawn_on_demand = ctx.get_start_method(allow_none=False) != "fork"
         self.thread = None
         self._start_lock = threading.Lock()
+        self._spawn_lock = threading.Lock()
         _all_pools.add(self)
 
     # -- called by the compiled core ---------------------------------------
@@ -96,13 +99,34 @@ class _PoolManager(ProcessPoolCore):
                 if not self.spawn_on_demand:
                     while len(self.workers) < self.max_workers:
                         self.spawn_worker()
+                else:
+                    self.spawn_if_needed()
                 thread = threading.Thread(
-                    target=self.run, name="cfutures-process-pool-manager")
-                self.started = True
-                thread.start()
-                self.thread = thread
+                    target=_manage, args=(self,),
+                    name="cfutures-process-pool-manager")
                 _live_managers[thread] = self
+                try:
+                    thread.start()
+                except BaseException:
+                    del _live_managers[thread]
+                    self.terminate_workers()
+                    self.join_workers()
+                    raise
+                self.thread = thread
+                self.started = True
         # A submit that raced with the start must not wait for a wake-up.
+        self.wakeup()
+
+    def spawn_if_needed(self):
+        """Start a worker if work waits, none is idle and there is room.
+
+        Called by submit() (as the stdlib's, it starts workers on demand)
+        and by the manager (replacing workers that reached
+        max_tasks_per_child).
+        """
+        with self._spawn_lock:
+            if self.needs_worker():
+                self.spawn_worker()
         self.wakeup()
 
     def spawn_worker(self):
@@ -167,6 +191,14 @@ class _PoolManager(ProcessPoolCore):
                 process.join()
             worker.close()
         self.workers.clear()
+
+
+def _manage(pool):
+    """The manager thread's body."""
+    try:
+        pool.run()
+    finally:
+        _live_managers.pop(threading.current_thread(), None)
 
 
 def _parent_fds():

@@ -715,6 +715,10 @@ cdef class ProcessPoolCore:
                 except ValueError:
                     pass
                 raise
+        elif (self.spawn_on_demand and len(self.workers) < self.max_workers
+                and self.outstanding() > self.capacity()):
+            # As the stdlib does: no idle worker, so start one now.
+            self.spawn_if_needed()
         elif self.sleeping:
             self.wake()
         return item.future
@@ -780,17 +784,33 @@ cdef class ProcessPoolCore:
                 raise
 
     cdef int adjust_workers(self) except -1:
-        """Start a worker when work waits and no worker is idle."""
-        cdef WorkerChannel w
+        """Start a worker when work waits and no worker is idle (one that
+        reached max_tasks_per_child left, say)."""
         if not self.spawn_on_demand or not self.pending:
             return 0
-        if len(self.workers) >= self.max_workers:
+        if len(self.workers) >= self.max_workers or self.outstanding() <= self.capacity():
             return 0
-        for w in self.workers:
-            if w.can_take(self.max_tasks, 1, 0.0):
-                return 0
-        self.spawn_worker()
+        self.spawn_if_needed()
         return 0
+
+    cdef Py_ssize_t outstanding(self):
+        """Calls submitted and not answered yet."""
+        return len(self.pending) + self.inflight_total + self.reserved
+
+    cdef Py_ssize_t capacity(self):
+        """Workers that can take calls (not retiring nor stopping)."""
+        cdef WorkerChannel w
+        cdef Py_ssize_t n = 0
+        for w in self.workers:
+            if not (w.retiring or w.stopping or w.gone):
+                n += 1
+        return n
+
+    def needs_worker(self):
+        """True if more calls are outstanding than workers can take, and
+        there is room for another worker."""
+        return (not self.broken and len(self.workers) < self.max_workers
+                and self.outstanding() > self.capacity())
 
     cdef Py_ssize_t depth(self):
         if 0 <= self.task_seconds <= DEEP_MAX_SECONDS:
