@@ -224,7 +224,10 @@ class TestBuffersize:
 
 
 class TestClosingEarly:
-    def test_close_cancels_the_rest(self, impl):
+    @staticmethod
+    def _abandon_after_first(impl, abandon):
+        """Map over 10 items on one worker; once task 1 runs, ``abandon``
+        the result iterator. Returns the items that ran."""
         second_started = threading.Event()
         release = threading.Event()
         ran = []
@@ -240,34 +243,22 @@ class TestClosingEarly:
             results = ex.map(task, range(10))
             assert next(results) == 0
             assert second_started.wait(LONG)
-            results.close()
-        finally:
-            release.set()
-            ex.shutdown(wait=True)
-        # Task 1 was running and finished; 2..9 never ran.
-        assert ran == [0, 1]
-
-    def test_del_cancels_the_rest(self, impl):
-        second_started = threading.Event()
-        release = threading.Event()
-        ran = []
-
-        def task(x):
-            ran.append(x)
-            if x == 1:
-                second_started.set()
-                release.wait(LONG)
-            return x
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(task, range(10))
-            assert next(results) == 0
-            assert second_started.wait(LONG)
+            abandon(results)
             del results
             gc.collect()
         finally:
             release.set()
             ex.shutdown(wait=True)
+        return ran
+
+    def test_close_cancels_the_rest(self, impl):
+        ran = self._abandon_after_first(impl, lambda results: results.close())
+        # Task 1 was running and finished; 2..9 never ran.
+        assert ran == [0, 1]
+
+    def test_del_cancels_the_rest(self, impl):
+        # The helper drops the last reference, then collects.
+        ran = self._abandon_after_first(impl, lambda results: None)
         assert ran == [0, 1]
 
     def test_close_with_buffersize_stops_consuming(self, impl):
