@@ -537,8 +537,6 @@ def test_dead_worker_breaks_the_pool(pool_impl, pools, tmp_path, release,
     pool.shutdown(wait=True)
     # Every worker is gone, none orphaned.
     wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
-    if pool_impl.accelerated:
-        assert not pool._processes
 
 
 @pytest.mark.timeout(60)

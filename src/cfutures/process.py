@@ -100,7 +100,7 @@ class _PoolManager(ProcessPoolCore):
                     while len(self.workers) < self.max_workers:
                         self.spawn_worker()
                 else:
-                    self.spawn_if_needed()
+                    self.spawn_if_needed(0)
                 thread = threading.Thread(
                     target=_manage, args=(self,),
                     name="cfutures-process-pool-manager")
@@ -117,15 +117,16 @@ class _PoolManager(ProcessPoolCore):
         # A submit that raced with the start must not wait for a wake-up.
         self.wakeup()
 
-    def spawn_if_needed(self):
-        """Start a worker if work waits, none is idle and there is room.
+    def spawn_if_needed(self, extra):
+        """Start a worker if more calls are outstanding (counting ``extra``
+        about to be) than workers, and there is room.
 
         Called by submit() (as the stdlib's, it starts workers on demand)
         and by the manager (replacing workers that reached
         max_tasks_per_child).
         """
         with self._spawn_lock:
-            if self.needs_worker():
+            if self.needs_worker(extra):
                 self.spawn_worker()
         self.wakeup()
 
@@ -154,6 +155,7 @@ class _PoolManager(ProcessPoolCore):
             call_reader.close()
             result_writer.close()
         self.workers.append(WorkerChannel(process, call_writer, result_reader))
+        self.processes[process.pid] = process
 
     def stop_workers(self):
         """Nothing is pending or running: tell every worker to stop, join it."""
@@ -236,6 +238,21 @@ def _chain_from_iterable_of_lists(iterable):
             yield element.pop()
 
 
+class _NoCallQueue:
+    """Stands in for the stdlib's call queue: there is nothing to join."""
+
+    def close(self):
+        pass
+
+    def join_thread(self):
+        pass
+
+    def cancel_join_thread(self):
+        pass
+
+
+_NO_CALL_QUEUE = _NoCallQueue()
+
 _TERMINATE = "terminate"
 _KILL = "kill"
 
@@ -296,10 +313,24 @@ class ProcessPoolExecutor(ProcessPoolBase, Executor):
     def _broken(self):
         return self._core.broken
 
+    # The stdlib's private attributes that code (CPython's tests among it)
+    # reads: the same meaning where cfutures has the thing.
+
     @property
     def _processes(self):
-        """pid -> multiprocessing.Process of the live workers."""
-        return {worker.pid: worker.process for worker in list(self._core.workers)}
+        """pid -> multiprocessing.Process of every worker started and not
+        retired (the same dict for the pool's life, as in the stdlib)."""
+        return self._core.processes
+
+    @property
+    def _executor_manager_thread(self):
+        """The pool's manager thread (None before the first submit)."""
+        return self._core.thread
+
+    @property
+    def _call_queue(self):
+        """cfutures has no call queue (nor its feeder thread)."""
+        return _NO_CALL_QUEUE
 
     def map(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None):
         """Return an iterator equivalent to ``map(fn, *iterables)``.

@@ -630,6 +630,9 @@ cdef class ProcessPoolCore:
     """
     cdef object pending               # deque of WorkItem, oldest first
     cdef public list workers          # WorkerChannel
+    # pid -> Process of every worker started and not retired (what the
+    # stdlib's executor._processes holds, the same dict for the pool's life)
+    cdef public dict processes
     cdef int wake_r, wake_w
     cdef bint sleeping, wake_sent
     cdef public object broken         # False, or the reason submit() refuses
@@ -640,6 +643,7 @@ cdef class ProcessPoolCore:
     cdef public Py_ssize_t max_tasks  # 0: unlimited
     cdef Py_ssize_t inflight_total
     cdef Py_ssize_t reserved          # sends being pickled
+    cdef Py_ssize_t local_failures    # calls that failed to pickle here
     cdef double task_seconds          # estimated cost of a call; <0 unknown
     cdef double call_bytes            # estimated pickled size of a call
     cdef Py_ssize_t next_worker       # round robin
@@ -649,6 +653,7 @@ cdef class ProcessPoolCore:
     def __cinit__(self, *args, **kwargs):
         self.pending = _deque()
         self.workers = []
+        self.processes = {}
         self.broken = False
         self.task_seconds = -1.0
         self.call_bytes = -1.0
@@ -688,6 +693,11 @@ cdef class ProcessPoolCore:
         cdef WorkerChannel w
         cdef CoreFuture future
         self.check_open()
+        if self.started and self.spawn_on_demand:
+            if (len(self.workers) < self.max_workers
+                    and self.outstanding() + 1 > self.capacity()):
+                # As the stdlib does: no idle worker, so start one now.
+                self.spawn_if_needed(1)
         if self.started and not self.pending:
             w = self.idle_worker()
             if w is not None:
@@ -715,10 +725,6 @@ cdef class ProcessPoolCore:
                 except ValueError:
                     pass
                 raise
-        elif (self.spawn_on_demand and len(self.workers) < self.max_workers
-                and self.outstanding() > self.capacity()):
-            # As the stdlib does: no idle worker, so start one now.
-            self.spawn_if_needed()
         elif self.sleeping:
             self.wake()
         return item.future
@@ -790,12 +796,18 @@ cdef class ProcessPoolCore:
             return 0
         if len(self.workers) >= self.max_workers or self.outstanding() <= self.capacity():
             return 0
-        self.spawn_if_needed()
+        self.spawn_if_needed(0)
         return 0
 
     cdef Py_ssize_t outstanding(self):
-        """Calls submitted and not answered yet."""
-        return len(self.pending) + self.inflight_total + self.reserved
+        """Calls submitted and not answered by a worker yet.
+
+        Calls that failed to pickle count too, forever, as in the stdlib
+        (whose idle-worker count only grows with results): such a pool may
+        start a worker more, never more than max_workers.
+        """
+        return (len(self.pending) + self.inflight_total + self.reserved
+                + self.local_failures)
 
     cdef Py_ssize_t capacity(self):
         """Workers that can take calls (not retiring nor stopping)."""
@@ -806,11 +818,11 @@ cdef class ProcessPoolCore:
                 n += 1
         return n
 
-    def needs_worker(self):
-        """True if more calls are outstanding than workers can take, and
-        there is room for another worker."""
+    def needs_worker(self, Py_ssize_t extra=0):
+        """True if more calls are outstanding (counting ``extra`` about to
+        be) than workers can take, and there is room for another worker."""
         return (not self.broken and len(self.workers) < self.max_workers
-                and self.outstanding() > self.capacity())
+                and self.outstanding() + extra > self.capacity())
 
     cdef Py_ssize_t depth(self):
         if 0 <= self.task_seconds <= DEEP_MAX_SECONDS:
@@ -945,6 +957,7 @@ cdef class ProcessPoolCore:
                 dumps(calls[i], collector)
             except Exception as exc:
                 future = futures[i]
+                self.local_failures += 1
                 future.finish(local_failure(exc), True)
             else:
                 good_calls.append(calls[i])
@@ -1154,6 +1167,9 @@ cdef class ProcessPoolCore:
                     or (self.shutdown_requested and not w.inflight))
         if expected and not w.inflight:
             self.workers.remove(w)
+            if w.retiring and not self.shutdown_requested:
+                # Replaced, as the stdlib forgets a worker that retired.
+                self.processes.pop(w.pid, None)
             w.close()
             return 0
         self.break_pool(
