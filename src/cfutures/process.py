@@ -200,6 +200,9 @@ def _manage(pool):
     try:
         pool.run()
     finally:
+        # Forget the finished thread (as the stdlib's shutdown() does).
+        with pool._start_lock:
+            pool.thread = None
         _live_managers.pop(threading.current_thread(), None)
 
 
@@ -324,7 +327,7 @@ class ProcessPoolExecutor(ProcessPoolBase, Executor):
 
     @property
     def _executor_manager_thread(self):
-        """The pool's manager thread (None before the first submit)."""
+        """The pool's manager thread while it runs, else None."""
         return self._core.thread
 
     @property

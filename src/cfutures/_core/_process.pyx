@@ -909,6 +909,11 @@ cdef class ProcessPoolCore:
             try:
                 body = dumps(calls, collector)
             except Exception:
+                body = None
+            if body is None:
+                # Outside the handler: the failures must not chain to this
+                # thread's frames (through __context__), which would keep
+                # them, and the caller's locals, alive.
                 body = self.pickle_each(calls, futures, collector)
         finally:
             self.reserved -= 1
@@ -1304,8 +1309,11 @@ cdef class ResultBatch:
         try:
             body = dumps(payload, self.collector)
         except BaseException:
+            body = None
+        if body is None:
             # Find the results that do not pickle; each becomes its error
-            # (SystemExit from a __reduce__ too, as in the stdlib).
+            # (SystemExit from a __reduce__ too, as in the stdlib). Outside
+            # the handler, so that their tracebacks do not chain to it.
             for i in range(n):
                 if self.errors is not None and i in self.errors:
                     continue
