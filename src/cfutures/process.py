@@ -55,6 +55,7 @@ def _python_exit():
 
 threading._register_atexit(_python_exit)
 
+
 def _after_fork_in_child():
     # A forked child (a worker included) has none of the parent's managers
     # and must not write to the parent's workers.

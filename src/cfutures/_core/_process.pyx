@@ -693,6 +693,11 @@ cdef class ProcessPoolCore:
         cdef WorkerChannel w
         cdef CoreFuture future
         self.check_open()
+        item = WorkItem.__new__(WorkItem)
+        item.future = future = new_future()
+        item.fn = fn
+        item.args = args
+        item.kwargs = kwargs if kwargs else None
         if self.started and self.spawn_on_demand:
             if (len(self.workers) < self.max_workers
                     and self.outstanding() + 1 > self.capacity()):
@@ -701,19 +706,21 @@ cdef class ProcessPoolCore:
         if self.started and not self.pending:
             w = self.idle_worker()
             if w is not None:
-                # Straight to an idle worker: no manager round trip.
-                future = new_future()
-                future.start_or_notify_cancel()
-                self.send_calls(w, [call_tuple(fn, args, kwargs if kwargs else None)],
-                                [future])
+                # Straight to an idle worker: no manager round trip. The
+                # check and the reservation (which keeps the manager from
+                # stopping) run with nothing between them that could let
+                # another thread in; so do the check and the append below.
+                self.check_open()
+                self.reserved += 1
+                try:
+                    future.start_or_notify_cancel()
+                    self.send_calls(w, [call_tuple(fn, args, item.kwargs)], [future])
+                finally:
+                    self.release_reservation()
                 if w.out and self.sleeping:
                     self.wake()   # the manager must watch the rest go out
                 return future
-        item = WorkItem.__new__(WorkItem)
-        item.future = new_future()
-        item.fn = fn
-        item.args = args
-        item.kwargs = kwargs if kwargs else None
+        self.check_open()
         self.pending.append(item)
         if not self.started:
             try:
@@ -727,7 +734,13 @@ cdef class ProcessPoolCore:
                 raise
         elif self.sleeping:
             self.wake()
-        return item.future
+        return future
+
+    cdef int release_reservation(self) except -1:
+        self.reserved -= 1
+        if self.sleeping and (self.shutdown_requested or interpreter_exiting):
+            self.wake()   # it may be waiting for this to stop
+        return 0
 
     cdef int wake(self) except -1:
         if not self.wake_sent and self.wake_w >= 0:
@@ -916,9 +929,7 @@ cdef class ProcessPoolCore:
                 # them, and the caller's locals, alive.
                 body = self.pickle_each(calls, futures, collector)
         finally:
-            self.reserved -= 1
-            if self.sleeping and (self.shutdown_requested or interpreter_exiting):
-                self.wake()   # it may be waiting for this to stop
+            self.release_reservation()
         if body is None:
             return 0
         if self.broken or w.gone or w.stopping:
