@@ -390,13 +390,6 @@ def queued_memory(impl, n):
 # -- process pools -----------------------------------------------------------
 # Tasks are builtins, so every start method can unpickle them.
 
-def process_pool_type(impl):
-    """The pool class to measure: cfutures' own is opt-in (cfutures.process)."""
-    if impl is concurrent.futures:
-        return impl.ProcessPoolExecutor
-    import cfutures.process
-    return cfutures.process.ProcessPoolExecutor
-
 def process_map(impl, n, workers, payload_bytes=0):
     """list(map(bytes, items)) on a warmed-up process pool.
 
@@ -416,7 +409,7 @@ def process_map(impl, n, workers, payload_bytes=0):
             with _Timer() as timer:
                 results = list(pool.imap(fn, items, chunksize=1))
     else:
-        with process_pool_type(impl)(workers) as executor:
+        with impl.ProcessPoolExecutor(workers) as executor:
             list(executor.map(abs, range(workers * 4)))
             with _Timer() as timer:
                 results = list(executor.map(fn, items))
@@ -426,7 +419,7 @@ def process_map(impl, n, workers, payload_bytes=0):
 
 def process_submit(impl, n, workers):
     """Submit n no-op tasks to a warmed-up process pool, then result() each."""
-    with process_pool_type(impl)(workers) as executor:
+    with impl.ProcessPoolExecutor(workers) as executor:
         list(executor.map(abs, range(workers * 4)))
         submit = executor.submit
         with _Timer() as timer:
@@ -439,7 +432,7 @@ def process_submit(impl, n, workers):
 
 def process_roundtrip(impl, n):
     """submit(abs, 1).result(), one at a time, on one warmed-up worker."""
-    with process_pool_type(impl)(1) as executor:
+    with impl.ProcessPoolExecutor(1) as executor:
         executor.submit(abs, 1).result()
         submit = executor.submit
         with _Timer() as timer:
@@ -452,7 +445,7 @@ def process_start_stop(impl, n, workers):
     """Start a pool, run one task on each worker, shut it down; n times."""
     with _Timer() as timer:
         for _ in range(n):
-            with process_pool_type(impl)(workers) as executor:
+            with impl.ProcessPoolExecutor(workers) as executor:
                 list(executor.map(abs, range(workers)))
     return timer.measurement(n)
 

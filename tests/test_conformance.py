@@ -40,13 +40,13 @@ def test_cpython_suite_with_cfutures_substituted():
 
 def test_substitute_install_and_uninstall():
     import concurrent.futures
-    from concurrent.futures import _base, thread
+    from concurrent.futures import _base, process, thread
 
     from cfutures import _substitute
 
-    modules = (concurrent.futures, _base, thread)
-    names = ("Future", "Executor", "ThreadPoolExecutor", "wait",
-             "as_completed")
+    modules = (concurrent.futures, _base, thread, process)
+    names = ("Future", "Executor", "ThreadPoolExecutor",
+             "ProcessPoolExecutor", "wait", "as_completed")
     missing = object()
 
     def snapshot():
@@ -68,6 +68,9 @@ def test_substitute_install_and_uninstall():
             assert _base.Future is cfutures.Future
             assert _base.wait is cfutures.wait
             assert thread.ThreadPoolExecutor is cfutures.ThreadPoolExecutor
+            assert (concurrent.futures.ProcessPoolExecutor
+                    is cfutures.ProcessPoolExecutor)
+            assert process.ProcessPoolExecutor is cfutures.ProcessPoolExecutor
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 assert type(pool.submit(int)) is cfutures.Future
         else:

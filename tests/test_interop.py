@@ -33,6 +33,15 @@ class TestIsinstance:
         finally:
             ex.shutdown()
 
+    def test_process_pool_is_a_stdlib_process_pool(self, impl):
+        # Code that checks isinstance(x, ProcessPoolExecutor) keeps working.
+        ex = impl.ProcessPoolExecutor(max_workers=1)
+        try:
+            assert isinstance(ex, STDLIB.ProcessPoolExecutor)
+            assert isinstance(ex, STDLIB.Executor)
+        finally:
+            ex.shutdown()
+
 
 class TestAsyncio:
     def test_wrap_future_result_from_thread(self, impl):

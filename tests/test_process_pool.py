@@ -38,12 +38,6 @@ IMPLS = {
     "stdlib": "cfutures._fallback",
     "cfutures": "cfutures._accelerated",
 }
-# Where each implementation's ProcessPoolExecutor lives: cfutures' own pool
-# is opt-in (cfutures.process) until it passes CPython's process-pool suite.
-POOL_MODULES = {
-    "stdlib": "cfutures._fallback",
-    "cfutures": "cfutures.process",
-}
 NO_EXTENSIONS = os.environ.get("CFUTURES_NO_EXTENSIONS", "") not in ("", "0")
 
 
@@ -57,8 +51,7 @@ class PoolImpl:
                 pytest.skip(f"compiled core unavailable: {exc}")
             raise
         self.module = module
-        self.ProcessPoolExecutor = importlib.import_module(
-            POOL_MODULES[name]).ProcessPoolExecutor
+        self.ProcessPoolExecutor = module.ProcessPoolExecutor
         self.accelerated = name == "cfutures"
 
     def __repr__(self):
@@ -251,7 +244,7 @@ def run_script(impl, body, out_dir, timeout=60):
         import sys
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         import importlib
-        pool_module = importlib.import_module({POOL_MODULES[impl.name]!r})
+        pool_module = importlib.import_module({IMPLS[impl.name]!r})
     """)
     out_path, err_path = os.path.join(out_dir, "out"), os.path.join(out_dir, "err")
     with open(out_path, "w") as out, open(err_path, "w") as err:
@@ -784,6 +777,34 @@ def test_terminate_idle_pool(accel):
         wait_until(lambda: process.exitcode is not None)
     pool.terminate_workers()   # nothing left to do: no error
     pool.kill_workers()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("method", START_METHODS)
+def test_manager_thread_that_cannot_start(accel, monkeypatch, method):
+    # During interpreter finalization starting a thread raises RuntimeError
+    # (gh-109047). cfutures' pool starts one thread, its manager: submit()
+    # raises that error, as the stdlib's does, and leaves no worker behind.
+    # (The stdlib leaves its workers running and its shutdown() then fails.)
+    starter = ("_start_joinable_thread"
+               if hasattr(threading, "_start_joinable_thread")
+               else "_start_new_thread")
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    pool = accel.ProcessPoolExecutor(2, mp_context=mp.get_context(method))
+    with monkeypatch.context() as patch:
+        patch.setattr(threading, starter, refuse)
+        with pytest.raises(RuntimeError, match="interpreter shutdown"):
+            pool.submit(double, 1)
+    processes = list(pool._processes.values())
+    for process in processes:
+        process.join(LONG)
+        assert process.exitcode is not None
+    # Nothing was queued, so nothing waits; the pool starts normally now.
+    assert pool.submit(double, 2).result(LONG) == 4
+    pool.shutdown(wait=True)
 
 
 EXIT_SCRIPT = """

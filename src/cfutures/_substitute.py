@@ -16,8 +16,7 @@ ideally at interpreter startup (a ``.pth`` file can do it, which also covers
 subprocesses started with ``python -I``).
 
 Exceptions and constants are shared with the stdlib already and are not
-touched. ``ProcessPoolExecutor`` stays the stdlib's while cfutures' own
-(``cfutures.process``) is opt-in.
+touched.
 
 This is the seed of an opt-in whole-program replacement; the CPython
 conformance run (tests/conformance/) uses it to run CPython's own
@@ -31,9 +30,11 @@ __all__ = ["install", "uninstall", "installed"]
 # module name -> names rebound there
 _TARGETS = {
     "concurrent.futures": (
-        "Future", "Executor", "ThreadPoolExecutor", "wait", "as_completed"),
+        "Future", "Executor", "ThreadPoolExecutor", "ProcessPoolExecutor",
+        "wait", "as_completed"),
     "concurrent.futures._base": ("Future", "Executor", "wait", "as_completed"),
     "concurrent.futures.thread": ("ThreadPoolExecutor",),
+    "concurrent.futures.process": ("ProcessPoolExecutor",),
 }
 
 # Marks a name that was absent from the module's namespace before install()

@@ -261,7 +261,8 @@ _TERMINATE = "terminate"
 _KILL = "kill"
 
 
-class ProcessPoolExecutor(ProcessPoolBase, Executor):
+class ProcessPoolExecutor(ProcessPoolBase, Executor,
+                          _stdlib_process.ProcessPoolExecutor):
     """An Executor that runs calls in a pool of at most max_workers processes."""
 
     def __init__(self, max_workers=None, mp_context=None,
