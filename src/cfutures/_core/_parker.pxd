@@ -11,4 +11,4 @@ cdef extern from "cf_parker.h":
     int cf_parker_wait(cf_parker *p, double timeout, double spin) except -1
     double CF_SPIN_RESULT
     double CF_SPIN_IDLE_WORKER
-    double cf_monotonic()
+    double cf_monotonic() noexcept nogil

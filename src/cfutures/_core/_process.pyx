@@ -48,6 +48,9 @@ from traceback import format_exception
 
 from cfutures._names import LOGGER, BrokenProcessPool, InvalidStateError
 
+cdef extern from "<sched.h>" nogil:
+    int sched_yield()
+
 cdef extern from "<poll.h>" nogil:
     struct pollfd:
         int fd
@@ -100,6 +103,8 @@ cdef double STALL_SECONDS = 0.005
 # A worker sends what it has after this long, even mid-batch.
 cdef double FLUSH_SECONDS = 0.001
 cdef Py_ssize_t FLUSH_BYTES = 1048576
+# An idle worker polls for the next call this long before it sleeps.
+cdef double WORKER_SPIN_SECONDS = 100e-6
 # Pipes that carry a frame larger than their capacity grow up to this.
 cdef Py_ssize_t PIPE_MAX = 1048576
 cdef Py_ssize_t PIPE_DEFAULT = 65536
@@ -470,18 +475,37 @@ cdef class FrameReader:
             return 0
         raise OSError(err, os.strerror(err))
 
-    cdef object read_frame(self, int fd):
-        """The next frame from a blocking fd; None at end of file."""
+    cdef object read_frame(self, int fd, double spin):
+        """The next frame from a blocking fd; None at end of file. Before
+        sleeping in read(), poll for up to ``spin`` seconds."""
         cdef Py_ssize_t got
         while True:
             frame = self.next_frame()
             if frame is not None:
                 return frame
+            if spin > 0.0:
+                spin_until_readable(fd, spin)
             got = self.fill(fd, True)
             if got == 0:
                 return None
             if got < 0:
                 PyErr_CheckSignals()
+
+
+cdef void spin_until_readable(int fd, double spin) noexcept nogil:
+    # A sleeping process takes tens of microseconds to wake on a VM; a
+    # worker that polls for a moment after answering catches the next call
+    # of a caller that waits for each result. sched_yield() lets a thread
+    # or process that shares this CPU run meanwhile.
+    cdef pollfd pfd
+    cdef double until = cf_monotonic() + spin
+    pfd.fd = fd
+    pfd.events = POLLIN
+    while True:
+        pfd.revents = 0
+        if poll(&pfd, 1, 0) != 0 or cf_monotonic() >= until:
+            return
+        sched_yield()
 
 
 def _grow_pipe(int fd, Py_ssize_t size):
@@ -1389,7 +1413,7 @@ cdef int run_worker(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
     cdef list calls
     cdef tuple call, encoded
     while True:
-        frame = reader.read_frame(in_fd)
+        frame = reader.read_frame(in_fd, WORKER_SPIN_SECONDS)
         if frame is None or frame[0] == K_STOP:
             return 0
         count = frame[1]
