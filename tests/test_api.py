@@ -108,6 +108,28 @@ class TestSignatures:
         assert inspect.signature(impl.ThreadPoolExecutor) == \
             inspect.signature(concurrent.futures.ThreadPoolExecutor)
 
+    @pytest.mark.parametrize("name", EXECUTOR_METHODS)
+    def test_process_pool_methods(self, impl, name):
+        assert str(inspect.signature(getattr(impl.ProcessPoolExecutor, name))) \
+            == stdlib_signature(concurrent.futures.ProcessPoolExecutor, name)
+
+    def test_process_pool_constructor(self, impl):
+        # Python 3.14's; the stdlib fallback has its own Python's (no
+        # max_tasks_per_child before 3.11).
+        expected = ("(max_workers=None, mp_context=None, initializer=None, "
+                    "initargs=(), *, max_tasks_per_child=None)")
+        if not impl.accelerated:
+            expected = str(inspect.signature(
+                concurrent.futures.ProcessPoolExecutor))
+        assert str(inspect.signature(impl.ProcessPoolExecutor)) == expected
+
+    def test_process_pool_3_14_methods(self):
+        if not cfutures.EXTENSIONS:
+            pytest.skip("the stdlib fallback has its own Python's API")
+        for name in ("terminate_workers", "kill_workers"):
+            assert str(inspect.signature(
+                getattr(cfutures.ProcessPoolExecutor, name))) == "(self)"
+
     @pytest.mark.parametrize("name", ["wait", "as_completed"])
     def test_functions(self, impl, name):
         assert inspect.signature(getattr(impl, name)) == \

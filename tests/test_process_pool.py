@@ -155,6 +155,13 @@ def wait_for_file(path, value=None, timeout=LONG):
     return value
 
 
+def slow_at(i, slow_i, release):
+    """2 * i, at once unless i == slow_i: that one waits for ``release``."""
+    if i == slow_i:
+        wait_for_file(release)
+    return 2 * i
+
+
 def touch_and_wait(started, release, value=None):
     with open(started, "w"):
         pass
@@ -309,6 +316,21 @@ def test_short_calls_do_not_wait_behind_a_slow_one(pool_impl, pools, tmp_path,
     assert not slow.done()
     open(release, "w").close()
     assert slow.result(LONG) == "slow"
+
+
+@pytest.mark.timeout(90)
+def test_results_do_not_wait_for_a_batch_mate_turned_slow(pool_impl, pools,
+                                                          release):
+    # Calls measured short travel in batches; one that turns slow must not
+    # hold back the results of the calls before it in its batch.
+    pool = pools(pool_impl, 1)
+    assert list(pool.map(double, range(1000))) == [2 * i for i in range(1000)]
+    futures = [pool.submit(slow_at, i, 1500, release) for i in range(2000)]
+    early = [f.result(LONG / 3) for f in futures[:1500]]
+    assert early == [2 * i for i in range(1500)]
+    assert not futures[1500].done()
+    open(release, "w").close()
+    assert [f.result(LONG) for f in futures] == [2 * i for i in range(2000)]
 
 
 @pytest.mark.timeout(60)

@@ -29,6 +29,9 @@ from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndS
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.pythread cimport (
+    NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
+    PyThread_free_lock, PyThread_release_lock, PyThread_type_lock)
 from libc.errno cimport EAGAIN, EINTR, errno
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
@@ -37,11 +40,14 @@ from posix.uio cimport iovec, writev
 from posix.unistd cimport close, read
 
 from cfutures._core._future cimport CoreFuture, new_future
-from cfutures._core._parker cimport cf_monotonic
+from cfutures._core._parker cimport (
+    cf_monotonic, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
+    cf_parker_wait)
 
 import collections
 import os
 import pickle
+import threading
 from concurrent.futures.process import _RemoteTraceback
 from multiprocessing.reduction import ForkingPickler
 from traceback import format_exception
@@ -103,6 +109,9 @@ cdef double STALL_SECONDS = 0.005
 # A worker sends what it has after this long, even mid-batch.
 cdef double FLUSH_SECONDS = 0.001
 cdef Py_ssize_t FLUSH_BYTES = 1048576
+# While a batch runs, a worker's flusher thread checks this often for
+# results held back by a call that turned out slow.
+cdef double FLUSHER_PERIOD = 0.005
 # An idle worker polls for the next call this long before it sleeps.
 cdef double WORKER_SPIN_SECONDS = 100e-6
 # Pipes that carry a frame larger than their capacity grow up to this.
@@ -1306,7 +1315,14 @@ cdef class ProcessPoolBase:
 
 @cython.final
 cdef class ResultBatch:
-    """The results a worker has not sent yet."""
+    """The results a worker has not sent yet.
+
+    The worker's main thread adds results and sends them when its batch ends
+    or FLUSH_SECONDS after the last send. A call that runs long would hold
+    back the results before it in its batch, so while a batch runs a
+    flusher thread wakes every FLUSHER_PERIOD and sends what has waited
+    longer than FLUSH_SECONDS.
+    """
     cdef int fd
     cdef list values
     cdef dict errors
@@ -1314,12 +1330,28 @@ cdef class ResultBatch:
     cdef double since
     cdef Py_ssize_t big_bytes
     cdef BufferCollector collector
+    # Held from taking the results out until they are written, so that
+    # frames leave in the order their calls ran.
+    cdef PyThread_type_lock send_lock
+    cdef cf_parker alarm          # wakes the flusher
+    cdef bint in_batch            # a batch of more than one call is running
+    cdef bint flusher_started
+    cdef bint flusher_idle        # the flusher sleeps until alarm is signalled
 
     def __cinit__(self, int fd):
         self.fd = fd
         self.values = []
         self.errors = None
         self.collector = BufferCollector.__new__(BufferCollector)
+        self.send_lock = PyThread_allocate_lock()
+        if self.send_lock == NULL:
+            raise MemoryError()
+        cf_parker_init(&self.alarm)
+
+    def __dealloc__(self):
+        if self.send_lock != NULL:
+            PyThread_free_lock(self.send_lock)
+        cf_parker_free(&self.alarm)
 
     cdef inline int add_value(self, object value) except -1:
         if type(value) is bytes and len(<bytes>value) >= OOB_MIN_BYTES:
@@ -1335,12 +1367,62 @@ cdef class ResultBatch:
         self.values.append(None)
         return 0
 
+    cdef int begin_batch(self, Py_ssize_t n) except -1:
+        self.since = cf_monotonic()
+        if n < 2:
+            return 0
+        self.in_batch = True
+        if not self.flusher_started:
+            self.flusher_started = True
+            threading.Thread(target=self.run_flusher, daemon=True,
+                             name="cfutures-worker-flusher").start()
+        elif self.flusher_idle:
+            self.flusher_idle = False
+            cf_parker_signal(&self.alarm)
+        return 0
+
+    cdef int end_batch(self) except -1:
+        self.in_batch = False
+        return self.flush()
+
+    def run_flusher(self):
+        try:
+            while True:
+                if not self.in_batch:
+                    self.flusher_idle = True
+                    cf_parker_wait(&self.alarm, -1.0, 0.0)
+                    continue
+                cf_parker_wait(&self.alarm, FLUSHER_PERIOD, 0.0)
+                if (self.in_batch and self.values
+                        and cf_monotonic() - self.since >= FLUSH_SECONDS):
+                    self.flush()
+        except BaseException:
+            pass   # the parent is gone; the main thread sees it too
+
     cdef int flush(self) except -1:
-        cdef Py_ssize_t n = len(self.values), i
+        if not PyThread_acquire_lock(self.send_lock, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self.send_lock, WAIT_LOCK)
+        try:
+            self.send()
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int send(self) except -1:
+        # Take the results out first: pickling can run Python code, which
+        # lets the other thread in to add more.
+        cdef list values = self.values
+        cdef dict errors = self.errors
+        cdef Py_ssize_t n = len(values), i
         cdef list views
         if n == 0:
             return 0
-        payload = (self.values, self.errors, self.busy)
+        payload = (values, errors, self.busy)
+        self.values = []
+        self.errors = None
+        self.busy = 0.0
+        self.big_bytes = 0
         try:
             body = dumps(payload, self.collector)
         except BaseException:
@@ -1350,24 +1432,20 @@ cdef class ResultBatch:
             # (SystemExit from a __reduce__ too, as in the stdlib). Outside
             # the handler, so that their tracebacks do not chain to it.
             for i in range(n):
-                if self.errors is not None and i in self.errors:
+                if errors is not None and i in errors:
                     continue
                 try:
-                    dumps(self.values[i], self.collector)
+                    dumps(values[i], self.collector)
                 except BaseException as exc:
-                    self.values[i] = None
-                    if self.errors is None:
-                        self.errors = {}
-                    self.errors[i] = encode_exception(exc)
-            payload = (self.values, self.errors, self.busy)
+                    values[i] = None
+                    if errors is None:
+                        errors = {}
+                    errors[i] = encode_exception(exc)
+            payload = (values, errors, payload[2])
             body = dumps(payload, self.collector)
         views = self.collector.views
         self.collector.views = []
-        payload = None
-        self.values = []
-        self.errors = None
-        self.busy = 0.0
-        self.big_bytes = 0
+        payload = values = errors = None
         write_all(self.fd, frame_parts(K_RESULTS, <uint32_t>n, body, views))
         self.since = cf_monotonic()
         return 0
@@ -1422,7 +1500,7 @@ cdef int run_worker(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
         calls = _loads(frame[2], buffers=frame[3])
         frame = None
         n = len(calls)
-        results.since = cf_monotonic()
+        results.begin_batch(n)
         for i in range(n):
             call = calls[i]
             calls[i] = None
@@ -1445,7 +1523,7 @@ cdef int run_worker(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
             if t1 - results.since >= FLUSH_SECONDS or results.big_bytes >= FLUSH_BYTES:
                 results.flush()
         calls = None
-        results.flush()
+        results.end_batch()
         done += n
         if max_tasks and done >= max_tasks:
             return 0
