@@ -295,7 +295,8 @@ class TestClosingEarly:
 
 
 class TestReferences:
-    def test_yielded_results_not_kept_alive(self, impl):
+    @pytest.mark.parametrize("buffersize", [None, 2])
+    def test_yielded_results_not_kept_alive(self, impl, buffersize):
         second_started = threading.Event()
         release = threading.Event()
 
@@ -304,9 +305,11 @@ class TestReferences:
                 second_started.set()
                 release.wait(LONG)
             return Box(x)
+        # With a buffersize the inputs may be endless.
+        inputs = range(3) if buffersize is None else itertools.count()
         ex = impl.ThreadPoolExecutor(max_workers=1)
         try:
-            results = ex.map(task, range(3))
+            results = ex.map(task, inputs, buffersize=buffersize)
             box = next(results)
             assert box.value == 0
             # The worker is on task 1, so it let go of task 0 entirely.
@@ -316,32 +319,11 @@ class TestReferences:
             gc.collect()
             assert ref() is None, gc.get_referrers(ref())
             release.set()
-            assert [b.value for b in results] == [1, 2]
-        finally:
-            release.set()
-            ex.shutdown(wait=True)
-
-    def test_yielded_results_not_kept_alive_with_buffersize(self, impl):
-        second_started = threading.Event()
-        release = threading.Event()
-
-        def task(x):
-            if x == 1:
-                second_started.set()
-                release.wait(LONG)
-            return Box(x)
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(task, itertools.count(), buffersize=2)
-            box = next(results)
-            assert second_started.wait(LONG)
-            ref = weakref.ref(box)
-            del box
-            gc.collect()
-            assert ref() is None
-            release.set()
-            assert next(results).value == 1
-            results.close()
+            if buffersize is None:
+                assert [b.value for b in results] == [1, 2]
+            else:
+                assert next(results).value == 1
+                results.close()
         finally:
             release.set()
             ex.shutdown(wait=True)
