@@ -1,99 +1,34 @@
-"""The benchmark cases, shared by compare.py and the pytest-benchmark suite.
+"""The benchmark cases: what is measured, shared by compare.py and the
+pytest-benchmark suite.
 
 Each case is a function ``run(impl, n, **params) -> Measurement`` that builds
 what it needs (a pool with its workers already started, futures to wait on),
 times only the region it is about, tears everything down and returns the
 measurement. ``impl`` is the module under test: ``concurrent.futures`` or
-``cfutures`` (both have the same names), or ``THREADPOOL`` for the
-``multiprocessing.pool.ThreadPool`` reference of the map case.
+``cfutures`` (both have the same names), or ``THREADPOOL`` / ``MPPOOL`` for
+the multiprocessing reference of a map case.
 
-``CASES`` lists them with their default sizes; ``scaled_n`` applies the
-``CFUTURES_BENCH_SCALE`` environment variable (or an explicit scale).
+``SECTIONS`` groups them, with their sizes at scale 1; ``CASES`` lists them
+all in table order. How they are run, repeated and reported is harness.py's.
 """
-import concurrent.futures
-import dataclasses
 import gc
+import itertools
 import os
-import sys
 import statistics
+import sys
 import threading
 import time
 import tracemalloc
 from multiprocessing.pool import ThreadPool
 
-SCALE_ENV = "CFUTURES_BENCH_SCALE"
+from casekit import MPPOOL, THREADPOOL, Case, Section, Timer
 
 # How long the warm-up barrier waits for all of a pool's workers to start
 # before it gives up (and the measurement goes on with those that did).
 WORKER_START_TIMEOUT = 10.0
 
-THREADPOOL = "multiprocessing.pool.ThreadPool"
-MPPOOL = "multiprocessing.Pool"
-
-# What each third-party reference is, for the table's notes.
-REFERENCE_LABELS = {
-    "ThreadPool": "ThreadPool({workers}).map(chunksize=1)",
-    "Pool": "multiprocessing.Pool({workers}).imap(chunksize=1)",
-}
-
-
 # How long the idle-pool case watches an idle pool.
 IDLE_SECONDS = 0.5
-
-
-def implementations():
-    """Name -> implementation object, in table order."""
-    import cfutures
-    return {
-        "stdlib": concurrent.futures,
-        "cfutures": cfutures,
-        "ThreadPool": THREADPOOL,
-        "Pool": MPPOOL,
-    }
-
-
-@dataclasses.dataclass
-class Measurement:
-    """One run of one case on one implementation."""
-
-    seconds: float          # wall time of the measured region
-    ops: int                # tasks / futures / operations in that region
-    cpu_seconds: float      # process CPU time (all threads) in that region
-    extra: dict = dataclasses.field(default_factory=dict)
-
-    @property
-    def per_op(self):
-        return self.seconds / self.ops
-
-    @property
-    def cpu_per_op(self):
-        return self.cpu_seconds / self.ops
-
-
-class _Timer:
-    """Wall and process CPU time of a ``with`` block.
-
-    A gc.collect() runs first (outside the timed region) unless
-    ``collect=False``, so garbage left by the setup is not charged to it.
-    """
-
-    def __init__(self, collect=True):
-        self.collect = collect
-
-    def __enter__(self):
-        if self.collect:
-            gc.collect()
-        self.cpu0 = time.process_time()
-        self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.t0
-        self.cpu_seconds = time.process_time() - self.cpu0
-        return False
-
-    def measurement(self, ops, **extra):
-        return Measurement(self.seconds, ops, self.cpu_seconds, extra)
 
 
 def noop():
@@ -133,7 +68,7 @@ def _check(condition, message):
 def future_lifecycle(impl, n):
     """Future() + set_running_or_notify_cancel() + set_result() + result()."""
     Future = impl.Future
-    with _Timer() as timer:
+    with Timer() as timer:
         for _ in range(n):
             future = Future()
             future.set_running_or_notify_cancel()
@@ -142,17 +77,26 @@ def future_lifecycle(impl, n):
     return timer.measurement(n)
 
 
+def submit_all_then_results(executor, n, fn, args=None):
+    """Time n submits of fn (fn() each, or fn(arg) for arg in args), then
+    result() of each; the futures are dropped before the pool shuts down."""
+    submit = executor.submit
+    with Timer() as timer:
+        if args is None:
+            futures = [submit(fn) for _ in range(n)]
+        else:
+            futures = [submit(fn, arg) for arg in args]
+        for future in futures:
+            future.result()
+    del futures
+    return timer.measurement(n)
+
+
 def submit_and_result(impl, n, workers):
     """Submit n no-op tasks, then result() each."""
     with impl.ThreadPoolExecutor(workers) as executor:
         start_workers(executor, workers)
-        submit = executor.submit
-        with _Timer() as timer:
-            futures = [submit(noop) for _ in range(n)]
-            for future in futures:
-                future.result()
-        del futures
-    return timer.measurement(n)
+        return submit_all_then_results(executor, n, noop)
 
 
 def roundtrip(impl, n):
@@ -160,7 +104,7 @@ def roundtrip(impl, n):
     with impl.ThreadPoolExecutor(1) as executor:
         start_workers(executor, 1)
         submit = executor.submit
-        with _Timer() as timer:
+        with Timer() as timer:
             for _ in range(n):
                 submit(noop).result()
     return timer.measurement(n)
@@ -192,7 +136,7 @@ def map_noop(impl, n, workers):
     if impl is THREADPOOL:
         pool = ThreadPool(workers)
         try:
-            with _Timer() as timer:
+            with Timer() as timer:
                 results = pool.map(identity, range(n), chunksize=1)
         finally:
             pool.close()
@@ -200,7 +144,7 @@ def map_noop(impl, n, workers):
     else:
         with impl.ThreadPoolExecutor(workers) as executor:
             start_workers(executor, workers)
-            with _Timer() as timer:
+            with Timer() as timer:
                 results = list(executor.map(identity, range(n)))
     _check(len(results) == n and results[-1] == n - 1, "map lost results")
     return timer.measurement(n)
@@ -231,7 +175,7 @@ def as_completed_running(impl, n, workers):
     executor, gate, futures = _gated_pool(impl, n, workers)
     try:
         count = 0
-        with _Timer() as timer:
+        with Timer() as timer:
             iterator = impl.as_completed(futures)
             gate.set()
             for _ in iterator:
@@ -247,7 +191,7 @@ def wait_all_running(impl, n, workers):
     """wait(ALL_COMPLETED) over n futures that complete while it waits."""
     executor, gate, futures = _gated_pool(impl, n, workers)
     try:
-        with _Timer() as timer:
+        with Timer() as timer:
             gate.set()
             done, not_done = impl.wait(futures,
                                        return_when=impl.ALL_COMPLETED)
@@ -271,7 +215,7 @@ def as_completed_done(impl, n):
     """as_completed() over n futures that are all done already."""
     futures = _done_futures(impl, n)
     count = 0
-    with _Timer() as timer:
+    with Timer() as timer:
         for _ in impl.as_completed(futures):
             count += 1
     _check(count == n, f"as_completed yielded {count} of {n} futures")
@@ -281,7 +225,7 @@ def as_completed_done(impl, n):
 def wait_all_done(impl, n):
     """wait(ALL_COMPLETED) over n futures that are all done already."""
     futures = _done_futures(impl, n)
-    with _Timer() as timer:
+    with Timer() as timer:
         done, not_done = impl.wait(futures, return_when=impl.ALL_COMPLETED)
     _check(len(done) == n and not not_done, "wait() lost futures")
     return timer.measurement(n)
@@ -294,21 +238,17 @@ def sleep_tasks(impl, n, workers, delay):
     """
     with impl.ThreadPoolExecutor(workers) as executor:
         start_workers(executor, workers)
-        submit = executor.submit
-        sleep = time.sleep
-        with _Timer() as timer:
-            futures = [submit(sleep, delay) for _ in range(n)]
-            for future in futures:
-                future.result()
-        del futures
+        measurement = submit_all_then_results(
+            executor, n, time.sleep, itertools.repeat(delay, n))
     ideal = n * delay / workers
     # What sleep(delay) itself takes here (timer slack, wake-up latency):
     # no executor can beat n * that / workers.
     floor = n * measured_sleep(delay) / workers
-    return timer.measurement(n, ideal_seconds=ideal,
-                             wall_over_ideal=timer.seconds / ideal,
+    measurement.extra.update(ideal_seconds=ideal,
+                             wall_over_ideal=measurement.seconds / ideal,
                              floor_seconds=floor,
-                             wall_over_floor=timer.seconds / floor)
+                             wall_over_floor=measurement.seconds / floor)
+    return measurement
 
 
 def measured_sleep(delay, samples=100):
@@ -339,7 +279,7 @@ def idle_pool_cpu(impl, n, workers):
         for future in [executor.submit(noop) for _ in range(n)]:
             future.result()
         cpu_before = time.process_time()
-        with _Timer(collect=False) as timer:
+        with Timer(collect=False) as timer:
             threading.Event().wait(IDLE_SECONDS)
         cpu = time.process_time() - cpu_before
     return timer.measurement(1, idle_cpu_fraction=cpu / timer.seconds)
@@ -372,7 +312,7 @@ def queued_memory(impl, n):
             tracemalloc.start()
             try:
                 before = tracemalloc.get_traced_memory()[0]
-                with _Timer(collect=False) as timer:
+                with Timer(collect=False) as timer:
                     for _ in range(n):
                         append(submit(noop))
                 after = tracemalloc.get_traced_memory()[0]
@@ -390,6 +330,11 @@ def queued_memory(impl, n):
 # -- process pools -----------------------------------------------------------
 # Tasks are builtins, so every start method can unpickle them.
 
+def start_processes(executor, workers):
+    """Start the pool's worker processes (and their pipes) before timing."""
+    list(executor.map(abs, range(workers * 4)))
+
+
 def process_map(impl, n, workers, payload_bytes=0):
     """list(map(bytes, items)) on a warmed-up process pool.
 
@@ -406,12 +351,12 @@ def process_map(impl, n, workers, payload_bytes=0):
         import multiprocessing
         with multiprocessing.Pool(workers) as pool:
             pool.map(abs, range(workers * 4))
-            with _Timer() as timer:
+            with Timer() as timer:
                 results = list(pool.imap(fn, items, chunksize=1))
     else:
         with impl.ProcessPoolExecutor(workers) as executor:
-            list(executor.map(abs, range(workers * 4)))
-            with _Timer() as timer:
+            start_processes(executor, workers)
+            with Timer() as timer:
                 results = list(executor.map(fn, items))
     _check(len(results) == n, "map lost results")
     return timer.measurement(n)
@@ -420,14 +365,8 @@ def process_map(impl, n, workers, payload_bytes=0):
 def process_submit(impl, n, workers):
     """Submit n no-op tasks to a warmed-up process pool, then result() each."""
     with impl.ProcessPoolExecutor(workers) as executor:
-        list(executor.map(abs, range(workers * 4)))
-        submit = executor.submit
-        with _Timer() as timer:
-            futures = [submit(abs, i) for i in range(n)]
-            for future in futures:
-                future.result()
-        del futures
-    return timer.measurement(n)
+        start_processes(executor, workers)
+        return submit_all_then_results(executor, n, abs, range(n))
 
 
 def process_roundtrip(impl, n):
@@ -435,7 +374,7 @@ def process_roundtrip(impl, n):
     with impl.ProcessPoolExecutor(1) as executor:
         executor.submit(abs, 1).result()
         submit = executor.submit
-        with _Timer() as timer:
+        with Timer() as timer:
             for _ in range(n):
                 submit(abs, 1).result()
     return timer.measurement(n)
@@ -443,7 +382,7 @@ def process_roundtrip(impl, n):
 
 def process_start_stop(impl, n, workers):
     """Start a pool, run one task on each worker, shut it down; n times."""
-    with _Timer() as timer:
+    with Timer() as timer:
         for _ in range(n):
             with impl.ProcessPoolExecutor(workers) as executor:
                 list(executor.map(abs, range(workers)))
@@ -452,109 +391,66 @@ def process_start_stop(impl, n, workers):
 
 # -- the registry ------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
-class Case:
-    name: str           # short id (pytest id, --case, JSON key)
-    title: str          # what the table says
-    func: object
-    n: int              # size at scale 1
-    params: dict = dataclasses.field(default_factory=dict)
-    impls: tuple = ("stdlib", "cfutures")
-    unit: str = "op"    # what one of the n is, for "per ..." labels
-    # What the comparison table shows for the case: "time" (wall per op) or
-    # the name of a Measurement.extra entry (e.g. "bytes_per_task").
-    metric: str = "time"
-    # Whether the table also gets a row of CPU time per op.
-    cpu_row: bool = False
-    # Whether the case can run here (e.g. it needs os.sched_setaffinity).
-    available: object = None
-
-    def is_available(self):
-        return self.available is None or bool(self.available())
-
-    def scaled_n(self, scale=None):
-        if scale is None:
-            scale = env_scale()
-        return max(int(self.n * scale), 10)
-
-    def run(self, impl, n):
-        return self.func(impl, n, **self.params)
-
-
-def env_scale():
-    raw = os.environ.get(SCALE_ENV, "").strip()
-    if not raw:
-        return 1.0
-    try:
-        scale = float(raw)
-    except ValueError:
-        raise ValueError(
-            f"{SCALE_ENV} must be a number, not {raw!r}") from None
-    if not scale > 0:
-        raise ValueError(f"{SCALE_ENV} must be > 0, not {raw!r}")
-    return scale
-
-
-CASES = (
-    Case("future", "Future create+run+set_result+result", future_lifecycle,
-         100_000, unit="future"),
-    Case("submit_1w", "submit N no-ops + result(), 1 worker",
-         submit_and_result, 100_000, {"workers": 1}, unit="task"),
-    Case("submit_2w", "submit N no-ops + result(), 2 workers",
-         submit_and_result, 100_000, {"workers": 2}, unit="task"),
-    Case("submit_4w", "submit N no-ops + result(), 4 workers",
-         submit_and_result, 100_000, {"workers": 4}, unit="task"),
-    Case("roundtrip", "one-task roundtrip, 1 worker", roundtrip, 20_000,
-         unit="roundtrip", cpu_row=True),
-    Case("roundtrip_1cpu", "one-task roundtrip, 1 worker, pinned to 1 CPU",
-         roundtrip_one_cpu, 10_000, unit="roundtrip", cpu_row=True,
-         available=one_cpu_available),
-    Case("map_4w", "map(no-op) over N items, 4 workers", map_noop, 100_000,
-         {"workers": 4}, impls=("stdlib", "cfutures", "ThreadPool"),
-         unit="item"),
-    Case("as_completed_running", "as_completed, futures completing",
-         as_completed_running, 50_000, {"workers": 2}, unit="future"),
-    Case("as_completed_done", "as_completed, futures already done",
-         as_completed_done, 50_000, unit="future"),
-    Case("wait_all_running", "wait(ALL_COMPLETED), futures completing",
-         wait_all_running, 50_000, {"workers": 2}, unit="future"),
-    Case("wait_all_done", "wait(ALL_COMPLETED), futures already done",
-         wait_all_done, 50_000, unit="future"),
-    Case("sleep_32w", "N tasks of sleep(1ms), 32 workers", sleep_tasks,
-         10_000, {"workers": 32, "delay": 0.001}, unit="task"),
-    Case("memory", "memory per queued task (tracemalloc)", queued_memory,
-         50_000, unit="task", metric="bytes_per_task"),
-    Case("process_map_2w", "process pool: map(no-op), 2 workers",
-         process_map, 20_000, {"workers": 2},
-         impls=("stdlib", "cfutures", "Pool"), unit="item"),
-    Case("process_submit_2w", "process pool: submit N + result(), 2 workers",
-         process_submit, 20_000, {"workers": 2}, unit="task"),
-    Case("process_roundtrip", "process pool: one-task roundtrip, 1 worker",
-         process_roundtrip, 2_000, unit="roundtrip", cpu_row=True),
-    Case("process_map_1mb", "process pool: map over 1 MB payloads, 2 workers",
-         process_map, 200, {"workers": 2, "payload_bytes": 1 << 20},
-         unit="item"),
-    Case("process_start_stop", "process pool: start + shutdown, 2 workers",
-         process_start_stop, 10, {"workers": 2}, unit="pool"),
-    Case("idle_cpu", "idle pool of 4 workers: CPU per idle second",
-         idle_pool_cpu, 1_000, {"workers": 4}, unit="second",
-         metric="idle_cpu_fraction"),
+SECTIONS = (
+    Section("threads", "futures and the thread pool", (
+        Case("future", "Future create+run+set_result+result",
+             future_lifecycle, 100_000, unit="future"),
+        Case("submit_1w", "submit N no-ops + result(), 1 worker",
+             submit_and_result, 100_000, {"workers": 1}, unit="task"),
+        Case("submit_2w", "submit N no-ops + result(), 2 workers",
+             submit_and_result, 100_000, {"workers": 2}, unit="task"),
+        Case("submit_4w", "submit N no-ops + result(), 4 workers",
+             submit_and_result, 100_000, {"workers": 4}, unit="task"),
+        Case("roundtrip", "one-task roundtrip, 1 worker", roundtrip, 20_000,
+             unit="roundtrip", cpu_row=True),
+        Case("roundtrip_1cpu",
+             "one-task roundtrip, 1 worker, pinned to 1 CPU",
+             roundtrip_one_cpu, 10_000, unit="roundtrip", cpu_row=True,
+             available=one_cpu_available),
+        Case("map_4w", "map(no-op) over N items, 4 workers", map_noop,
+             100_000, {"workers": 4},
+             impls=("stdlib", "cfutures", "ThreadPool"), unit="item"),
+        Case("as_completed_running", "as_completed, futures completing",
+             as_completed_running, 50_000, {"workers": 2}, unit="future"),
+        Case("as_completed_done", "as_completed, futures already done",
+             as_completed_done, 50_000, unit="future"),
+        Case("wait_all_running", "wait(ALL_COMPLETED), futures completing",
+             wait_all_running, 50_000, {"workers": 2}, unit="future"),
+        Case("wait_all_done", "wait(ALL_COMPLETED), futures already done",
+             wait_all_done, 50_000, unit="future"),
+        Case("sleep_32w", "N tasks of sleep(1ms), 32 workers", sleep_tasks,
+             10_000, {"workers": 32, "delay": 0.001}, unit="task"),
+        Case("memory", "memory per queued task (tracemalloc)",
+             queued_memory, 50_000, unit="task", metric="bytes_per_task"),
+    )),
+    Section("processes", "the process pool", (
+        Case("process_map_2w", "process pool: map(no-op), 2 workers",
+             process_map, 20_000, {"workers": 2},
+             impls=("stdlib", "cfutures", "Pool"), unit="item"),
+        Case("process_submit_2w",
+             "process pool: submit N + result(), 2 workers",
+             process_submit, 20_000, {"workers": 2}, unit="task"),
+        Case("process_roundtrip",
+             "process pool: one-task roundtrip, 1 worker",
+             process_roundtrip, 2_000, unit="roundtrip", cpu_row=True),
+        Case("process_map_1mb",
+             "process pool: map over 1 MB payloads, 2 workers",
+             process_map, 200, {"workers": 2, "payload_bytes": 1 << 20},
+             unit="item"),
+        Case("process_start_stop",
+             "process pool: start + shutdown, 2 workers",
+             process_start_stop, 10, {"workers": 2}, unit="pool"),
+    )),
+    # Last, as before: what a pool costs while it does nothing.
+    Section("idle", "idle pools", (
+        Case("idle_cpu", "idle pool of 4 workers: CPU per idle second",
+             idle_pool_cpu, 1_000, {"workers": 4}, unit="second",
+             metric="idle_cpu_fraction"),
+    )),
 )
+
+CASES = tuple(case for section in SECTIONS for case in section.cases)
 
 CASES_BY_NAME = {case.name: case for case in CASES}
 
-
-def median_or_none(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-__all__ = ["CASES", "CASES_BY_NAME", "Case", "Measurement", "THREADPOOL",
-           "SCALE_ENV", "env_scale", "implementations", "median_or_none"]
-
+__all__ = ["CASES", "CASES_BY_NAME", "SECTIONS"]
