@@ -22,11 +22,6 @@
 #include <sched.h>
 #include <time.h>
 
-/* Spin budgets (seconds): long enough to catch a handoff between two busy
- * threads, short enough that an idle pool costs nothing measurable. */
-#define CF_SPIN_RESULT 30e-6
-#define CF_SPIN_IDLE_WORKER 50e-6
-
 typedef struct {
     PyThread_type_lock lock;
     /* Read while the GIL is released (spinning), so accessed atomically. */

@@ -1,13 +1,12 @@
 """cfutures: a Cython-accelerated drop-in replacement for concurrent.futures.
 
-The implementation is chosen here, once: the compiled core when it loads,
-otherwise (or with ``CFUTURES_NO_EXTENSIONS=1``) the stdlib's own classes.
-``cfutures.EXTENSIONS`` says which one is live.
+The implementation is chosen once, in ``cfutures._implementation``: the
+compiled core when it loads, otherwise (or with ``CFUTURES_NO_EXTENSIONS=1``)
+the stdlib's own classes. ``cfutures.EXTENSIONS`` says which one is live;
+``cfutures.thread`` and ``cfutures.process`` serve the same one.
 """
-import os as _os
-import warnings as _warnings
-
-from ._names import (
+from ._implementation import EXTENSIONS, implementation as _implementation
+from ._stdlib import (
     ALL_COMPLETED,
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -19,28 +18,6 @@ from ._names import (
 )
 
 __version__ = "0.1.0"
-
-
-def _load_implementation():
-    """Return (module serving the classes, whether it is the compiled core)."""
-    if _os.environ.get("CFUTURES_NO_EXTENSIONS", "") not in ("", "0"):
-        from . import _fallback
-        return _fallback, False
-    try:
-        from . import _accelerated
-    except ImportError as exc:
-        _warnings.warn(
-            f"cfutures: compiled core unavailable ({exc}); serving the "
-            "stdlib concurrent.futures implementation instead",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        from . import _fallback
-        return _fallback, False
-    return _accelerated, True
-
-
-_implementation, EXTENSIONS = _load_implementation()
 
 Future = _implementation.Future
 Executor = _implementation.Executor

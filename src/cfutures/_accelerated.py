@@ -2,8 +2,7 @@
 from ._core._waiting import as_completed, wait
 from ._executor import Executor
 from ._future import Future
-from .process import ProcessPoolExecutor
-from .thread import ThreadPoolExecutor
-
-__all__ = ["Future", "Executor", "ThreadPoolExecutor", "ProcessPoolExecutor",
-           "wait", "as_completed"]
+# The process pool first: its interpreter-exit hook then runs first, as it
+# always has (see _core/_lifecycle.pyx).
+from ._process_pool import ProcessPoolExecutor
+from ._thread_pool import ThreadPoolExecutor

@@ -2,12 +2,16 @@
 
 ``map`` is the 3.14 one (lazy ``buffersize``); everything else is inherited
 from the stdlib class, so ``isinstance(x, concurrent.futures.Executor)`` holds.
+``map_in_chunks`` is the process pools' ``map``, whose ``chunksize`` groups
+items into one task.
 """
 import collections
+import functools
 import itertools
 import time
 import weakref
-from concurrent.futures import _base as _stdlib_base
+
+from ._stdlib import StdlibExecutor
 
 
 def _validate_buffersize(buffersize):
@@ -32,7 +36,7 @@ def _take_result(future, timeout=None):
         del future
 
 
-class Executor(_stdlib_base.Executor):
+class Executor(StdlibExecutor):
     """Base class of the cfutures executors."""
 
     def map(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None):
@@ -77,3 +81,37 @@ def _map_results(pending, fn, argument_rows, executor_ref, buffersize,
     finally:
         for future in pending:
             future.cancel()
+
+
+def map_in_chunks(plain_map, fn, iterables, *, timeout, chunksize, buffersize):
+    """A process pool's ``map``: ``plain_map`` (an Executor.map) over
+    chunks of ``chunksize`` argument rows, one task each, flattened again.
+    With ``chunksize`` 1 it is ``plain_map`` itself."""
+    if chunksize < 1:
+        raise ValueError("chunksize must be >= 1.")
+    if chunksize == 1:
+        return plain_map(fn, *iterables, timeout=timeout,
+                         buffersize=buffersize)
+    results = plain_map(functools.partial(_process_chunk, fn),
+                        _batched(zip(*iterables), chunksize),
+                        timeout=timeout, buffersize=buffersize)
+    return _chain_from_iterable_of_lists(results)
+
+
+def _process_chunk(fn, chunk):
+    """Run ``fn`` on every argument tuple of a chunk (in the worker)."""
+    return [fn(*args) for args in chunk]
+
+
+def _batched(iterable, n):
+    iterator = iter(iterable)
+    while batch := tuple(itertools.islice(iterator, n)):
+        yield batch
+
+
+def _chain_from_iterable_of_lists(iterable):
+    # Like itertools.chain.from_iterable, but drops each item as it goes.
+    for element in iterable:
+        element.reverse()
+        while element:
+            yield element.pop()

@@ -1,6 +1,5 @@
 from cfutures._core._parker cimport (
-    CF_SPIN_RESULT, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
-    cf_parker_wait)
+    cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal, cf_parker_wait)
 
 # Same order as cfutures._names.FUTURE_STATES, which gives each its stdlib string.
 cdef enum FutureState:
@@ -40,6 +39,7 @@ cdef class CoreFuture:
 
     cdef int start_or_notify_cancel(self) except -1
     cdef int finish(self, object value, bint is_exception) except -1
+    cdef bint finish_unless_done(self, object value, bint is_exception) except -1
     cdef int wait_until_done(self, object timeout) except -1
     cdef int notify_waiters(self, WaitEvent event) except -1
     cdef int run_callbacks(self) except -1

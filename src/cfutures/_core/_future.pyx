@@ -5,12 +5,14 @@ State lives in a C enum; the stdlib's ``_state`` strings, ``_condition`` and
 reaches into them. No lock object exists until such code asks for one.
 """
 cimport cython
+from cfutures._core._tuning cimport CF_SPIN_RESULT
 from cpython.object cimport PyObject, PyTypeObject
 
 import threading
 
-from cfutures._names import FUTURE_STATES, LOGGER, CancelledError, InvalidStateError, TimeoutError
-from concurrent.futures._base import _STATE_TO_DESCRIPTION_MAP
+from cfutures._stdlib import (
+    FUTURE_STATES, LOGGER, STATE_DESCRIPTIONS, CancelledError,
+    InvalidStateError, TimeoutError)
 
 cdef tuple STATE_NAMES = FUTURE_STATES
 cdef dict STATE_BY_NAME = {name: index for index, name in enumerate(FUTURE_STATES)}
@@ -136,7 +138,7 @@ cdef class CoreFuture:
         return self.condition
 
     def __repr__(self):
-        description = _STATE_TO_DESCRIPTION_MAP[STATE_NAMES[self.state]]
+        description = STATE_DESCRIPTIONS[STATE_NAMES[self.state]]
         prefix = '<%s at %#x state=%s' % (type(self).__name__, id(self), description)
         if self.state == FINISHED:
             if self.exception_value is not None:
@@ -322,6 +324,17 @@ cdef class CoreFuture:
         if self.callbacks is not None:
             self.run_callbacks()
         return 0
+
+    cdef bint finish_unless_done(self, object value, bint is_exception) except -1:
+        """finish(), unless the future is already done (cancelled, or
+        completed by hand): the executor's way to end a future it owns."""
+        if self.state >= CANCELLED:
+            return False
+        try:
+            self.finish(value, is_exception)
+        except InvalidStateError:
+            return False   # completed while finish() waited for _condition
+        return True
 
     def set_result(self, result):
         """Set the future's result; InvalidStateError if already done."""

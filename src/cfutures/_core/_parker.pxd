@@ -9,6 +9,4 @@ cdef extern from "cf_parker.h":
     # 1: woken (and rearmed), 0: timed out; timeout < 0 waits forever;
     # spins (GIL released) up to `spin` seconds before sleeping.
     int cf_parker_wait(cf_parker *p, double timeout, double spin) except -1
-    double CF_SPIN_RESULT
-    double CF_SPIN_IDLE_WORKER
     double cf_monotonic() noexcept nogil

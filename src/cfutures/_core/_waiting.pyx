@@ -9,14 +9,15 @@ import time
 from cfutures._core._future cimport (
     CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, CoreFuture, EVENT_CANCELLED,
     EVENT_EXCEPTION, WaitEvent, Waiter, timeout_seconds)
-from cfutures._core._parker cimport CF_SPIN_RESULT
+from cfutures._core._tuning cimport CF_SPIN_RESULT
 
-from concurrent.futures._base import (
-    ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, DoneAndNotDoneFutures)
-from cfutures._names import TimeoutError
-from concurrent.futures._base import (
-    CANCELLED_AND_NOTIFIED as _STDLIB_CANCELLED_AND_NOTIFIED,
-    FINISHED as _STDLIB_FINISHED)
+from cfutures._stdlib import (
+    ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, FUTURE_STATES,
+    DoneAndNotDoneFutures, TimeoutError)
+
+# A stdlib future's _state strings for "done" (the C enum's order).
+_STDLIB_CANCELLED_AND_NOTIFIED = FUTURE_STATES[CANCELLED_AND_NOTIFIED]
+_STDLIB_FINISHED = FUTURE_STATES[FINISHED]
 
 cdef enum WakeRule:
     WAKE_ON_ANY = 0        # FIRST_COMPLETED, and each step of as_completed

@@ -6,7 +6,7 @@ Closing lets workers finish what is queued and then return.
 """
 cimport cython
 from cfutures._core._future cimport EVENT_RESULT
-from cfutures._core._parker cimport CF_SPIN_IDLE_WORKER
+from cfutures._core._tuning cimport CF_SPIN_IDLE_WORKER
 
 
 cdef class QueueNode:

@@ -1,0 +1,75 @@
+/* cf_tuning: every tuning constant of cfutures, in one place.
+ *
+ * Numbers chosen by measurement on a 2-CPU VM (see the README's
+ * Performance section); none is part of a protocol, so changing one changes
+ * speed, never behaviour. Integer ones are enums so that Cython may size
+ * arrays with them. Declared for Cython in src/cfutures/_core/_tuning.pxd.
+ */
+#ifndef CF_TUNING_H
+#define CF_TUNING_H
+
+/* -- threads: spin budgets (seconds) before a blocked thread sleeps -------
+ * Long enough to catch a handoff between two busy threads, short enough
+ * that an idle pool costs nothing measurable. */
+#define CF_SPIN_RESULT 30e-6
+#define CF_SPIN_IDLE_WORKER 50e-6
+
+/* -- process pool: frames and pipes -------------------------------------- */
+enum {
+    /* Out-of-band buffers per frame (their sizes must fit the read buffer). */
+    CF_MAX_BUFFERS = 1024,
+    /* Parts handed to one writev(). */
+    CF_MAX_IOV = 64,
+    /* A frame reader's buffer. */
+    CF_READ_BUFFER = 65536,
+    /* A segment with at least this much left to read is read straight into
+     * its object instead of through the read buffer. */
+    CF_DIRECT_READ = 16384,
+    /* Bytes and pickle-5 buffers of at least this size travel beside the
+     * pickle instead of inside it. */
+    CF_OOB_MIN_BYTES = 65536,
+    /* A pipe that carries a larger frame than it holds grows, up to this. */
+    CF_PIPE_DEFAULT = 65536,
+    CF_PIPE_MAX = 1048576,
+};
+
+/* -- process pool: batching ----------------------------------------------
+ * A batch holds about CF_BATCH_SECONDS of work, within [1, CF_BATCH_MAX]
+ * calls and about CF_BATCH_BYTES of pickle. */
+#define CF_BATCH_SECONDS 0.001
+#define CF_BATCH_MAX 256
+#define CF_BATCH_BYTES 1048576.0
+/* Batches outstanding per worker: one running and one waiting in the pipe
+ * while its calls are known to take at most CF_DEEP_MAX_SECONDS; one for
+ * slow or unmeasured calls, so that no call waits behind a slow one while
+ * another worker idles. */
+#define CF_DEPTH 2
+#define CF_DEEP_MAX_SECONDS 0.005
+/* A worker that answered nothing for this long is busy with a slow call:
+ * nothing more queues behind it. */
+#define CF_STALL_SECONDS 0.005
+
+/* -- process pool: the worker side --------------------------------------- */
+/* A worker sends what it has after this long, or this many bytes of large
+ * results, even in the middle of a batch. */
+#define CF_FLUSH_SECONDS 0.001
+#define CF_FLUSH_BYTES 1048576
+/* While a batch runs, the worker's flusher thread checks this often for
+ * results held back by a call that turned out slow. */
+#define CF_FLUSHER_PERIOD 0.005
+/* An idle worker polls for its next call this long before it sleeps: waking
+ * a sleeping process costs tens of microseconds on a VM. */
+#define CF_WORKER_SPIN_SECONDS 100e-6
+
+/* -- process pool: stopping ---------------------------------------------- */
+/* A worker whose initializer failed gets this long to exit by itself (so
+ * what it logged is flushed) before the pool ends every worker. */
+#define CF_WORKER_EXIT_GRACE 2.0
+/* How long a worker that is told to end (or that exited) is waited for
+ * before it is killed, or its exit code is given up on. */
+#define CF_WORKER_JOIN_SECONDS 1.0
+#define CF_WORKER_EXIT_WAIT 5.0
+/* While stop frames are still queued, check a stopping worker this often. */
+#define CF_STOP_POLL_SECONDS 0.05
+
+#endif /* CF_TUNING_H */

@@ -1,0 +1,204 @@
+"""The parent's end of one worker process: its pipes, its output queue and
+its calls in flight.
+
+A channel writes frames to the worker's call pipe without blocking (what
+the pipe does not take waits in ``out`` until the dispatcher sees the pipe
+writable), reads the worker's result frames, and keeps the books of what the
+worker owes: the futures sent, oldest first, and how many calls of each sent
+batch are unanswered. The dispatcher decides what to send; the supervisor
+makes and closes channels. Every method runs with the GIL held; only the
+pipe syscalls release it.
+"""
+cimport cython
+from cfutures._core._future cimport CoreFuture
+from cfutures._core._parker cimport cf_monotonic
+from cfutures._core._tuning cimport (
+    CF_PIPE_DEFAULT, CF_STALL_SECONDS)
+from cfutures._core._wire cimport (
+    FRAME_STOP, Frame, FrameReader, decode_exception, drop_written, frame_parts,
+    grow_pipe, writev_parts)
+
+import collections
+import os
+
+cdef object _deque = collections.deque
+
+
+@cython.final
+cdef class WorkerChannel:
+    """The parent's end of one worker process."""
+
+    def __cinit__(self, process, call_conn, result_conn):
+        self.process = process
+        self.pid = process.pid
+        self.call_conn = call_conn
+        self.result_conn = result_conn
+        self.call_fd = call_conn.fileno()
+        self.result_fd = result_conn.fileno()
+        self.sentinel = process.sentinel
+        os.set_blocking(self.call_fd, False)
+        os.set_blocking(self.result_fd, False)
+        self.reader = FrameReader.__new__(FrameReader)
+        self.out = []
+        self.inflight = _deque()
+        self.batches = _deque()
+        self.shorts = _deque()
+        self.call_pipe = self.result_pipe = CF_PIPE_DEFAULT
+
+    def parent_fds(self):
+        """The descriptors a forked child must close."""
+        return () if self.closed else (self.call_fd, self.result_fd)
+
+    cdef bint has_output(self):
+        return bool(self.out) and not self.gone
+
+    cdef Py_ssize_t inflight_count(self):
+        return len(self.inflight)
+
+    # -- writing ---------------------------------------------------------------
+
+    cdef int enqueue(self, list parts, Py_ssize_t frame_bytes) except -1:
+        self.call_pipe = grow_pipe(self.call_fd, frame_bytes, self.call_pipe)
+        self.out.extend(parts)
+        return self.flush()
+
+    cdef int flush(self) except -1:
+        """Write what the pipe takes; 1 once everything queued is written.
+
+        The write releases the GIL: a second thread that flushes meanwhile
+        leaves the rest to the one writing.
+        """
+        if self.writing:
+            return 0
+        self.writing = True
+        try:
+            return self.write_out()
+        finally:
+            self.writing = False
+
+    cdef int write_out(self) except -1:
+        cdef Py_ssize_t written
+        if self.closed:
+            self.out = []
+            return 1
+        while self.out:
+            try:
+                written = writev_parts(self.call_fd, self.out, self.out_offset)
+            except (BrokenPipeError, ConnectionResetError):
+                # The worker is gone; its sentinel tells the rest.
+                self.out = []
+                self.out_offset = 0
+                return 1
+            if written < 0:
+                return 0
+            self.out_offset = drop_written(self.out, self.out_offset + written)
+        return 1
+
+    cdef int send_stop(self) except -1:
+        self.stopping = True
+        self.enqueue(frame_parts(FRAME_STOP, 0, b"", None), 0)
+        return 0
+
+    # -- the books -------------------------------------------------------------
+
+    cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now):
+        """Whether a batch sent now would start soon: the worker is alive,
+        not retiring, and has fewer than ``depth`` batches outstanding."""
+        cdef Py_ssize_t outstanding = len(self.batches)
+        if (self.out or self.stopping or self.retiring or self.gone
+                or (max_tasks and self.sent >= max_tasks)):
+            return False
+        if outstanding == 0:
+            return True
+        if outstanding >= depth:
+            return False
+        # Queue behind a batch only if its calls were known to be short when
+        # it was sent and it is making progress.
+        return self.shorts[0] and now - self.last_progress < CF_STALL_SECONDS
+
+    cdef int record_sent(self, list futures, bint short, Py_ssize_t max_tasks) except -1:
+        """Book a batch about to be enqueued (its futures, oldest first)."""
+        cdef Py_ssize_t n = len(futures)
+        if not self.batches:
+            self.last_progress = cf_monotonic()
+        self.inflight.extend(futures)
+        self.batches.append(n)
+        self.shorts.append(short)
+        self.sent += n
+        if max_tasks and self.sent >= max_tasks:
+            self.retiring = True
+        return 0
+
+    cdef Py_ssize_t complete(self, list values, dict errors) except -1:
+        """Finish the oldest futures with a results frame's answers; how many."""
+        cdef Py_ssize_t i, n = len(values), first, left
+        cdef CoreFuture future
+        for i in range(n):
+            future = self.inflight.popleft()
+            if errors is not None and i in errors:
+                future.finish_unless_done(decode_exception(errors[i]), True)
+            else:
+                future.finish_unless_done(values[i], False)
+            values[i] = None   # the caller's result is not kept alive here
+        if n > 0:
+            self.last_progress = cf_monotonic()
+        left = n
+        while left > 0 and self.batches:
+            first = self.batches[0]
+            if first <= left:
+                left -= first
+                self.batches.popleft()
+                self.shorts.popleft()
+            else:
+                self.batches[0] = first - left
+                left = 0
+        return n
+
+    cdef Py_ssize_t fail_inflight(self, object exc) except -1:
+        """Fail every future the worker owes with ``exc``; how many."""
+        cdef Py_ssize_t n = len(self.inflight)
+        cdef CoreFuture future
+        while self.inflight:
+            future = self.inflight.popleft()
+            future.finish_unless_done(exc, True)
+        self.batches.clear()
+        self.shorts.clear()
+        return n
+
+    # -- reading ---------------------------------------------------------------
+
+    cdef Py_ssize_t read_some(self) except -3:
+        """One non-blocking read of the result pipe: bytes read, 0 at end of
+        file (``eof`` is set), -1 if nothing was ready."""
+        cdef Py_ssize_t got = self.reader.fill(self.result_fd)
+        if got == 0:
+            self.eof = True
+        return got
+
+    cdef Frame next_frame(self):
+        """The next complete frame read, or None."""
+        return self.reader.next_frame()
+
+    cdef int fit_result_pipe(self) except -1:
+        """Grow the result pipe if a frame read was larger than it."""
+        self.result_pipe = grow_pipe(self.result_fd, self.reader.largest,
+                                     self.result_pipe)
+        return 0
+
+    # -- state -----------------------------------------------------------------
+
+    cdef int mark_stopping(self) except -1:
+        self.stopping = True
+        return 0
+
+    cdef int mark_gone(self) except -1:
+        self.gone = True
+        return 0
+
+    cdef int close(self) except -1:
+        self.closed = True
+        self.gone = True
+        self.out = []
+        self.call_conn.close()
+        self.result_conn.close()
+        return 0

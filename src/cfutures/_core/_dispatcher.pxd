@@ -1,0 +1,64 @@
+# The process pool's dispatcher; see _dispatcher.pyx.
+from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._future cimport CoreFuture
+from cfutures._core._supervisor cimport ProcessSupervisor
+from cfutures._core._syscalls cimport pollfd
+from cfutures._core._wire cimport BufferCollector, Frame
+
+
+cdef class ProcessWorkItem:
+    cdef CoreFuture future
+    cdef object fn
+    cdef tuple args
+    cdef dict kwargs   # None when the call has no keyword arguments
+
+
+cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs)
+
+
+cdef class ProcessDispatcher:
+    cdef object __weakref__
+    cdef readonly ProcessSupervisor supervisor
+    cdef object pending               # deque of ProcessWorkItem, oldest first
+    cdef int wake_r, wake_w
+    cdef bint sleeping, wake_sent
+    cdef readonly object broken       # False, or the reason submit() refuses
+    cdef readonly bint shutdown_requested
+    cdef readonly bint started
+    cdef readonly object manager_thread
+    cdef object start_lock            # guards starting and forgetting it
+    cdef Py_ssize_t max_tasks         # 0: unlimited
+    cdef Py_ssize_t inflight_total
+    cdef Py_ssize_t reserved          # sends being pickled
+    cdef Py_ssize_t local_failures    # calls that failed to pickle here
+    cdef double task_seconds          # estimated cost of a call; <0 unknown
+    cdef double call_bytes            # estimated pickled size of a call
+    cdef Py_ssize_t next_worker       # round robin
+    cdef pollfd *fds
+    cdef Py_ssize_t fds_capacity
+
+    # The executor's submit() path.
+    cdef int check_open(self) except -1
+    cdef int spawn_if_short(self, Py_ssize_t extra) except -1
+    cdef bint send_to_idle_worker(self, ProcessWorkItem item) except -1
+    cdef int enqueue(self, ProcessWorkItem item) except -1
+    cdef int start(self) except -1
+
+    cdef int release_reservation(self) except -1
+    cdef int wake(self) except -1
+    cdef Py_ssize_t outstanding(self)
+    cdef Py_ssize_t depth(self)
+    cdef Py_ssize_t batch_size(self)
+    cdef int dispatch(self) except -1
+    cdef bint dispatch_round(self) except -1
+    cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1
+    cdef int send_calls(self, WorkerChannel w, list calls, list futures) except -1
+    cdef object pickle_each(self, list calls, list futures, BufferCollector collector)
+    cdef WorkerChannel idle_worker(self)
+    cdef int wait_once(self) except -1
+    cdef int drain_wakeup(self) except -1
+    cdef Py_ssize_t read_results(self, WorkerChannel w) except -1
+    cdef int handle_frame(self, WorkerChannel w, Frame frame) except -1
+    cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1
+    cdef int worker_exited(self, WorkerChannel w) except -1
+    cdef int break_pool(self, str message, object cause, str reason) except -1

@@ -1,0 +1,641 @@
+"""The process pool's dispatcher: pending calls, batching, the manager loop,
+results and breaking the pool.
+
+One manager thread per pool (``run``) polls the wake-up pipe, every worker's
+result pipe and process sentinel, and the call pipes that have output
+queued. It sends pending calls in batches sized from the measured cost of a
+call (one for slow or unmeasured calls, up to CF_BATCH_MAX tiny ones, about
+CF_BATCH_BYTES of pickle) and completes futures as results arrive. A worker
+has one batch outstanding, or two while its calls are known to be short and
+it makes progress, so no call waits behind a slow one while another worker
+idles.
+
+The executor's submit() (_process_executor.pyx) uses four entry points:
+``check_open``, ``spawn_if_short``, ``send_to_idle_worker`` (straight to an
+idle worker, no manager round trip) and ``enqueue`` (append to ``pending``,
+writing to the wake-up pipe only when the manager sleeps). Workers are
+asked of the supervisor, which alone starts and ends them. Everything here
+runs with the GIL held except the poll, read and write syscalls.
+"""
+cimport cython
+from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._future cimport CoreFuture, new_future
+from cfutures._core._lifecycle cimport PROCESS_POOL, check_open, is_exiting
+from cfutures._core._parker cimport cf_monotonic
+from cfutures._core._supervisor cimport ProcessSupervisor
+from cfutures._core._syscalls cimport POLLIN, POLLOUT, poll
+from cfutures._core._tuning cimport (
+    CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
+    CF_DEPTH, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
+from cfutures._core._wire cimport (
+    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, BufferCollector, Frame,
+    call_tuple, dumps, frame_parts, loads, local_failure)
+from libc.errno cimport EINTR, errno
+from libc.stdint cimport uint32_t
+from libc.stdlib cimport free, malloc
+from posix.unistd cimport close
+
+import collections
+import os
+import threading
+import weakref
+
+from cfutures._core._lifecycle import after_fork_in_child, at_interpreter_exit
+from cfutures._stdlib import BrokenProcessPool, RemoteTraceback
+
+cdef object _deque = collections.deque
+# Read rounds per worker per poll: a chatty worker cannot starve the rest.
+cdef Py_ssize_t READ_ROUNDS = 64
+
+# Every running manager thread and its dispatcher, for interpreter exit; a
+# manager removes itself when it returns.
+_live_managers = {}
+# Every dispatcher, for forked children (workers or not).
+_all_dispatchers = weakref.WeakSet()
+
+
+def _finish_at_exit():
+    # Submitted work still runs, then every manager stops its workers.
+    managers = list(_live_managers.items())
+    for _, dispatcher in managers:
+        dispatcher.wakeup()
+    for thread, _ in managers:
+        if thread.ident is not None:
+            thread.join()
+
+
+def _disown_after_fork():
+    # A forked child (a worker included) has none of the parent's managers
+    # and must not write to the parent's workers.
+    _live_managers.clear()
+    for dispatcher in list(_all_dispatchers):
+        (<ProcessDispatcher>dispatcher).broken = (
+            "the process pool belongs to the parent process; it cannot be "
+            "used in a forked child")
+    _all_dispatchers.clear()
+
+
+at_interpreter_exit(PROCESS_POOL, _finish_at_exit)
+after_fork_in_child(_disown_after_fork)
+
+
+def describe_exit(exitcode):
+    if exitcode is None:
+        return "exit code unknown"
+    if exitcode < 0:
+        try:
+            import signal
+            return f"exit code {exitcode}, killed by {signal.Signals(-exitcode).name}"
+        except (ValueError, ImportError):
+            pass
+    return f"exit code {exitcode}"
+
+
+@cython.final
+cdef class ProcessWorkItem:
+    pass
+
+
+cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs):
+    cdef ProcessWorkItem item = ProcessWorkItem.__new__(ProcessWorkItem)
+    item.future = new_future()
+    item.fn = fn
+    item.args = args
+    item.kwargs = kwargs if kwargs else None
+    return item
+
+
+@cython.final
+cdef class ProcessDispatcher:
+    """Decides what each worker runs, and completes the futures.
+
+    Holds no reference to the executor, so that an executor dropped
+    without shutdown() is collected; its manager then finishes the work and
+    stops.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self.pending = _deque()
+        self.broken = False
+        self.task_seconds = -1.0
+        self.call_bytes = -1.0
+        self.wake_r = self.wake_w = -1
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        self.start_lock = threading.Lock()
+
+    def __init__(self, ctx, max_workers, initializer, initargs,
+                 max_tasks_per_child):
+        self.supervisor = ProcessSupervisor(
+            ctx, max_workers, initializer, tuple(initargs),
+            max_tasks_per_child, (self.wake_r, self.wake_w))
+        self.max_tasks = self.supervisor.max_tasks
+        _all_dispatchers.add(self)
+
+    def __dealloc__(self):
+        free(self.fds)
+        if self.wake_r >= 0:
+            close(self.wake_r)
+            close(self.wake_w)
+
+    # -- the executor's side ---------------------------------------------------
+
+    cdef int check_open(self) except -1:
+        return check_open(self.broken, self.shutdown_requested, PROCESS_POOL)
+
+    cdef int spawn_if_short(self, Py_ssize_t extra) except -1:
+        """As the stdlib: start a worker when more calls are outstanding
+        (counting ``extra`` about to be) than workers can take."""
+        cdef ProcessSupervisor supervisor = self.supervisor
+        if (not self.started or not supervisor.spawn_on_demand
+                or self.broken or not supervisor.has_room()
+                or self.outstanding() + extra <= supervisor.capacity()):
+            return 0
+        supervisor.spawn_if_short(self.outstanding() + extra)
+        self.wakeup()   # the manager must poll the new worker too
+        return 0
+
+    cdef bint send_to_idle_worker(self, ProcessWorkItem item) except -1:
+        """Send ``item`` to an idle worker now; False if none is idle (or
+        calls wait already, which go first)."""
+        cdef WorkerChannel w
+        if not self.started or self.pending:
+            return False
+        w = self.idle_worker()
+        if w is None:
+            return False
+        # The check and the reservation (which keeps the manager from
+        # stopping) run with nothing between them that could let another
+        # thread in; so do the check and the append of enqueue().
+        self.check_open()
+        self.reserved += 1
+        try:
+            item.future.start_or_notify_cancel()
+            self.send_calls(w, [call_tuple(item.fn, item.args, item.kwargs)],
+                            [item.future])
+        finally:
+            self.release_reservation()
+        if w.out and self.sleeping:
+            self.wake()   # the manager must watch the rest go out
+        return True
+
+    cdef int enqueue(self, ProcessWorkItem item) except -1:
+        """Queue ``item`` for the manager (starting the pool on first use)."""
+        self.check_open()
+        self.pending.append(item)
+        if not self.started:
+            try:
+                self.start()
+            except BaseException:
+                # No pool to run it: the caller gets the error, not a future.
+                try:
+                    self.pending.remove(item)
+                except ValueError:
+                    pass
+                raise
+        elif self.sleeping:
+            self.wake()
+        return 0
+
+    cdef int start(self) except -1:
+        """The first submit(): start the workers and the manager thread."""
+        cdef ProcessSupervisor supervisor = self.supervisor
+        with self.start_lock:
+            if not self.started:
+                supervisor.start_workers(self.outstanding())
+                thread = threading.Thread(
+                    target=self.run, name="cfutures-process-pool-manager")
+                _live_managers[thread] = self
+                try:
+                    thread.start()
+                except BaseException:
+                    del _live_managers[thread]
+                    supervisor.terminate_all(False)
+                    supervisor.join_all()
+                    raise
+                self.manager_thread = thread
+                self.started = True
+        # A submit that raced with the start must not wait for a wake-up.
+        self.wakeup()
+        return 0
+
+    cdef int release_reservation(self) except -1:
+        self.reserved -= 1
+        if self.sleeping and (self.shutdown_requested or is_exiting(PROCESS_POOL)):
+            self.wake()   # it may be waiting for this to stop
+        return 0
+
+    cdef int wake(self) except -1:
+        if not self.wake_sent and self.wake_w >= 0:
+            self.wake_sent = True
+            try:
+                os.write(self.wake_w, b"\0")
+            except BlockingIOError:
+                pass
+        return 0
+
+    def wakeup(self):
+        """Make the manager look at its state again."""
+        self.wake_sent = False
+        self.wake()
+
+    def request_shutdown(self, bint cancel_futures=False):
+        """Take no more calls; with ``cancel_futures`` cancel what waits."""
+        cdef ProcessWorkItem item
+        cdef Py_ssize_t keep
+        cdef list kept
+        self.shutdown_requested = True
+        if cancel_futures:
+            # As the stdlib, whose call queue holds max_workers + 1 calls
+            # already marked running: the oldest calls up to that many in
+            # flight still run, the rest are cancelled.
+            keep = max(0, self.supervisor.max_workers + 1 - self.inflight_total)
+            kept = [self.pending.popleft()
+                    for _ in range(min(keep, len(self.pending)))]
+            while self.pending:
+                item = self.pending.popleft()
+                item.future.cancel()
+            self.pending.extend(kept)
+        self.wakeup()
+
+    def shutdown(self, bint wait, bint cancel_futures):
+        """The executor's shutdown(): request it, then join the manager."""
+        self.request_shutdown(cancel_futures)
+        with self.start_lock:   # a start in progress completes first
+            thread = self.manager_thread
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    # -- the manager -----------------------------------------------------------
+
+    def run(self):
+        """The manager thread's body."""
+        try:
+            self.manage()
+        finally:
+            # Forget the finished thread (as the stdlib's shutdown() does).
+            with self.start_lock:
+                self.manager_thread = None
+            _live_managers.pop(threading.current_thread(), None)
+
+    def manage(self):
+        try:
+            while not self.broken:
+                if self.pending:
+                    # A worker that retired (max_tasks_per_child) left, say.
+                    self.spawn_if_short(0)
+                if self.broken:
+                    break
+                self.dispatch()
+                if ((self.shutdown_requested or is_exiting(PROCESS_POOL))
+                        and not self.pending and self.inflight_total == 0
+                        and self.reserved == 0):
+                    self.supervisor.stop_all()
+                    break
+                self.wait_once()
+        except BaseException as exc:
+            if not self.broken:
+                self.break_pool(
+                    f"The process pool's manager failed: {exc!r}", exc,
+                    f"The process pool's manager failed ({exc!r}), the "
+                    f"process pool is not usable anymore")
+            if not isinstance(exc, Exception):
+                raise
+
+    cdef Py_ssize_t outstanding(self):
+        """Calls submitted and not answered by a worker yet.
+
+        Calls that failed to pickle count too, forever, as in the stdlib
+        (whose idle-worker count only grows with results): such a pool may
+        start a worker more, never more than max_workers.
+        """
+        return (len(self.pending) + self.inflight_total + self.reserved
+                + self.local_failures)
+
+    cdef Py_ssize_t depth(self):
+        if 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS:
+            return CF_DEPTH
+        return 1
+
+    cdef Py_ssize_t batch_size(self):
+        cdef double k
+        if self.task_seconds < 0:
+            return 1
+        k = CF_BATCH_SECONDS / (self.task_seconds if self.task_seconds > 1e-7 else 1e-7)
+        if self.call_bytes > 0 and k > CF_BATCH_BYTES / self.call_bytes:
+            k = CF_BATCH_BYTES / self.call_bytes
+        if k < 1:
+            return 1
+        if k > CF_BATCH_MAX:
+            return CF_BATCH_MAX
+        return <Py_ssize_t>k
+
+    cdef int dispatch(self) except -1:
+        """Send what waits to the workers that can take it, in rounds."""
+        while self.pending and self.dispatch_round():
+            pass
+        return 0
+
+    cdef bint dispatch_round(self) except -1:
+        """One batch to each worker that can take one; False if none could."""
+        cdef list workers = self.supervisor.channels
+        cdef Py_ssize_t n = len(workers), i, k, eligible, share, left
+        cdef Py_ssize_t depth = self.depth()
+        cdef double now = cf_monotonic()
+        cdef WorkerChannel w
+        if n == 0:
+            return False
+        eligible = 0
+        for w in workers:
+            if w.can_take(self.max_tasks, depth, now):
+                eligible += 1
+        if eligible == 0:
+            return False
+        k = self.batch_size()
+        for i in range(n):
+            if not self.pending or eligible == 0:
+                break
+            w = workers[(self.next_worker + i) % n]
+            if not w.can_take(self.max_tasks, depth, now):
+                continue
+            # Share what waits evenly among the workers that can take it.
+            share = (len(self.pending) + eligible - 1) // eligible
+            eligible -= 1
+            left = k if k < share else share
+            if self.max_tasks and left > self.max_tasks - w.sent:
+                left = self.max_tasks - w.sent
+            self.send_batch(w, left)
+        self.next_worker = (self.next_worker + 1) % n
+        return True
+
+    cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1:
+        cdef list calls = []
+        cdef list futures = []
+        cdef ProcessWorkItem item
+        while len(calls) < k and self.pending:
+            item = self.pending.popleft()
+            if not item.future.start_or_notify_cancel():
+                continue
+            calls.append(call_tuple(item.fn, item.args, item.kwargs))
+            futures.append(item.future)
+        if calls:
+            self.send_calls(w, calls, futures)
+        return 0
+
+    cdef int send_calls(self, WorkerChannel w, list calls, list futures) except -1:
+        """Pickle ``calls`` (their futures already running) and queue them
+        for ``w``. May run in the manager or, for an idle worker, in submit().
+        """
+        cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
+        cdef Py_ssize_t n, frame_bytes
+        cdef CoreFuture future
+        cdef list views
+        # Pickling runs Python code that may let other threads in: the
+        # manager must not stop while these calls are in nobody's books.
+        self.reserved += 1
+        try:
+            try:
+                body = dumps(calls, collector)
+            except Exception:
+                body = None
+            if body is None:
+                # Outside the handler: the failures must not chain to this
+                # thread's frames (through __context__), which would keep
+                # them, and the caller's locals, alive.
+                body = self.pickle_each(calls, futures, collector)
+        finally:
+            self.release_reservation()
+        if body is None:
+            return 0
+        if self.broken or w.gone or w.stopping:
+            exc = BrokenProcessPool(self.broken or
+                                    f"worker {w.pid} exited before the call was sent")
+            for future in futures:
+                future.finish_unless_done(exc, True)
+            return 0
+        views = collector.views
+        n = len(calls)
+        frame_bytes = len(body)
+        for view in views:
+            frame_bytes += view.nbytes
+        self.call_bytes = (frame_bytes / n if self.call_bytes < 0
+                           else 0.5 * self.call_bytes + 0.5 * frame_bytes / n)
+        # The futures join the worker's books in the order their frames go
+        # out: the booking and the enqueue happen without a GIL release.
+        w.record_sent(futures, 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS,
+                      self.max_tasks)
+        self.inflight_total += n
+        w.enqueue(frame_parts(FRAME_CALLS, <uint32_t>n, body, views), frame_bytes)
+        return 0
+
+    cdef object pickle_each(self, list calls, list futures, BufferCollector collector):
+        """Fail the calls that do not pickle; the rest's pickle, or None."""
+        cdef Py_ssize_t i
+        cdef CoreFuture future
+        good_calls = []
+        good_futures = []
+        for i in range(len(calls)):
+            try:
+                dumps(calls[i], collector)
+            except Exception as exc:
+                future = futures[i]
+                self.local_failures += 1
+                future.finish(local_failure(exc), True)
+            else:
+                good_calls.append(calls[i])
+                good_futures.append(futures[i])
+        calls[:] = good_calls
+        futures[:] = good_futures
+        if not calls:
+            return None
+        return dumps(calls, collector)
+
+    cdef WorkerChannel idle_worker(self):
+        cdef WorkerChannel w
+        for w in self.supervisor.channels:
+            if not w.writing and w.can_take(self.max_tasks, 1, 0.0):
+                return w
+        return None
+
+    cdef int wait_once(self) except -1:
+        cdef list workers = list(self.supervisor.channels)
+        cdef Py_ssize_t n = len(workers), i, nfds = 1 + 3 * n
+        cdef WorkerChannel w
+        cdef int rc, err = 0
+        if nfds > self.fds_capacity:
+            free(self.fds)
+            self.fds = <pollfd*>malloc(sizeof(pollfd) * nfds)
+            if self.fds == NULL:
+                self.fds_capacity = 0
+                raise MemoryError()
+            self.fds_capacity = nfds
+        cdef pollfd *fds = self.fds
+        fds[0].fd = self.wake_r
+        fds[0].events = POLLIN
+        fds[0].revents = 0
+        for i in range(n):
+            w = workers[i]
+            fds[1 + 3 * i].fd = -1 if w.eof else w.result_fd
+            fds[1 + 3 * i].events = POLLIN
+            fds[1 + 3 * i].revents = 0
+            fds[2 + 3 * i].fd = -1 if w.gone else w.sentinel
+            fds[2 + 3 * i].events = POLLIN
+            fds[2 + 3 * i].revents = 0
+            fds[3 + 3 * i].fd = w.call_fd if w.out else -1
+            fds[3 + 3 * i].events = POLLOUT
+            fds[3 + 3 * i].revents = 0
+        self.sleeping = True
+        with nogil:
+            rc = poll(fds, nfds, -1)
+            if rc < 0:
+                err = errno
+        self.sleeping = False
+        if rc < 0:
+            if err == EINTR:
+                return 0
+            raise OSError(err, os.strerror(err))
+        if fds[0].revents:
+            self.drain_wakeup()
+        # Results can complete futures whose callbacks do anything (even
+        # break or shut down the pool): re-check before each step.
+        for i in range(n):
+            w = workers[i]
+            if self.broken:
+                return 0
+            if fds[1 + 3 * i].revents and not w.closed:
+                self.read_results(w)
+            if fds[3 + 3 * i].revents and not w.closed:
+                w.flush()
+        for i in range(n):
+            w = workers[i]
+            if self.broken:
+                return 0
+            if fds[2 + 3 * i].revents and not w.gone:
+                self.worker_exited(w)
+        return 0
+
+    cdef int drain_wakeup(self) except -1:
+        self.wake_sent = False
+        try:
+            while os.read(self.wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        return 0
+
+    cdef Py_ssize_t read_results(self, WorkerChannel w) except -1:
+        """Read and handle what ``w`` sent; the bytes read."""
+        cdef Py_ssize_t got, rounds = 0, total = 0
+        cdef Frame frame
+        while rounds < READ_ROUNDS and not w.eof and not w.closed:
+            rounds += 1
+            got = w.read_some()
+            if got > 0:
+                total += got
+            while True:
+                frame = w.next_frame()
+                if frame is None:
+                    break
+                self.handle_frame(w, frame)
+                frame = None
+                if self.broken or w.closed:
+                    return total
+            if got < 0:
+                break
+        w.fit_result_pipe()
+        return total
+
+    cdef int handle_frame(self, WorkerChannel w, Frame frame) except -1:
+        cdef Py_ssize_t n
+        cdef list values
+        cdef dict errors
+        cdef double busy
+        if frame.kind == FRAME_RESULTS:
+            try:
+                values, errors, busy = loads(frame.body, frame.buffers)
+            except BaseException as exc:
+                # As the stdlib: a result the parent cannot read breaks the
+                # pool (the worker's state is unknown from here on).
+                self.break_pool(
+                    f"A result from process {w.pid} could not be "
+                    f"unpickled: {type(exc).__name__}: {exc}",
+                    local_failure(exc),
+                    "A result could not be unpickled, the process pool is "
+                    "not usable anymore")
+                return 0
+            n = len(values)
+            if n:
+                sample = busy / n
+                self.task_seconds = (sample if self.task_seconds < 0
+                                     else 0.5 * self.task_seconds + 0.5 * sample)
+            w.complete(values, errors)
+            self.answered(w, n)
+        elif frame.kind == FRAME_INIT_FAILED:
+            cause = RemoteTraceback(loads(frame.body, []))
+            # The worker returns by itself after this frame: let it, so what
+            # it logged (often through a multiprocessing queue) is flushed
+            # before the pool ends every worker.
+            w.process.join(CF_WORKER_EXIT_GRACE)
+            self.break_pool(
+                f"A process in the process pool failed to initialize "
+                f"(pid {w.pid}): its initializer raised",
+                cause,
+                "A process in the process pool failed to initialize, the "
+                "process pool is not usable anymore")
+        else:
+            raise RuntimeError(f"unexpected frame kind {frame.kind} from worker {w.pid}")
+        return 0
+
+    cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1:
+        self.inflight_total -= n
+        if w.inflight_count() == 0 and self.inflight_total == 0 and not self.pending:
+            # Idle: the next burst measures its calls afresh.
+            self.task_seconds = -1.0
+        return 0
+
+    cdef int worker_exited(self, WorkerChannel w) except -1:
+        cdef bint owes
+        w.mark_gone()
+        # Results it wrote before exiting are still in the pipe.
+        while not w.eof and not w.closed:
+            if self.read_results(w) <= 0 or self.broken:
+                break
+        if self.broken:
+            return 0
+        w.process.join(CF_WORKER_EXIT_WAIT)
+        exitcode = w.process.exitcode
+        owes = w.inflight_count() > 0
+        if not owes and (w.stopping or w.retiring or self.shutdown_requested):
+            # Replaced if it retired, as the stdlib forgets such a worker.
+            self.supervisor.retire(w, w.retiring and not self.shutdown_requested)
+            return 0
+        self.break_pool(
+            f"A process in the process pool was terminated abruptly while "
+            f"the future was running or pending (pid {w.pid}, "
+            f"{describe_exit(exitcode)})", None,
+            f"A child process terminated abruptly, the process pool is not "
+            f"usable anymore (pid {w.pid}, {describe_exit(exitcode)})")
+        return 0
+
+    cdef int break_pool(self, str message, object cause, str reason) except -1:
+        """Mark the pool broken, fail everything, end every worker.
+
+        ``message`` is what the futures raise, ``reason`` what submit() does.
+        """
+        cdef WorkerChannel w
+        cdef ProcessWorkItem item
+        cdef ProcessSupervisor supervisor = self.supervisor
+        self.broken = reason
+        exc = BrokenProcessPool(message)
+        if cause is not None:
+            exc.__cause__ = cause
+        supervisor.terminate_all(True)
+        for w in list(supervisor.channels):
+            w.fail_inflight(exc)
+        self.inflight_total = 0
+        while self.pending:
+            item = self.pending.popleft()
+            item.future.finish_unless_done(exc, True)
+        supervisor.join_all()
+        return 0

@@ -1,0 +1,132 @@
+"""The pool lifecycle both pools share.
+
+One module for what every pool kind needs around its work:
+
+* **Interpreter exit.** ``at_interpreter_exit(kind, finish)`` is called
+  once per pool kind, when its module is imported. At exit, before the
+  interpreter joins non-daemon threads (where the stdlib's pools finish
+  theirs), the kind is marked exiting, so its ``submit()`` refuses from then
+  on, and ``finish()`` lets submitted work end and joins the kind's threads.
+  Kinds finish in the order they registered, one after the other, as the
+  stdlib's modules do: work still running in one kind may submit to a kind
+  that has not begun exiting.
+* **Fork.** ``after_fork_in_child(hook)``: the parent's threads do not exist
+  in a forked child; each kind forgets or disowns them there.
+* **A collected executor.** ``on_collect(executor, action)``: an executor
+  dropped without ``shutdown()`` still lets its work finish and its threads
+  end; ``action`` must not refer to the executor.
+* **The open check** of every ``submit()``, with the stdlib's messages.
+* **Arguments and defaults**: the stdlib's validation and default worker
+  counts, on the running Python.
+"""
+import os
+import sys
+import weakref
+
+from cfutures._stdlib import (
+    PROCESS_MODULE_EXTRAS, BrokenProcessPool, BrokenThreadPool,
+    register_atexit)
+
+# Set per kind once the interpreter starts to exit.
+cdef bint exiting[2]
+cdef tuple BROKEN_ERRORS = (BrokenThreadPool, BrokenProcessPool)
+
+
+cdef bint is_exiting(PoolKind kind) noexcept:
+    return exiting[<int>kind]
+
+
+cdef int check_open(object broken, bint shut_down, PoolKind kind) except -1:
+    """Raise what the stdlib's submit() raises on a pool that takes no work."""
+    if broken:
+        raise BROKEN_ERRORS[<int>kind](broken)
+    if shut_down:
+        raise RuntimeError('cannot schedule new futures after shutdown')
+    if exiting[<int>kind]:
+        raise RuntimeError('cannot schedule new futures after '
+                           'interpreter shutdown')
+    return 0
+
+
+def at_interpreter_exit(PoolKind kind, finish):
+    """At exit, mark ``kind`` exiting, then call ``finish()``."""
+    def exit_pools_of_this_kind():
+        exiting[<int>kind] = True
+        finish()
+    register_atexit(exit_pools_of_this_kind)
+
+
+def after_fork_in_child(hook):
+    """Call ``hook()`` in every child forked from now on."""
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=hook)
+
+
+def on_collect(executor, action):
+    """A weak reference to ``executor`` that calls ``action()`` once the
+    executor is collected; keep it as long as the executor lives."""
+    def executor_collected(_, action=action):
+        action()
+    return weakref.ref(executor, executor_collected)
+
+
+# -- arguments ------------------------------------------------------------------
+
+# os.process_cpu_count is 3.13+; older Pythons count all CPUs, as their stdlib does.
+_cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
+_MAX_WINDOWS_WORKERS = PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
+
+
+def default_thread_workers():
+    """The stdlib's default thread-pool size on the running Python."""
+    return min(32, (_cpu_count() or 1) + 4)
+
+
+def thread_workers(max_workers):
+    """``max_workers`` for a thread pool, as the stdlib checks and defaults it."""
+    if max_workers is None:
+        max_workers = default_thread_workers()
+    if max_workers <= 0:
+        raise ValueError("max_workers must be greater than 0")
+    return max_workers
+
+
+def process_workers(max_workers):
+    """``max_workers`` for a process pool, as the stdlib checks and defaults it."""
+    if max_workers is None:
+        max_workers = _cpu_count() or 1
+        if sys.platform == "win32":
+            max_workers = min(_MAX_WINDOWS_WORKERS, max_workers)
+        return max_workers
+    if max_workers <= 0:
+        raise ValueError("max_workers must be greater than 0")
+    if sys.platform == "win32" and max_workers > _MAX_WINDOWS_WORKERS:
+        raise ValueError(f"max_workers must be <= {_MAX_WINDOWS_WORKERS}")
+    return max_workers
+
+
+def check_initializer(initializer):
+    if initializer is not None and not callable(initializer):
+        raise TypeError("initializer must be a callable")
+
+
+def process_context(mp_context, max_tasks_per_child):
+    """The multiprocessing context, checked against ``max_tasks_per_child``
+    as the stdlib does (it needs a start method other than fork, and
+    defaults to spawn)."""
+    import multiprocessing
+    if mp_context is None:
+        if max_tasks_per_child is not None:
+            mp_context = multiprocessing.get_context("spawn")
+        else:
+            mp_context = multiprocessing.get_context()
+    if max_tasks_per_child is not None:
+        if not isinstance(max_tasks_per_child, int):
+            raise TypeError("max_tasks_per_child must be an integer")
+        if max_tasks_per_child <= 0:
+            raise ValueError("max_tasks_per_child must be >= 1")
+        if mp_context.get_start_method(allow_none=False) == "fork":
+            raise ValueError("max_tasks_per_child is incompatible with"
+                             " the 'fork' multiprocessing start method;"
+                             " supply a different mp_context.")
+    return mp_context

@@ -1,0 +1,66 @@
+"""The process pool's executor base: set-up, submit()'s fast path, shutdown.
+
+``submit()`` makes the work item and picks its way: straight to an idle
+worker when nothing waits, otherwise into the dispatcher's queue (which
+starts the pool on first use). The public class is
+cfutures._process_pool.ProcessPoolExecutor.
+"""
+from cfutures._core._dispatcher cimport (
+    ProcessDispatcher, ProcessWorkItem, new_work_item)
+
+from cfutures._core._lifecycle import (
+    check_initializer, on_collect, process_context, process_workers)
+from cfutures._core._supervisor import signal_processes
+from cfutures._stdlib import check_system_limits
+
+
+cdef class ProcessExecutorBase:
+    """A ProcessPoolExecutor's dispatcher (which owns its supervisor)."""
+    cdef readonly ProcessDispatcher dispatcher
+    cdef object self_ref   # asks for shutdown once the executor is collected
+
+    def configure(self, max_workers, mp_context, initializer, initargs,
+                  max_tasks_per_child):
+        """What ProcessPoolExecutor(...) sets up, with the stdlib's checks."""
+        check_system_limits()
+        max_workers = process_workers(max_workers)
+        mp_context = process_context(mp_context, max_tasks_per_child)
+        check_initializer(initializer)
+        self.dispatcher = ProcessDispatcher(
+            mp_context, max_workers, initializer, initargs,
+            max_tasks_per_child)
+        self.self_ref = on_collect(self, self.dispatcher.request_shutdown)
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
+        cdef ProcessDispatcher dispatcher = self.dispatcher
+        cdef ProcessWorkItem item
+        dispatcher.check_open()
+        item = new_work_item(fn, args, kwargs)
+        # As the stdlib does: no idle worker, so start one now.
+        dispatcher.spawn_if_short(1)
+        if not dispatcher.send_to_idle_worker(item):
+            dispatcher.enqueue(item)
+        return item.future
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        """Clean-up the resources associated with the Executor.
+
+        It is safe to call this method several times. Otherwise, no other
+        methods can be called after this one.
+
+        Args:
+            wait: If True then shutdown will not return until all running
+                futures have finished executing and the resources used by the
+                executor have been reclaimed.
+            cancel_futures: If True then shutdown will cancel all pending
+                futures. Futures that are completed or running will not be
+                cancelled.
+        """
+        self.dispatcher.shutdown(wait, cancel_futures)
+
+    def end_workers(self, bint kill):
+        """terminate_workers() (SIGTERM) or kill_workers() (SIGKILL)."""
+        processes = self.dispatcher.supervisor.live_processes()
+        self.shutdown(wait=False, cancel_futures=True)
+        signal_processes(processes, kill)

@@ -1,0 +1,29 @@
+# Starts, stops, terminates and joins a process pool's workers; see _supervisor.pyx.
+from cfutures._core._channel cimport WorkerChannel
+
+
+cdef class ProcessSupervisor:
+    cdef object __weakref__
+    cdef readonly object ctx
+    cdef readonly Py_ssize_t max_workers
+    cdef readonly object initializer
+    cdef readonly tuple initargs
+    cdef readonly object max_tasks_per_child
+    cdef readonly Py_ssize_t max_tasks  # 0: unlimited
+    cdef readonly bint spawn_on_demand  # False with fork: all start up front
+    cdef readonly list channels         # WorkerChannel of every worker not closed
+    cdef readonly dict processes        # pid -> Process; see __init__
+    cdef tuple pool_fds                 # the pool's own fds a forked child closes
+    cdef object spawn_lock
+    cdef bint done                      # stopped or terminated: no more workers
+
+    cdef Py_ssize_t capacity(self)
+    cdef bint has_room(self)
+    cdef bint spawn_if_short(self, Py_ssize_t demand) except -1
+    cdef int start_workers(self, Py_ssize_t demand) except -1
+    cdef int stop_all(self) except -1
+    cdef int flush_all(self) except -1
+    cdef bint has_output(self)
+    cdef int terminate_all(self, bint for_good) except -1
+    cdef int join_all(self) except -1
+    cdef int retire(self, WorkerChannel w, bint forget) except -1

@@ -1,0 +1,206 @@
+"""The process pool's supervisor: the one owner of its worker processes.
+
+It alone starts, stops, terminates and joins workers, and alone edits the
+lists of them: ``channels`` (the parent's end of each live worker, which
+the dispatcher reads to send and poll) and ``processes`` (what the stdlib's
+``executor._processes`` holds). The dispatcher asks it for workers and
+tells it which ones ended; it never decides what runs where.
+
+Start methods follow the stdlib: with fork every worker starts with the
+pool (never fork while the manager thread runs, python/cpython#90622), and
+each forked child closes the parent-side pipes of every pool so that it
+sees end of file once its own parent is gone; with spawn and forkserver
+workers start on demand, one whenever more calls are outstanding than
+workers can take.
+"""
+cimport cython
+from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._tuning cimport (
+    CF_STOP_POLL_SECONDS, CF_WORKER_JOIN_SECONDS)
+
+import threading
+import weakref
+
+from cfutures._core._lifecycle import after_fork_in_child
+from cfutures._core._worker import worker_main
+
+# Every supervisor, for the descriptors a forked worker must close.
+_all_supervisors = weakref.WeakSet()
+after_fork_in_child(_all_supervisors.clear)
+
+
+def signal_processes(processes, bint kill):
+    """SIGKILL (``kill``) or SIGTERM every process of ``processes`` alive."""
+    for process in processes:
+        try:
+            if process.exitcode is None:
+                if kill:
+                    process.kill()
+                else:
+                    process.terminate()
+        except (ProcessLookupError, ValueError):
+            pass   # already reaped, or closed
+
+
+def _parent_fds():
+    fds = []
+    for supervisor in list(_all_supervisors):
+        fds.extend((<ProcessSupervisor>supervisor).parent_fds())
+    return tuple(fds)
+
+
+@cython.final
+cdef class ProcessSupervisor:
+    """Starts, stops and ends the worker processes of one pool."""
+
+    def __init__(self, ctx, max_workers, initializer, tuple initargs,
+                 max_tasks_per_child, tuple pool_fds):
+        self.ctx = ctx
+        self.max_workers = max_workers
+        self.initializer = initializer
+        self.initargs = initargs
+        self.max_tasks_per_child = max_tasks_per_child
+        self.max_tasks = max_tasks_per_child or 0
+        self.spawn_on_demand = ctx.get_start_method(allow_none=False) != "fork"
+        self.channels = []
+        # pid -> Process of every worker started and not retired: the same
+        # dict for the pool's life, as the stdlib's executor._processes.
+        self.processes = {}
+        self.pool_fds = pool_fds
+        self.spawn_lock = threading.Lock()
+        _all_supervisors.add(self)
+
+    def parent_fds(self):
+        """This pool's descriptors that a forked child must close."""
+        fds = [fd for fd in self.pool_fds if fd >= 0]
+        for w in list(self.channels):
+            fds.extend(w.parent_fds())
+        return fds
+
+    def live_processes(self):
+        """The processes of the workers not closed yet."""
+        return [(<WorkerChannel>w).process for w in list(self.channels)]
+
+    cdef Py_ssize_t capacity(self):
+        """Workers that can take calls (not retiring, stopping or gone)."""
+        cdef WorkerChannel w
+        cdef Py_ssize_t n = 0
+        for w in self.channels:
+            if not (w.retiring or w.stopping or w.gone):
+                n += 1
+        return n
+
+    cdef bint has_room(self):
+        return not self.done and len(self.channels) < self.max_workers
+
+    # -- starting ----------------------------------------------------------------
+
+    cdef int start_workers(self, Py_ssize_t demand) except -1:
+        """The pool's first submit: with fork every worker, else as many as
+        ``demand`` (calls outstanding) asks for."""
+        if self.spawn_on_demand:
+            self.spawn_if_short(demand)
+            return 0
+        while self.has_room():
+            self.spawn_worker()
+        return 0
+
+    cdef bint spawn_if_short(self, Py_ssize_t demand) except -1:
+        """Start a worker if ``demand`` calls are more than the workers can
+        take and there is room; True if it did."""
+        with self.spawn_lock:
+            if self.has_room() and demand > self.capacity():
+                self.spawn_worker()
+                return True
+        return False
+
+    def spawn_worker(self):
+        ctx = self.ctx
+        call_reader, call_writer = ctx.Pipe(duplex=False)
+        result_reader, result_writer = ctx.Pipe(duplex=False)
+        try:
+            inherited = ()
+            if not self.spawn_on_demand:
+                inherited = _parent_fds() + (call_writer.fileno(),
+                                             result_reader.fileno())
+            process = ctx.Process(
+                target=worker_main,
+                args=(call_reader, result_writer, self.initializer,
+                      self.initargs, self.max_tasks, inherited))
+            process.start()
+        except BaseException:
+            call_writer.close()
+            result_reader.close()
+            raise
+        finally:
+            call_reader.close()
+            result_writer.close()
+        self.channels.append(WorkerChannel(process, call_writer, result_reader))
+        self.processes[process.pid] = process
+
+    # -- ending ------------------------------------------------------------------
+
+    cdef int retire(self, WorkerChannel w, bint forget) except -1:
+        """``w``'s worker exited as expected: close it; ``forget`` drops it
+        from ``processes`` too (it retired and is replaced, as the stdlib
+        forgets such a worker)."""
+        self.channels.remove(w)
+        if forget:
+            self.processes.pop(w.pid, None)
+        w.close()
+        return 0
+
+    cdef int stop_all(self) except -1:
+        """Nothing is pending or running: tell every worker to stop, join it."""
+        cdef WorkerChannel w
+        self.done = True
+        for w in self.channels:
+            if not w.gone:
+                w.send_stop()
+        for w in list(self.channels):
+            process = w.process
+            while process.exitcode is None:
+                # The stop frame is tiny and the pipe empty, but keep writing
+                # until it is out, in case the pipe was full.
+                self.flush_all()
+                process.join(CF_STOP_POLL_SECONDS if self.has_output() else None)
+            w.close()
+        self.channels.clear()
+        return 0
+
+    cdef int flush_all(self) except -1:
+        cdef WorkerChannel w
+        for w in self.channels:
+            w.flush()
+        return 0
+
+    cdef bint has_output(self):
+        cdef WorkerChannel w
+        for w in self.channels:
+            if w.has_output():
+                return True
+        return False
+
+    cdef int terminate_all(self, bint for_good) except -1:
+        """SIGTERM every live worker; join_all() follows. ``for_good``: the
+        pool broke, and no worker starts any more."""
+        cdef WorkerChannel w
+        if for_good:
+            self.done = True
+        for w in self.channels:
+            w.mark_stopping()
+        signal_processes(self.live_processes(), False)
+        return 0
+
+    cdef int join_all(self) except -1:
+        """Join every worker, killing one that outlives its grace."""
+        cdef WorkerChannel w
+        for w in list(self.channels):
+            process = w.process
+            process.join(CF_WORKER_JOIN_SECONDS)
+            if process.exitcode is None:
+                signal_processes((process,), True)
+                process.join()
+            w.close()
+        self.channels.clear()
+        return 0

@@ -1,0 +1,220 @@
+"""The thread pool's hot path: submit, the work item and the worker loop.
+
+Also the slow and rare paths that need the pool's state: starting threads,
+shutdown, a failed initializer, interpreter exit. cfutures/_thread_pool.py
+makes the public class of it.
+"""
+cimport cython
+from cfutures._core._future cimport CoreFuture, Waiter, new_future
+from cfutures._core._lifecycle cimport THREAD_POOL, check_open
+from cfutures._core._workqueue cimport QueueNode, WorkQueue
+
+from cpython.pyport cimport PY_SSIZE_T_MAX
+
+import itertools
+import math
+import threading
+import weakref
+
+from cfutures._core._lifecycle import (
+    after_fork_in_child, at_interpreter_exit, check_initializer, on_collect,
+    thread_workers)
+from cfutures._stdlib import LOGGER, BrokenThreadPool
+
+
+@cython.final
+cdef class ThreadWorkItem(QueueNode):
+    cdef CoreFuture future
+    cdef object fn
+    cdef tuple args
+    cdef dict kwargs   # None when the call has no keyword arguments
+
+    cdef int run(self) except -1:
+        cdef CoreFuture future = self.future
+        if not future.start_or_notify_cancel():
+            return 0
+        try:
+            if self.kwargs is None:
+                result = self.fn(*self.args)
+            else:
+                result = self.fn(*self.args, **self.kwargs)
+        except BaseException as exc:
+            future.finish(exc, True)
+        else:
+            future.finish(result, False)
+        return 0
+
+
+@cython.final
+cdef class _IdleWorker(Waiter):
+    pass
+
+
+def worker_loop(WorkQueue queue, executor_ref, initializer, tuple initargs):
+    """A worker thread's body: run queued items until the queue closes."""
+    cdef QueueNode item
+    cdef Waiter parking = _IdleWorker.__new__(_IdleWorker)
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except BaseException:
+            LOGGER.critical('Exception in initializer:', exc_info=True)
+            executor = executor_ref()
+            if executor is not None:
+                executor._initializer_failed()
+            return
+    try:
+        while True:
+            item = queue.get(parking)
+            if item is None:
+                return
+            (<ThreadWorkItem>item).run()
+            item = None
+    except BaseException:
+        LOGGER.critical('Exception in worker', exc_info=True)
+
+
+def cancel_queued(WorkQueue queue):
+    """Cancel every queued item's future (shutdown(cancel_futures=True))."""
+    for item in queue.drain():
+        (<ThreadWorkItem>item).future.cancel()
+
+
+def fail_queued(WorkQueue queue, str message):
+    """Fail every queued item's future with BrokenThreadPool(message)."""
+    for item in queue.drain():
+        (<ThreadWorkItem>item).future.finish(BrokenThreadPool(message), True)
+
+
+# Every live worker thread and its queue, for interpreter exit.
+_live_workers = weakref.WeakKeyDictionary()
+
+
+def _finish_at_exit():
+    # Queued work still runs, then the workers return.
+    workers = list(_live_workers.items())
+    for _, queue in workers:
+        queue.close()
+    for thread, _ in workers:
+        thread.join()
+
+
+at_interpreter_exit(THREAD_POOL, _finish_at_exit)
+# The parent's workers do not exist in a child; its pools start afresh.
+after_fork_in_child(_live_workers.clear)
+
+_pool_numbers = itertools.count().__next__
+
+
+cdef class ThreadExecutorBase:
+    """A ThreadPoolExecutor's state, submit() and threads; the public class
+    is cfutures._thread_pool.ThreadPoolExecutor."""
+    cdef readonly WorkQueue work_queue
+    cdef public object broken         # False, or why submit() refuses
+    cdef public bint shut_down
+    cdef readonly set threads
+    cdef readonly object max_workers  # as given: the stdlib accepts a float too
+    cdef Py_ssize_t max_threads       # how many threads that allows
+    cdef readonly str thread_name_prefix
+    cdef readonly object initializer
+    cdef readonly tuple initargs
+    cdef object lock                  # guards starting threads and shutdown
+    cdef object self_ref              # closes the queue once collected
+
+    def __cinit__(self, *args, **kwargs):
+        self.work_queue = WorkQueue()
+        self.broken = False
+        self.threads = set()
+        self.lock = threading.Lock()
+
+    def configure(self, max_workers, thread_name_prefix, initializer, initargs):
+        """What ThreadPoolExecutor(...) sets up, with the stdlib's checks."""
+        max_workers = thread_workers(max_workers)
+        check_initializer(initializer)
+        self.set_max_workers(max_workers)
+        self.thread_name_prefix = (
+            thread_name_prefix or f"ThreadPoolExecutor-{_pool_numbers()}")
+        self.initializer = initializer
+        self.initargs = tuple(initargs)
+        self.self_ref = on_collect(self, self.work_queue.close)
+
+    def set_max_workers(self, value):
+        # As the stdlib's `len(threads) < max_workers`: 2.5 allows 3 threads.
+        limit = math.ceil(value) if value < PY_SSIZE_T_MAX else PY_SSIZE_T_MAX
+        self.max_threads = limit
+        self.max_workers = value
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Schedule ``fn(*args, **kwargs)``; return its Future."""
+        cdef ThreadWorkItem item
+        cdef CoreFuture future
+        cdef bint needs_thread
+        check_open(self.broken, self.shut_down, THREAD_POOL)
+        needs_thread = (not self.work_queue.has_idle_worker()
+                        and len(self.threads) < self.max_threads)
+        future = new_future()
+        item = ThreadWorkItem.__new__(ThreadWorkItem)
+        item.future = future
+        item.fn = fn
+        item.args = args
+        item.kwargs = kwargs if kwargs else None
+        if self.work_queue.put(item):
+            check_open(self.broken, self.shut_down, THREAD_POOL)
+            raise RuntimeError('cannot schedule new futures after shutdown')
+        if needs_thread:
+            # After the put, as the stdlib: the new thread's first act is to
+            # take the item, so it is running before shutdown() can cancel it.
+            self._adjust_thread_count()
+        return future
+
+    def _adjust_thread_count(self):
+        # The stdlib's name: a subclass may override it, as the stdlib's.
+        cdef WorkQueue queue = self.work_queue
+        with self.lock:
+            num_threads = len(self.threads)
+            # A shutdown may have closed the queue since the item went in; it
+            # still gets a thread to run it (which then finds the queue closed
+            # and returns).
+            if num_threads >= self.max_threads or (queue.closed and not len(queue)):
+                return
+            thread = threading.Thread(
+                name=f"{self.thread_name_prefix}_{num_threads}",
+                target=worker_loop,
+                args=(queue, self.self_ref, self.initializer, self.initargs),
+            )
+            thread.start()
+            self.threads.add(thread)
+            _live_workers[thread] = queue
+
+    def _initializer_failed(self):
+        with self.lock:
+            self.broken = ("A thread initializer failed, the thread pool "
+                           "is not usable anymore")
+            fail_queued(self.work_queue, self.broken)
+            # Closed, so a submit racing with this refuses its item rather
+            # than leaving it in a queue that nobody drains any more.
+            self.work_queue.close()
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        """Clean-up the resources associated with the Executor.
+
+        It is safe to call this method several times. Otherwise, no other
+        methods can be called after this one.
+
+        Args:
+            wait: If True then shutdown will not return until all running
+                futures have finished executing and the resources used by the
+                executor have been reclaimed.
+            cancel_futures: If True then shutdown will cancel all pending
+                futures. Futures that are completed or running will not be
+                cancelled.
+        """
+        with self.lock:
+            self.shut_down = True
+            if cancel_futures:
+                cancel_queued(self.work_queue)
+            self.work_queue.close()
+            threads = list(self.threads)
+        if wait:
+            for thread in threads:
+                thread.join()

@@ -1,0 +1,244 @@
+"""A worker process of the process pool: its main loop and its results.
+
+The worker reads FRAME_CALLS frames (see _wire.pyx for the format), runs
+each call in order and answers with FRAME_RESULTS frames, until a
+FRAME_STOP frame, end of file (the parent is gone), or max_tasks_per_child
+calls. It imports only the wire format: nothing of the parent's side.
+"""
+cimport cython
+from cfutures._core._parker cimport (
+    cf_monotonic, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
+    cf_parker_wait)
+from cfutures._core._tuning cimport (
+    CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
+from cfutures._core._wire cimport (
+    FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_STOP, BufferCollector, Frame,
+    FrameReader, dumps, encode_exception, frame_parts, loads, out_of_band,
+    traceback_text, write_all)
+from cpython.pythread cimport (
+    NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
+    PyThread_free_lock, PyThread_release_lock, PyThread_type_lock)
+from libc.stdint cimport uint32_t
+
+import os
+import pickle
+import threading
+
+from cfutures._stdlib import LOGGER
+
+
+@cython.final
+cdef class ResultBatch:
+    """The results a worker has not sent yet.
+
+    The worker's main thread adds results and sends them when its batch ends
+    or CF_FLUSH_SECONDS after the last send. A call that runs long would hold
+    back the results before it in its batch, so while a batch runs a
+    flusher thread wakes every CF_FLUSHER_PERIOD and sends what has waited
+    longer than CF_FLUSH_SECONDS.
+    """
+    cdef int fd
+    cdef list values
+    cdef dict errors
+    cdef double busy
+    cdef double since
+    cdef Py_ssize_t big_bytes
+    cdef BufferCollector collector
+    # Held from taking the results out until they are written, so that
+    # frames leave in the order their calls ran.
+    cdef PyThread_type_lock send_lock
+    cdef cf_parker alarm          # wakes the flusher
+    cdef bint in_batch            # a batch of more than one call is running
+    cdef bint flusher_started
+    cdef bint flusher_idle        # the flusher sleeps until alarm is signalled
+
+    def __cinit__(self, int fd):
+        self.fd = fd
+        self.values = []
+        self.errors = None
+        self.collector = BufferCollector.__new__(BufferCollector)
+        self.send_lock = PyThread_allocate_lock()
+        if self.send_lock == NULL:
+            raise MemoryError()
+        cf_parker_init(&self.alarm)
+
+    def __dealloc__(self):
+        if self.send_lock != NULL:
+            PyThread_free_lock(self.send_lock)
+        cf_parker_free(&self.alarm)
+
+    cdef inline int add_value(self, object value) except -1:
+        cdef object wrapped = out_of_band(value)
+        if wrapped is not value:
+            self.big_bytes += len(<bytes>value)
+        self.values.append(wrapped)
+        return 0
+
+    cdef int add_error(self, tuple encoded) except -1:
+        if self.errors is None:
+            self.errors = {}
+        self.errors[len(self.values)] = encoded
+        self.values.append(None)
+        return 0
+
+    cdef int begin_batch(self, Py_ssize_t n) except -1:
+        self.since = cf_monotonic()
+        if n < 2:
+            return 0
+        self.in_batch = True
+        if not self.flusher_started:
+            self.flusher_started = True
+            threading.Thread(target=self.run_flusher, daemon=True,
+                             name="cfutures-worker-flusher").start()
+        elif self.flusher_idle:
+            self.flusher_idle = False
+            cf_parker_signal(&self.alarm)
+        return 0
+
+    cdef int end_batch(self) except -1:
+        self.in_batch = False
+        return self.flush()
+
+    def run_flusher(self):
+        try:
+            while True:
+                if not self.in_batch:
+                    self.flusher_idle = True
+                    cf_parker_wait(&self.alarm, -1.0, 0.0)
+                    continue
+                cf_parker_wait(&self.alarm, CF_FLUSHER_PERIOD, 0.0)
+                if (self.in_batch and self.values
+                        and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
+                    self.flush()
+        except BaseException:
+            pass   # the parent is gone; the main thread sees it too
+
+    cdef int flush(self) except -1:
+        if not PyThread_acquire_lock(self.send_lock, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self.send_lock, WAIT_LOCK)
+        try:
+            self.send()
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int send(self) except -1:
+        # Take the results out first: pickling can run Python code, which
+        # lets the other thread in to add more.
+        cdef list values = self.values
+        cdef dict errors = self.errors
+        cdef Py_ssize_t n = len(values), i
+        cdef list views
+        if n == 0:
+            return 0
+        payload = (values, errors, self.busy)
+        self.values = []
+        self.errors = None
+        self.busy = 0.0
+        self.big_bytes = 0
+        try:
+            body = dumps(payload, self.collector)
+        except BaseException:
+            body = None
+        if body is None:
+            # Find the results that do not pickle; each becomes its error
+            # (SystemExit from a __reduce__ too, as in the stdlib). Outside
+            # the handler, so that their tracebacks do not chain to it.
+            for i in range(n):
+                if errors is not None and i in errors:
+                    continue
+                try:
+                    dumps(values[i], self.collector)
+                except BaseException as exc:
+                    values[i] = None
+                    if errors is None:
+                        errors = {}
+                    errors[i] = encode_exception(exc)
+            payload = (values, errors, payload[2])
+            body = dumps(payload, self.collector)
+        views = self.collector.views
+        self.collector.views = []
+        payload = values = errors = None
+        write_all(self.fd, frame_parts(FRAME_RESULTS, <uint32_t>n, body, views))
+        self.since = cf_monotonic()
+        return 0
+
+
+def worker_main(call_conn, result_conn, initializer, tuple initargs,
+                Py_ssize_t max_tasks, tuple close_fds):
+    """A worker process's body: run calls until told to stop.
+
+    ``close_fds`` are the parent's descriptors a forked child inherited.
+    """
+    cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
+    for fd in close_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except BaseException as exc:
+            LOGGER.critical('Exception in initializer:', exc_info=True)
+            body = pickle.dumps(traceback_text(exc), 5)
+            try:
+                write_all(out_fd, frame_parts(FRAME_INIT_FAILED, 0, body, None))
+            except OSError:
+                pass
+            return
+    try:
+        run_calls(in_fd, out_fd, max_tasks)
+    except (BrokenPipeError, EOFError):
+        return   # the parent is gone: nobody wants the results
+    # The connections own the descriptors: keep them alive until here.
+    call_conn.close()
+    result_conn.close()
+
+
+cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
+    cdef FrameReader reader = FrameReader.__new__(FrameReader)
+    cdef ResultBatch results = ResultBatch.__new__(ResultBatch, out_fd)
+    cdef Py_ssize_t done = 0, i, n
+    cdef double t0, t1
+    cdef list calls
+    cdef tuple call
+    cdef Frame frame
+    while True:
+        frame = reader.read_frame(in_fd, CF_WORKER_SPIN_SECONDS)
+        if frame is None or frame.kind == FRAME_STOP:
+            return 0
+        # A call that cannot be unpickled here ends this worker, as in the
+        # stdlib: the parent sees it die and breaks the pool, naming it.
+        calls = loads(frame.body, frame.buffers)
+        frame = None
+        n = len(calls)
+        results.begin_batch(n)
+        for i in range(n):
+            call = calls[i]
+            calls[i] = None
+            fn, args, kwargs = call
+            call = None
+            t0 = cf_monotonic()
+            try:
+                if kwargs is None:
+                    value = fn(*args)
+                else:
+                    value = fn(*args, **kwargs)
+            except BaseException as exc:
+                t1 = cf_monotonic()
+                results.add_error(encode_exception(exc))
+            else:
+                t1 = cf_monotonic()
+                results.add_value(value)
+            value = fn = args = kwargs = None
+            results.busy += t1 - t0
+            if (t1 - results.since >= CF_FLUSH_SECONDS
+                    or results.big_bytes >= CF_FLUSH_BYTES):
+                results.flush()
+        calls = None
+        results.end_batch()
+        done += n
+        if max_tasks and done >= max_tasks:
+            return 0

@@ -1,0 +1,75 @@
+"""ProcessPoolExecutor: the compiled process pool as the stdlib's class.
+
+The pool keeps the stdlib's semantics: futures run in the order submitted,
+a call that cannot be pickled fails only its own future, an exception raised
+in a worker carries the worker's traceback as ``__cause__``, and a worker
+that dies unexpectedly breaks the pool (``BrokenProcessPool``, naming the
+worker's pid and exit code).
+
+How one call travels: ``submit()`` (_core/_process_executor.pyx) makes a
+work item and hands it to the dispatcher (_core/_dispatcher.pyx), which
+sends it, batched with others, to a worker's channel
+(_core/_channel.pyx) as a frame (_core/_wire.pyx); the worker
+(_core/_worker.pyx) runs it and answers with a results frame, which the
+dispatcher's manager thread reads to finish the future. The supervisor
+(_core/_supervisor.pyx) starts and ends the worker processes.
+"""
+from ._compat import ProcessPoolCompat
+from ._core._process_executor import ProcessExecutorBase
+from ._executor import Executor, map_in_chunks
+from ._stdlib import StdlibProcessPoolExecutor
+
+
+class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
+                          StdlibProcessPoolExecutor):
+    """An Executor that runs calls in a pool of at most max_workers processes."""
+
+    def __init__(self, max_workers=None, mp_context=None,
+                 initializer=None, initargs=(), *, max_tasks_per_child=None):
+        """Initialize a new ProcessPoolExecutor instance.
+
+        Args:
+            max_workers: The maximum number of processes that can be used to
+                execute the given calls. If None or not given then as many
+                worker processes will be created as the machine has processors.
+            mp_context: A multiprocessing context to launch the workers
+                (``multiprocessing.get_context('start method')``); the
+                default is the running Python's default context.
+            initializer: A callable used to initialize worker processes.
+            initargs: A tuple of arguments to pass to the initializer.
+            max_tasks_per_child: The maximum number of tasks a worker process
+                can complete before it exits and is replaced by a fresh one.
+                None (the default) keeps workers for the executor's lifetime.
+                Incompatible with the 'fork' start method; when given without
+                mp_context, 'spawn' is used.
+        """
+        self.configure(max_workers, mp_context, initializer, initargs,
+                       max_tasks_per_child)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None):
+        """Return an iterator equivalent to ``map(fn, *iterables)``.
+
+        Small calls travel to the workers in batches whatever ``chunksize``
+        is; ``chunksize`` > 1 still groups items as the stdlib does (one
+        future per chunk, so an exception fails its whole chunk).
+        ``buffersize`` bounds how many results are pending at once and makes
+        the inputs consumed lazily. ``timeout`` bounds the whole iteration.
+        """
+        return map_in_chunks(super().map, fn, iterables, timeout=timeout,
+                             chunksize=chunksize, buffersize=buffersize)
+
+    def terminate_workers(self):
+        """Terminate (SIGTERM) every worker process still alive.
+
+        Pending calls are cancelled and running ones fail with
+        BrokenProcessPool; the pool accepts no new work afterwards.
+        """
+        self.end_workers(False)
+
+    def kill_workers(self):
+        """Kill (SIGKILL) every worker process still alive.
+
+        Pending calls are cancelled and running ones fail with
+        BrokenProcessPool; the pool accepts no new work afterwards.
+        """
+        self.end_workers(True)
