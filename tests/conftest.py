@@ -3,14 +3,17 @@
 Every behavioural test takes the ``impl`` fixture and so runs twice: once
 against the stdlib implementation (``cfutures._fallback``, id ``stdlib``),
 which shows what is right, and once against the compiled one
-(``cfutures._accelerated``, id ``cfutures``).
+(``cfutures._accelerated``, id ``cfutures``). A test of what only the
+compiled implementation has (API the running stdlib lacks, or behaviour in
+which cfutures does better than the stdlib) takes ``accel`` instead: the
+compiled implementation alone, loaded the same way.
 
 If the compiled implementation cannot be imported, its variant FAILS, unless
 ``CFUTURES_NO_EXTENSIONS=1`` is set, in which case it is skipped.
 
-Blocking waits inside tests always carry a timeout (``support.LONG``), so a
-bug shows as a failed assertion rather than a hung run; pytest-timeout (its
-default is in pyproject.toml) is the last resort.
+Blocking waits inside tests always carry a timeout (mostly ``support.LONG``),
+so a bug shows as a failed assertion rather than a hung run; pytest-timeout
+(its default is in pyproject.toml) is the last resort.
 """
 import importlib
 import os
@@ -22,6 +25,8 @@ from support import IMPL_MODULES, NO_EXTENSIONS, Gate, Impl
 
 
 def load_impl(name):
+    """The Impl for ``name``, a key of IMPL_MODULES (fails or skips the test
+    when it cannot be imported, as the module docstring says)."""
     try:
         module = importlib.import_module(IMPL_MODULES[name])
     except ImportError as exc:
@@ -34,12 +39,20 @@ def load_impl(name):
 
 @pytest.fixture(params=list(IMPL_MODULES), ids=list(IMPL_MODULES))
 def impl(request):
+    """Each implementation in turn: ``stdlib``, then ``cfutures``."""
     return load_impl(request.param)
 
 
 @pytest.fixture
+def accel():
+    """The compiled implementation only, for cfutures-only tests."""
+    return load_impl("cfutures")
+
+
+@pytest.fixture
 def executor(impl):
-    """A two-worker pool of ``impl``, shut down after the test."""
+    """A two-worker thread pool of ``impl``, shut down after the test
+    (cancelling what still waits)."""
     ex = impl.ThreadPoolExecutor(max_workers=2)
     yield ex
     ex.shutdown(wait=True, cancel_futures=True)

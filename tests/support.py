@@ -1,7 +1,10 @@
 """Helpers shared by the behavioural tests (see conftest.py)."""
+import contextlib
 import os
+import pickle
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -44,13 +47,12 @@ class Impl:
         return f"<Impl {self.name}>"
 
 
-
 class Gate:
     """Blocks tasks until opened; records which tasks got to run.
 
     ``task(x)`` records ``x``, sets ``started``, waits for the gate (bounded
     by LONG, so a forgotten gate cannot hold a pool forever) and returns
-    ``x``.
+    ``x``. ``waiting_at(held)`` makes a task that waits only for ``held``.
     """
 
     def __init__(self):
@@ -67,8 +69,36 @@ class Gate:
             raise AssertionError("gate never opened")
         return x
 
+    def waiting_at(self, held, result=None):
+        """A task that records every ``x`` and returns ``result(x)`` (``x``
+        itself by default), but that for ``x == held`` first sets
+        ``started`` and waits for the gate, as ``task`` does."""
+        def task(x):
+            if x == held:
+                self.task(x)
+            else:
+                with self._lock:
+                    self.ran.append(x)
+            return x if result is None else result(x)
+        return task
+
     def open(self):
         self.opened.set()
+
+
+@contextlib.contextmanager
+def unblock_then_shut_down(pool, unblock):
+    """Yield ``pool``; on leaving, even by an exception, call ``unblock``
+    (e.g. ``gate.open``), then shut ``pool`` down, waiting for its workers.
+
+    For tests whose tasks block: a failing assertion can then not leave
+    shutdown() waiting for a task that nothing will release.
+    """
+    try:
+        yield pool
+    finally:
+        unblock()
+        pool.shutdown(wait=True)
 
 
 def wait_until(predicate, timeout=LONG):
@@ -84,17 +114,48 @@ def wait_until(predicate, timeout=LONG):
         time.sleep(0.001)
 
 
-def run_script(impl, source, timeout=60, cwd=None):
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+SCRIPT_PROLOGUE = """\
+import sys
+sys.path.insert(0, {tests_dir!r})
+import cfutures
+if cfutures.EXTENSIONS is not {accelerated!r}:
+    raise SystemExit(f"wrong implementation: EXTENSIONS={{cfutures.EXTENSIONS}}")
+"""
+
+
+def run_script(impl, source, timeout=60):
     """Run ``source`` in a fresh interpreter in which ``cfutures`` is ``impl``.
 
-    The script gets ``EXPECT_EXTENSIONS`` (a bool) predefined, to check that
-    the child really runs the intended implementation.
+    The script starts with ``cfutures`` imported (and checked to be
+    ``impl``) and with tests/ on sys.path, so that it and its pools'
+    workers can import ``children``. Returns a CompletedProcess with the
+    output as text; raises subprocess.TimeoutExpired (having killed the
+    interpreter) after ``timeout`` seconds.
+
+    Output goes to files, not pipes: a worker process the script leaves
+    behind would hold a pipe open, and reading it to its end would wait
+    for that worker too.
     """
-    prologue = f"EXPECT_EXTENSIONS = {impl.accelerated!r}\n"
-    return subprocess.run(
-        [sys.executable, "-c", prologue + textwrap.dedent(source)],
-        env=impl.env(), cwd=cwd, capture_output=True, text=True,
-        timeout=timeout)
+    prologue = SCRIPT_PROLOGUE.format(tests_dir=TESTS_DIR,
+                                      accelerated=impl.accelerated)
+    args = [sys.executable, "-c", prologue + textwrap.dedent(source)]
+    with tempfile.TemporaryDirectory() as out_dir:
+        out_path = os.path.join(out_dir, "stdout")
+        err_path = os.path.join(out_dir, "stderr")
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            proc = subprocess.Popen(args, stdout=out, stderr=err,
+                                    env=impl.env())
+            try:
+                returncode = proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise
+        with open(out_path) as out, open(err_path) as err:
+            return subprocess.CompletedProcess(args, returncode, out.read(),
+                                               err.read())
 
 
 def is_waited_on(future):
@@ -123,3 +184,28 @@ def complete_later(actions, waiting_on):
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+def process_gone(pid):
+    """True once ``pid`` is not a live process (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state in ("Z", "X")
+    except FileNotFoundError:
+        return True
+    except OSError:   # /proc cannot be read here: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+
+def pickling_error(obj):
+    """The exception pickle raises for ``obj`` in this process."""
+    try:
+        pickle.dumps(obj)
+    except Exception as exc:
+        return exc
+    raise AssertionError(f"{obj!r} pickles")

@@ -3,6 +3,7 @@ import concurrent.futures
 import concurrent.futures.thread
 import inspect
 import re
+import threading
 import types
 
 import pytest
@@ -123,12 +124,11 @@ class TestSignatures:
                 concurrent.futures.ProcessPoolExecutor))
         assert str(inspect.signature(impl.ProcessPoolExecutor)) == expected
 
-    def test_process_pool_3_14_methods(self):
-        if not cfutures.EXTENSIONS:
-            pytest.skip("the stdlib fallback has its own Python's API")
+    def test_process_pool_3_14_methods(self, accel):
+        # cfutures-only: the stdlib fallback has its own Python's API.
         for name in ("terminate_workers", "kill_workers"):
             assert str(inspect.signature(
-                getattr(cfutures.ProcessPoolExecutor, name))) == "(self)"
+                getattr(accel.ProcessPoolExecutor, name))) == "(self)"
 
     @pytest.mark.parametrize("name", ["wait", "as_completed"])
     def test_functions(self, impl, name):
@@ -172,8 +172,8 @@ class TestDefaults:
 
     def test_default_thread_names(self, impl):
         with impl.ThreadPoolExecutor(max_workers=1) as ex:
-            name = ex.submit(lambda: __import__("threading")
-                             .current_thread().name).result(LONG)
+            name = ex.submit(
+                lambda: threading.current_thread().name).result(LONG)
         assert re.fullmatch(r"ThreadPoolExecutor-\d+_0", name), name
 
     def test_default_thread_names_differ_per_pool(self, impl):
@@ -181,14 +181,12 @@ class TestDefaults:
         for _ in range(2):
             with impl.ThreadPoolExecutor(max_workers=1) as ex:
                 names.append(ex.submit(
-                    lambda: __import__("threading").current_thread().name
-                ).result(LONG))
+                    lambda: threading.current_thread().name).result(LONG))
         assert names[0] != names[1]
         for name in names:
             assert re.fullmatch(r"ThreadPoolExecutor-\d+_0", name), name
 
-    def test_thread_name_prefix(self, impl, gate):
-        import threading
+    def test_thread_name_prefix(self, impl):
         with impl.ThreadPoolExecutor(
                 max_workers=2, thread_name_prefix="worker-pool") as ex:
             barrier = threading.Barrier(2, timeout=LONG)
@@ -202,7 +200,6 @@ class TestDefaults:
 
     def test_worker_threads_are_not_daemons(self, impl):
         # The stdlib's workers are non-daemon since 3.9 (joined at exit).
-        import threading
         with impl.ThreadPoolExecutor(max_workers=1) as ex:
             daemon = ex.submit(
                 lambda: threading.current_thread().daemon).result(LONG)

@@ -1,4 +1,5 @@
-"""Future on its own: states, results, callbacks, errors, repr."""
+"""Future on its own: states, results, cancelling, invalid transitions,
+timeouts, callbacks, repr, subclassing."""
 import logging
 import re
 import sys
@@ -11,11 +12,23 @@ from support import LONG
 
 
 def done_future(impl, result=None, exception=None):
+    """A finished Future of impl: raised ``exception`` if given, else
+    returned ``result``."""
     f = impl.Future()
     if exception is not None:
         f.set_exception(exception)
     else:
         f.set_result(result)
+    return f
+
+
+def cancelled_future(impl, notified):
+    """A cancelled Future of impl; ``notified``: its
+    set_running_or_notify_cancel() has run too, as a worker's would."""
+    f = impl.Future()
+    f.cancel()
+    if notified:
+        f.set_running_or_notify_cancel()
     return f
 
 
@@ -127,10 +140,7 @@ class TestInvalidState:
 
     @pytest.mark.parametrize("notified", [False, True])
     def test_set_result_after_cancel(self, impl, notified):
-        f = impl.Future()
-        f.cancel()
-        if notified:
-            f.set_running_or_notify_cancel()
+        f = cancelled_future(impl, notified)
         with pytest.raises(STDLIB.InvalidStateError):
             f.set_result(1)
         with pytest.raises(STDLIB.InvalidStateError):
@@ -321,6 +331,7 @@ class TestCallbacks:
 
 
 def expected_repr(f, state):
+    """The stdlib Future's repr for ``f`` in ``state``."""
     return "<%s at %#x state=%s>" % (type(f).__name__, id(f), state)
 
 
@@ -336,10 +347,7 @@ class TestRepr:
 
     @pytest.mark.parametrize("notified", [False, True])
     def test_cancelled(self, impl, notified):
-        f = impl.Future()
-        f.cancel()
-        if notified:
-            f.set_running_or_notify_cancel()
+        f = cancelled_future(impl, notified)
         assert repr(f) == expected_repr(f, "cancelled")
 
     def test_returned(self, impl):

@@ -20,7 +20,16 @@ COMPILED_MODULES = (
     "cfutures._core._future",
     "cfutures._core._waiting",
     "cfutures._core._workqueue",
-    "cfutures._core._thread",
+    "cfutures._core._thread_executor",
+    "cfutures._core._lifecycle",
+    "cfutures._core._wire",
+    "cfutures._core._channel",
+    "cfutures._core._batching",
+    "cfutures._core._poller",
+    "cfutures._core._supervisor",
+    "cfutures._core._dispatcher",
+    "cfutures._core._process_executor",
+    "cfutures._core._worker",
 )
 
 

@@ -12,6 +12,17 @@ RETURN_WHEN = [STDLIB.FIRST_COMPLETED, STDLIB.FIRST_EXCEPTION,
                STDLIB.ALL_COMPLETED]
 
 
+def assert_yields_then_times_out(as_completed, fs, done):
+    """``as_completed(fs)`` with a short timeout yields ``done``, the only
+    finished future of ``fs``, then times out counting the rest as
+    unfinished."""
+    iterator = as_completed(fs, timeout=0.01)
+    assert next(iterator) is done
+    unfinished = rf"^{len(fs) - 1} \(of {len(fs)}\) futures unfinished$"
+    with pytest.raises(STDLIB.TimeoutError, match=unfinished):
+        next(iterator)
+
+
 class TestIsinstance:
     def test_future(self, impl):
         assert isinstance(impl.Future(), STDLIB.Future)
@@ -188,11 +199,7 @@ class TestStdlibWaitingOnCfutures:
     def test_as_completed_timeout(self, impl):
         fs = [impl.Future(), impl.Future()]
         fs[0].set_result(None)
-        iterator = STDLIB.as_completed(fs, timeout=0.01)
-        assert next(iterator) is fs[0]
-        with pytest.raises(STDLIB.TimeoutError,
-                           match=r"^1 \(of 2\) futures unfinished$"):
-            next(iterator)
+        assert_yields_then_times_out(STDLIB.as_completed, fs, fs[0])
 
 
 @pytest.mark.parametrize("waiter_kind", ["stdlib_waits", "impl_waits"])
@@ -297,11 +304,7 @@ class TestMixedSets:
         module = self.waiting(waiter_kind, impl)
         fs = [STDLIB.Future(), impl.Future(), impl.Future()]
         fs[2].set_result(None)
-        iterator = module.as_completed(fs, timeout=0.01)
-        assert next(iterator) is fs[2]
-        with pytest.raises(STDLIB.TimeoutError,
-                           match=r"^2 \(of 3\) futures unfinished$"):
-            next(iterator)
+        assert_yields_then_times_out(module.as_completed, fs, fs[2])
         assert not fs[0]._waiters and not fs[1]._waiters
 
     def test_executor_futures_of_both(self, impl, waiter_kind):

@@ -1,5 +1,6 @@
-"""What the implementations keep alive, and for how long; subclassing;
-signals while blocked."""
+"""What the implementations keep alive, and for how long; tracebacks;
+re-entrant calls from callbacks and tasks; subclassing; signals while
+blocked; timeouts of the wrong type."""
 import gc
 import signal
 import threading

@@ -1,4 +1,5 @@
-"""Executor.map: Python 3.14 semantics (buffersize) on every Python."""
+"""Executor.map of thread pools: Python 3.14 semantics (buffersize, early
+close, what stays referenced) on every Python."""
 import gc
 import itertools
 import threading
@@ -7,7 +8,7 @@ import weakref
 import pytest
 
 import concurrent.futures as STDLIB
-from support import LONG
+from support import LONG, unblock_then_shut_down
 
 
 class Box:
@@ -36,6 +37,8 @@ class CountingIterator:
 
 
 def fail_on(bad):
+    """A task returning its argument, except that it raises
+    ValueError(bad) for ``bad``."""
     def task(x):
         if x == bad:
             raise ValueError(x)
@@ -113,41 +116,35 @@ class TestBasics:
             ex.map(int, [1])
 
 
+def ran_despite_timeout(impl, gate, consume, inputs, **map_kwargs):
+    """Map ``gate.task`` over ``inputs`` on one worker with a short timeout;
+    ``consume(results)`` must raise TimeoutError, the first task waiting
+    at the closed gate.
+    Returns the inputs that ran, once the pool has shut down."""
+    with unblock_then_shut_down(impl.ThreadPoolExecutor(max_workers=1),
+                                gate.open) as ex:
+        results = ex.map(gate.task, inputs, timeout=0.05, **map_kwargs)
+        with pytest.raises(STDLIB.TimeoutError):
+            consume(results)
+    return gate.ran
+
+
 class TestTimeout:
     def test_timeout(self, impl, gate):
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(gate.task, [1, 2, 3], timeout=0.05)
-            with pytest.raises(STDLIB.TimeoutError):
-                list(results)
-        finally:
-            gate.open()
-            ex.shutdown(wait=True)
         # The timed-out iteration cancelled what had not started.
-        assert gate.ran == [1]
+        assert ran_despite_timeout(impl, gate, list, [1, 2, 3]) == [1]
 
-    def test_timeout_after_some_results(self, impl):
-        block = threading.Event()
-        third_started = threading.Event()
-
-        def task(x):
-            if x == 2:
-                third_started.set()
-                block.wait(LONG)
-            return x
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(task, range(4), timeout=0.05)
+    def test_timeout_after_some_results(self, impl, gate):
+        with unblock_then_shut_down(impl.ThreadPoolExecutor(max_workers=1),
+                                    gate.open) as ex:
+            results = ex.map(gate.waiting_at(2), range(4), timeout=0.05)
             # Tasks 0 and 1 are done: their results come even after the
             # deadline has passed.
-            assert third_started.wait(LONG)
+            assert gate.started.wait(LONG)
             assert next(results) == 0
             assert next(results) == 1
             with pytest.raises(STDLIB.TimeoutError):
                 next(results)
-        finally:
-            block.set()
-            ex.shutdown(wait=True)
 
     def test_generous_timeout(self, executor):
         assert list(executor.map(str, range(5), timeout=LONG)) == \
@@ -205,16 +202,8 @@ class TestBuffersize:
                                  [1, 2, 3], buffersize=2)) == [0, 2, 6]
 
     def test_buffersize_with_timeout(self, impl, gate):
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(gate.task, itertools.count(), buffersize=2,
-                             timeout=0.05)
-            with pytest.raises(STDLIB.TimeoutError):
-                next(results)
-        finally:
-            gate.open()
-            ex.shutdown(wait=True)
-        assert gate.ran == [0]
+        assert ran_despite_timeout(impl, gate, next, itertools.count(),
+                                   buffersize=2) == [0]
 
     def test_buffersize_none_is_eager(self, executor):
         it = CountingIterator(range(5))
@@ -225,40 +214,28 @@ class TestBuffersize:
 
 class TestClosingEarly:
     @staticmethod
-    def _abandon_after_first(impl, abandon):
-        """Map over 10 items on one worker; once task 1 runs, ``abandon``
-        the result iterator. Returns the items that ran."""
-        second_started = threading.Event()
-        release = threading.Event()
-        ran = []
-
-        def task(x):
-            ran.append(x)
-            if x == 1:
-                second_started.set()
-                release.wait(LONG)
-            return x
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(task, range(10))
+    def _abandon_after_first(impl, gate, abandon):
+        """Map over 10 items on one worker; once task 1 waits at ``gate``,
+        ``abandon`` the result iterator. Returns the items that ran."""
+        with unblock_then_shut_down(impl.ThreadPoolExecutor(max_workers=1),
+                                    gate.open) as ex:
+            results = ex.map(gate.waiting_at(1), range(10))
             assert next(results) == 0
-            assert second_started.wait(LONG)
+            assert gate.started.wait(LONG)
             abandon(results)
             del results
             gc.collect()
-        finally:
-            release.set()
-            ex.shutdown(wait=True)
-        return ran
+        return gate.ran
 
-    def test_close_cancels_the_rest(self, impl):
-        ran = self._abandon_after_first(impl, lambda results: results.close())
+    def test_close_cancels_the_rest(self, impl, gate):
+        ran = self._abandon_after_first(impl, gate,
+                                        lambda results: results.close())
         # Task 1 was running and finished; 2..9 never ran.
         assert ran == [0, 1]
 
-    def test_del_cancels_the_rest(self, impl):
+    def test_del_cancels_the_rest(self, impl, gate):
         # The helper drops the last reference, then collects.
-        ran = self._abandon_after_first(impl, lambda results: None)
+        ran = self._abandon_after_first(impl, gate, lambda results: None)
         assert ran == [0, 1]
 
     def test_close_with_buffersize_stops_consuming(self, impl):
@@ -271,62 +248,41 @@ class TestClosingEarly:
             ex.submit(int).result(LONG)
         assert it.taken == taken <= 4
 
-    def test_exception_cancels_the_rest(self, impl):
-        ran = []
-        release = threading.Event()
-
-        def task(x):
-            ran.append(x)
-            if x == 0:
-                raise KeyError(x)
-            if x == 1:
-                release.wait(LONG)
-            return x
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
+    def test_exception_cancels_the_rest(self, impl, gate):
+        # Task 0 fails; task 1 waits at the gate.
+        task = gate.waiting_at(1, result=fail_on(0))
+        with unblock_then_shut_down(impl.ThreadPoolExecutor(max_workers=1),
+                                    gate.open) as ex:
             results = ex.map(task, range(10))
-            with pytest.raises(KeyError):
+            with pytest.raises(ValueError):
                 next(results)
-        finally:
-            release.set()
-            ex.shutdown(wait=True)
         # Task 1 may have started before the error was seen; no more.
-        assert ran in ([0], [0, 1])
+        assert gate.ran in ([0], [0, 1])
 
 
 class TestReferences:
     @pytest.mark.parametrize("buffersize", [None, 2])
-    def test_yielded_results_not_kept_alive(self, impl, buffersize):
-        second_started = threading.Event()
-        release = threading.Event()
-
-        def task(x):
-            if x == 1:
-                second_started.set()
-                release.wait(LONG)
-            return Box(x)
+    def test_yielded_results_not_kept_alive(self, impl, gate, buffersize):
         # With a buffersize the inputs may be endless.
         inputs = range(3) if buffersize is None else itertools.count()
-        ex = impl.ThreadPoolExecutor(max_workers=1)
-        try:
-            results = ex.map(task, inputs, buffersize=buffersize)
+        with unblock_then_shut_down(impl.ThreadPoolExecutor(max_workers=1),
+                                    gate.open) as ex:
+            results = ex.map(gate.waiting_at(1, result=Box), inputs,
+                             buffersize=buffersize)
             box = next(results)
             assert box.value == 0
             # The worker is on task 1, so it let go of task 0 entirely.
-            assert second_started.wait(LONG)
+            assert gate.started.wait(LONG)
             ref = weakref.ref(box)
             del box
             gc.collect()
             assert ref() is None, gc.get_referrers(ref())
-            release.set()
+            gate.open()
             if buffersize is None:
                 assert [b.value for b in results] == [1, 2]
             else:
                 assert next(results).value == 1
                 results.close()
-        finally:
-            release.set()
-            ex.shutdown(wait=True)
 
     def test_raised_exception_not_kept_alive(self, impl):
         class Error(Exception):

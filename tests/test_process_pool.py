@@ -1,26 +1,21 @@
 """ProcessPoolExecutor: API, failure semantics and start methods.
 
-Most tests run against both implementations (``pool_impl``: the stdlib's
-``concurrent.futures`` through ``cfutures._fallback``, and the compiled
-``cfutures._accelerated``), the stdlib showing what is right. Features the
-running stdlib lacks (``buffersize``, ``terminate_workers``/``kill_workers``,
-3.14 API; ``max_tasks_per_child`` before 3.11) and what cfutures does better
-(a worker exit names its pid and exit code; an exception that cannot be
-rebuilt in the parent fails only its own future) are cfutures-only.
+Most tests run against both implementations (the ``impl`` fixture), the
+stdlib showing what is right. Features the running stdlib lacks
+(``buffersize``, ``terminate_workers``/``kill_workers``, 3.14 API;
+``max_tasks_per_child`` before 3.11) and what cfutures does better (a worker
+exit names its pid and exit code; an exception that cannot be rebuilt in the
+parent fails only its own future) are cfutures-only (the ``accel`` fixture).
 
-Everything a worker runs is a module-level function here, so spawn and
-forkserver children can import it. Tests synchronize through files and
+Everything a worker runs comes from ``children``, so that spawn and
+forkserver workers can import it. Tests synchronize through files and
 futures; a worker that has to hold still waits for a file to appear.
 """
 import gc
-import importlib
 import multiprocessing as mp
 import os
-import pickle
 import signal
-import subprocess
 import sys
-import textwrap
 import threading
 import time
 
@@ -30,42 +25,16 @@ import concurrent.futures as stdlib_futures
 from concurrent.futures.process import _RemoteTraceback
 
 import cfutures
+from children import (CustomError, add, die, double, failing_initializer,
+                      getpid, identity, init_worker, raise_base, raise_custom,
+                      raise_not_rebuildable, read_initialized, return_lock,
+                      sizes, slow_at, touch_and_wait, types_of, wait_for_file)
+from support import LONG, pickling_error, process_gone, run_script, wait_until
 
-LONG = 30.0
 PY = sys.version_info[:2]
 
-IMPLS = {
-    "stdlib": "cfutures._fallback",
-    "cfutures": "cfutures._accelerated",
-}
-NO_EXTENSIONS = os.environ.get("CFUTURES_NO_EXTENSIONS", "") not in ("", "0")
-
-
-class PoolImpl:
-    def __init__(self, name):
-        self.name = name
-        try:
-            module = importlib.import_module(IMPLS[name])
-        except ImportError as exc:
-            if name == "cfutures" and NO_EXTENSIONS:
-                pytest.skip(f"compiled core unavailable: {exc}")
-            raise
-        self.module = module
-        self.ProcessPoolExecutor = module.ProcessPoolExecutor
-        self.accelerated = name == "cfutures"
-
-    def __repr__(self):
-        return f"<PoolImpl {self.name}>"
-
-
-@pytest.fixture(params=list(IMPLS), ids=list(IMPLS))
-def pool_impl(request):
-    return PoolImpl(request.param)
-
-
-@pytest.fixture
-def accel():
-    return PoolImpl("cfutures")
+START_METHODS = [m for m in ("fork", "spawn", "forkserver")
+                 if m in mp.get_all_start_methods()]
 
 
 @pytest.fixture
@@ -90,190 +59,17 @@ def pools(release):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-START_METHODS = [m for m in ("fork", "spawn", "forkserver")
-                 if m in mp.get_all_start_methods()]
-
-
-# -- what the workers run ---------------------------------------------------
-
-def double(x):
-    return 2 * x
-
-
-def identity(x):
-    return x
-
-
-def add(a, b=0, *, c=0):
-    return a + b + c
-
-
-def getpid(_=None):
-    return os.getpid()
-
-
-class CustomError(Exception):
-    def __init__(self, message, code=None):
-        super().__init__(message, code)
-        self.code = code
-
-
-def raise_custom(code):
-    def inner():
-        raise CustomError("worker failed", code)
-    inner()
-
-
-def raise_base(kind):
-    if kind == "exit":
-        raise SystemExit(3)
-    raise KeyboardInterrupt()
-
-
-class NotRebuildable(Exception):
-    """Pickles fine, but cannot be unpickled (its __init__ wants 2 args)."""
-
-    def __init__(self, a, b):
-        super().__init__(a)
-
-
-def raise_not_rebuildable():
-    raise NotRebuildable(1, 2)
-
-
-def return_lock():
-    return threading.Lock()
-
-
-def wait_for_file(path, value=None, timeout=LONG):
-    """Block until ``path`` exists (polling): a task that holds still."""
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} never appeared")
-        time.sleep(0.005)
-    return value
-
-
-def slow_at(i, slow_i, release):
-    """2 * i, at once unless i == slow_i: that one waits for ``release``."""
-    if i == slow_i:
-        wait_for_file(release)
-    return 2 * i
-
-
-def touch_and_wait(started, release, value=None):
-    with open(started, "w"):
-        pass
-    return wait_for_file(release, value)
-
-
-def die(how, flag=None):
-    if flag is not None:
-        wait_for_file(flag)
-    if how == "sigkill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    os._exit(7)
-
-
-_initialized = None
-
-
-def init_worker(value):
-    global _initialized
-    _initialized = value
-
-
-def read_initialized(_=None):
-    return _initialized
-
-
-def failing_initializer():
-    raise ValueError("initializer failed")
-
-
-def sizes(*chunks, **named):
-    return [len(c) for c in chunks] + sorted((k, len(v)) for k, v in named.items())
-
-
-def types_of(*values):
-    return [type(v).__name__ for v in values]
-
-
-# -- helpers -------------------------------------------------------------------
-
-def pickling_error(obj):
-    """The exception pickle raises for ``obj`` in this process."""
-    try:
-        pickle.dumps(obj)
-    except Exception as exc:
-        return exc
-    raise AssertionError(f"{obj!r} pickles")
-
-
-def process_gone(pid):
-    """True once ``pid`` is not a live process (a zombie counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state in ("Z", "X")
-    except FileNotFoundError:
-        return True
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-
-def wait_until(predicate, timeout=LONG):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition never held: {predicate}")
-        time.sleep(0.01)
-
-
 def worker_pids(pool):
+    """The pids of the worker processes the pool holds now."""
     return set(pool._processes)
-
-
-def run_script(impl, body, out_dir, timeout=60):
-    """Run ``body`` in a fresh interpreter with ``pool_module`` bound to impl.
-
-    Output goes to files, not pipes, so that waiting for the interpreter
-    does not also wait for workers it may have left behind.
-    """
-    env = dict(os.environ)
-    env.pop("CFUTURES_NO_EXTENSIONS", None)
-    prologue = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {os.path.dirname(__file__)!r})
-        import importlib
-        pool_module = importlib.import_module({IMPLS[impl.name]!r})
-    """)
-    out_path, err_path = os.path.join(out_dir, "out"), os.path.join(out_dir, "err")
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", prologue + textwrap.dedent(body)],
-            stdout=out, stderr=err, env=env, cwd=os.path.dirname(__file__))
-        try:
-            returncode = proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            raise
-    with open(out_path) as out, open(err_path) as err:
-        return subprocess.CompletedProcess(proc.args, returncode, out.read(), err.read())
 
 
 # -- basics, on every start method -----------------------------------------------
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("method", START_METHODS)
-def test_basic_calls(pool_impl, pools, method):
-    pool = pools(pool_impl, 2, mp_context=mp.get_context(method))
+def test_basic_calls(impl, pools, method):
+    pool = pools(impl, 2, mp_context=mp.get_context(method))
     assert pool.submit(double, 21).result(LONG) == 42
     assert pool.submit(add, 1, 2, c=3).result(LONG) == 6
     assert list(pool.map(double, range(50), timeout=LONG)) == [2 * i for i in range(50)]
@@ -291,9 +87,9 @@ def test_basic_calls(pool_impl, pools, method):
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("method", [m for m in START_METHODS if m != "fork"][:1])
-def test_workers_start_on_demand(pool_impl, pools, tmp_path, release, method):
+def test_workers_start_on_demand(impl, pools, tmp_path, release, method):
     # Two calls that block: a second worker must start and take one.
-    pool = pools(pool_impl, 2, mp_context=mp.get_context(method))
+    pool = pools(impl, 2, mp_context=mp.get_context(method))
     started = [str(tmp_path / f"started{i}") for i in range(2)]
     futures = [pool.submit(touch_and_wait, s, release, i) for i, s in enumerate(started)]
     wait_until(lambda: all(os.path.exists(s) for s in started))
@@ -302,9 +98,9 @@ def test_workers_start_on_demand(pool_impl, pools, tmp_path, release, method):
 
 
 @pytest.mark.timeout(60)
-def test_short_calls_do_not_wait_behind_a_slow_one(pool_impl, pools, tmp_path,
+def test_short_calls_do_not_wait_behind_a_slow_one(impl, pools, tmp_path,
                                                    release):
-    pool = pools(pool_impl, 2)
+    pool = pools(impl, 2)
     assert list(pool.map(double, range(200))) == [2 * i for i in range(200)]
     started = str(tmp_path / "started")
     slow = pool.submit(touch_and_wait, started, release, "slow")
@@ -319,11 +115,11 @@ def test_short_calls_do_not_wait_behind_a_slow_one(pool_impl, pools, tmp_path,
 
 
 @pytest.mark.timeout(90)
-def test_results_do_not_wait_for_a_batch_mate_turned_slow(pool_impl, pools,
+def test_results_do_not_wait_for_a_batch_mate_turned_slow(impl, pools,
                                                           release):
     # Calls measured short travel in batches; one that turns slow must not
     # hold back the results of the calls before it in its batch.
-    pool = pools(pool_impl, 1)
+    pool = pools(impl, 1)
     assert list(pool.map(double, range(1000))) == [2 * i for i in range(1000)]
     futures = [pool.submit(slow_at, i, 1500, release) for i in range(2000)]
     early = [f.result(LONG / 3) for f in futures[:1500]]
@@ -344,19 +140,19 @@ def test_futures_are_cfutures_futures(accel, pools):
 
 
 @pytest.mark.timeout(60)
-def test_many_small_tasks_keep_order(pool_impl, pools):
-    pool = pools(pool_impl, 2)
+def test_many_small_tasks_keep_order(impl, pools):
+    pool = pools(impl, 2)
     n = 3000
     assert list(pool.map(double, range(n))) == [2 * i for i in range(n)]
     futures = [pool.submit(double, i) for i in range(n)]
-    done = set(pool_impl.module.as_completed(futures, timeout=LONG))
+    done = set(impl.as_completed(futures, timeout=LONG))
     assert done == set(futures)
     assert [f.result() for f in futures] == [2 * i for i in range(n)]
 
 
 @pytest.mark.timeout(60)
-def test_submit_from_many_threads(pool_impl, pools):
-    pool = pools(pool_impl, 2)
+def test_submit_from_many_threads(impl, pools):
+    pool = pools(impl, 2)
     pool.submit(double, 0).result(LONG)   # start (fork) before the threads
     big = os.urandom(200_000)
     results = {}
@@ -388,9 +184,9 @@ def test_submit_from_many_threads(pool_impl, pools):
 
 
 @pytest.mark.timeout(60)
-def test_callbacks_submit_more_work(pool_impl, pools):
+def test_callbacks_submit_more_work(impl, pools):
     # Callbacks run in the pool's own thread; submitting from there is fine.
-    pool = pools(pool_impl, 2)
+    pool = pools(impl, 2)
     done = threading.Event()
     chain = []
 
@@ -406,8 +202,8 @@ def test_callbacks_submit_more_work(pool_impl, pools):
 
 
 @pytest.mark.timeout(60)
-def test_callbacks_and_wait(pool_impl, pools):
-    pool = pools(pool_impl, 2)
+def test_callbacks_and_wait(impl, pools):
+    pool = pools(impl, 2)
     seen = []
     event = threading.Event()
 
@@ -420,13 +216,13 @@ def test_callbacks_and_wait(pool_impl, pools):
     assert event.wait(LONG)
     assert sorted(seen) == [2 * i for i in range(10)]
     futures = [pool.submit(double, i) for i in range(5)]
-    done, not_done = pool_impl.module.wait(futures, timeout=LONG)
+    done, not_done = impl.wait(futures, timeout=LONG)
     assert done == set(futures) and not not_done
 
 
 @pytest.mark.timeout(60)
-def test_large_payloads(pool_impl, pools):
-    pool = pools(pool_impl, 2)
+def test_large_payloads(impl, pools):
+    pool = pools(impl, 2)
     big = os.urandom(1 << 20)
     assert pool.submit(identity, big).result(LONG) == big
     results = list(pool.map(identity, [big] * 6))
@@ -447,8 +243,8 @@ def test_large_payloads(pool_impl, pools):
 # -- failures: exceptions, pickling ---------------------------------------------------
 
 @pytest.mark.timeout(60)
-def test_worker_exception_carries_remote_traceback(pool_impl, pools):
-    pool = pools(pool_impl, 1)
+def test_worker_exception_carries_remote_traceback(impl, pools):
+    pool = pools(impl, 1)
     future = pool.submit(raise_custom, 7)
     exc = future.exception(LONG)
     assert type(exc) is CustomError
@@ -467,16 +263,16 @@ def test_worker_exception_carries_remote_traceback(pool_impl, pools):
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("kind, exc_type", [("exit", SystemExit),
                                             ("interrupt", KeyboardInterrupt)])
-def test_worker_base_exception_is_the_result(pool_impl, pools, kind, exc_type):
-    pool = pools(pool_impl, 1)
+def test_worker_base_exception_is_the_result(impl, pools, kind, exc_type):
+    pool = pools(impl, 1)
     future = pool.submit(raise_base, kind)
     assert type(future.exception(LONG)) is exc_type
     assert pool.submit(double, 3).result(LONG) == 6
 
 
 @pytest.mark.timeout(60)
-def test_unpicklable_argument_fails_only_its_future(pool_impl, pools):
-    pool = pools(pool_impl, 2)
+def test_unpicklable_argument_fails_only_its_future(impl, pools):
+    pool = pools(impl, 2)
     expected = type(pickling_error(threading.Lock()))
     before = [pool.submit(double, i) for i in range(5)]
     bad = pool.submit(identity, threading.Lock())
@@ -487,8 +283,8 @@ def test_unpicklable_argument_fails_only_its_future(pool_impl, pools):
 
 
 @pytest.mark.timeout(60)
-def test_unpicklable_function_fails_only_its_future(pool_impl, pools):
-    pool = pools(pool_impl, 2)
+def test_unpicklable_function_fails_only_its_future(impl, pools):
+    pool = pools(impl, 2)
     local = lambda x: x   # noqa: E731
     expected = type(pickling_error(local))
     bad = pool.submit(local, 1)
@@ -499,8 +295,8 @@ def test_unpicklable_function_fails_only_its_future(pool_impl, pools):
 
 
 @pytest.mark.timeout(60)
-def test_unpicklable_result_fails_only_its_future(pool_impl, pools):
-    pool = pools(pool_impl, 1)
+def test_unpicklable_result_fails_only_its_future(impl, pools):
+    pool = pools(impl, 1)
     expected = type(pickling_error(threading.Lock()))
     futures = [pool.submit(double, 1), pool.submit(return_lock), pool.submit(double, 2)]
     exc = futures[1].exception(LONG)
@@ -525,10 +321,10 @@ def test_exception_that_cannot_be_rebuilt_fails_only_its_future(accel, pools):
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("how, code", [("sigkill", -signal.SIGKILL), ("exit", 7)])
-def test_dead_worker_breaks_the_pool(pool_impl, pools, tmp_path, release,
+def test_dead_worker_breaks_the_pool(impl, pools, tmp_path, release,
                                      how, code):
     BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
-    pool = pools(pool_impl, 2)
+    pool = pools(impl, 2)
     assert pool.submit(double, 1).result(LONG) == 2   # the workers run
     pids = worker_pids(pool)
     flag = str(tmp_path / "die")
@@ -543,7 +339,7 @@ def test_dead_worker_breaks_the_pool(pool_impl, pools, tmp_path, release,
     assert elapsed < 5.0, elapsed
     with pytest.raises(BrokenProcessPool):
         pool.submit(double, 1)
-    if pool_impl.accelerated:
+    if impl.accelerated:
         message = str(info.value)
         assert "terminated abruptly" in message
         assert f"exit code {code}" in message
@@ -565,9 +361,9 @@ def test_dead_worker_message_names_its_pid(accel, pools):
 
 
 @pytest.mark.timeout(60)
-def test_failing_initializer_breaks_the_pool(pool_impl, pools, caplog):
+def test_failing_initializer_breaks_the_pool(impl, pools, caplog):
     BrokenExecutor = stdlib_futures.BrokenExecutor
-    pool = pools(pool_impl, 2, initializer=failing_initializer)
+    pool = pools(impl, 2, initializer=failing_initializer)
     futures = [pool.submit(double, 0)]
     for i in range(1, 5):
         try:
@@ -580,20 +376,22 @@ def test_failing_initializer_breaks_the_pool(pool_impl, pools, caplog):
     with pytest.raises(BrokenExecutor):
         pool.submit(double, 1)
     pool.shutdown(wait=True)
-    if pool_impl.accelerated:
+    if impl.accelerated:
         exc = futures[0].exception()
         assert "initializer failed" in str(exc.__cause__)
 
 
 @pytest.mark.timeout(60)
-def test_initializer_runs_in_every_worker(pool_impl, pools):
-    pool = pools(pool_impl, 2, initializer=init_worker, initargs=("ready",))
+def test_initializer_runs_in_every_worker(impl, pools):
+    pool = pools(impl, 2, initializer=init_worker, initargs=("ready",))
     assert set(pool.map(read_initialized, range(20))) == {"ready"}
 
 
 # -- max_tasks_per_child ---------------------------------------------------------
 
 def needs_max_tasks(impl, replacing=False):
+    """Skip where ``impl`` lacks max_tasks_per_child, or (``replacing``)
+    cannot be trusted to replace its workers."""
     if not impl.accelerated and PY < (3, 11):
         pytest.skip("max_tasks_per_child is 3.11+ in the stdlib")
     if replacing and not impl.accelerated and PY < (3, 14):
@@ -602,10 +400,10 @@ def needs_max_tasks(impl, replacing=False):
 
 
 @pytest.mark.timeout(90)
-def test_max_tasks_per_child_replaces_workers(pool_impl, pools):
-    needs_max_tasks(pool_impl, replacing=True)
+def test_max_tasks_per_child_replaces_workers(impl, pools):
+    needs_max_tasks(impl, replacing=True)
     method = "forkserver" if "forkserver" in START_METHODS else "spawn"
-    pool = pools(pool_impl, 2, mp_context=mp.get_context(method),
+    pool = pools(impl, 2, mp_context=mp.get_context(method),
                  max_tasks_per_child=3)
     futures = [pool.submit(getpid, i) for i in range(20)]
     pids = [f.result(LONG) for f in futures]
@@ -616,32 +414,32 @@ def test_max_tasks_per_child_replaces_workers(pool_impl, pools):
 
 
 @pytest.mark.timeout(90)
-def test_max_tasks_per_child_then_shutdown(pool_impl):
+def test_max_tasks_per_child_then_shutdown(impl):
     # Workers are still replaced after shutdown() to finish what waits.
-    needs_max_tasks(pool_impl, replacing=True)
+    needs_max_tasks(impl, replacing=True)
     method = "forkserver" if "forkserver" in START_METHODS else "spawn"
-    pool = pool_impl.ProcessPoolExecutor(
+    pool = impl.ProcessPoolExecutor(
         2, mp_context=mp.get_context(method), max_tasks_per_child=1)
     futures = [pool.submit(double, i) for i in range(5)]
     pool.shutdown(wait=True)
     assert [f.result(0) for f in futures] == [2 * i for i in range(5)]
 
 
-def test_max_tasks_per_child_defaults_to_spawn(pool_impl):
-    needs_max_tasks(pool_impl)
-    pool = pool_impl.ProcessPoolExecutor(1, max_tasks_per_child=2)
+def test_max_tasks_per_child_defaults_to_spawn(impl):
+    needs_max_tasks(impl)
+    pool = impl.ProcessPoolExecutor(1, max_tasks_per_child=2)
     try:
         assert pool._mp_context.get_start_method() == "spawn"
     finally:
         pool.shutdown()
 
 
-def test_max_tasks_per_child_refuses_fork(pool_impl):
-    needs_max_tasks(pool_impl)
+def test_max_tasks_per_child_refuses_fork(impl):
+    needs_max_tasks(impl)
     if "fork" not in START_METHODS:
         pytest.skip("no fork here")
     with pytest.raises(ValueError, match="fork"):
-        pool_impl.ProcessPoolExecutor(1, mp_context=mp.get_context("fork"),
+        impl.ProcessPoolExecutor(1, mp_context=mp.get_context("fork"),
                                       max_tasks_per_child=2)
 
 
@@ -652,11 +450,11 @@ def test_max_tasks_per_child_refuses_fork(pool_impl):
     (dict(max_tasks_per_child=0, mp_context=mp.get_context("spawn")), ValueError),
     (dict(max_tasks_per_child="2", mp_context=mp.get_context("spawn")), TypeError),
 ])
-def test_constructor_validation(pool_impl, kwargs, error):
+def test_constructor_validation(impl, kwargs, error):
     if "max_tasks_per_child" in kwargs:
-        needs_max_tasks(pool_impl)
+        needs_max_tasks(impl)
     with pytest.raises(error):
-        pool_impl.ProcessPoolExecutor(**kwargs)
+        impl.ProcessPoolExecutor(**kwargs)
 
 
 def test_defaults_follow_the_running_python(accel):
@@ -674,8 +472,8 @@ def test_defaults_follow_the_running_python(accel):
 # -- shutdown, cancel, exit -------------------------------------------------------
 
 @pytest.mark.timeout(60)
-def test_submit_after_shutdown_raises(pool_impl):
-    pool = pool_impl.ProcessPoolExecutor(1)
+def test_submit_after_shutdown_raises(impl):
+    pool = impl.ProcessPoolExecutor(1)
     assert pool.submit(double, 1).result(LONG) == 2
     pool.shutdown()
     with pytest.raises(RuntimeError, match="after shutdown"):
@@ -683,8 +481,8 @@ def test_submit_after_shutdown_raises(pool_impl):
 
 
 @pytest.mark.timeout(60)
-def test_shutdown_cancel_futures(pool_impl, tmp_path):
-    pool = pool_impl.ProcessPoolExecutor(1)
+def test_shutdown_cancel_futures(impl, tmp_path):
+    pool = impl.ProcessPoolExecutor(1)
     started, release = str(tmp_path / "started"), str(tmp_path / "release")
     running = pool.submit(touch_and_wait, started, release, "done")
     wait_until(lambda: os.path.exists(started))
@@ -702,8 +500,8 @@ def test_shutdown_cancel_futures(pool_impl, tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_cancel_pending_future(pool_impl, pools, tmp_path, release):
-    pool = pools(pool_impl, 1)
+def test_cancel_pending_future(impl, pools, tmp_path, release):
+    pool = pools(impl, 1)
     started = str(tmp_path / "started")
     running = pool.submit(touch_and_wait, started, release, 1)
     wait_until(lambda: os.path.exists(started))
@@ -717,8 +515,8 @@ def test_cancel_pending_future(pool_impl, pools, tmp_path, release):
 
 
 @pytest.mark.timeout(60)
-def test_map_timeout(pool_impl, pools, release):
-    pool = pools(pool_impl, 1)
+def test_map_timeout(impl, pools, release):
+    pool = pools(impl, 1)
     results = pool.map(wait_for_file, [release] * 2, timeout=0.2)
     with pytest.raises(stdlib_futures.TimeoutError):
         list(results)
@@ -749,8 +547,8 @@ def test_map_buffersize(accel, pools):
 
 
 @pytest.mark.timeout(60)
-def test_collected_executor_stops_its_workers(pool_impl):
-    pool = pool_impl.ProcessPoolExecutor(2)
+def test_collected_executor_stops_its_workers(impl):
+    pool = impl.ProcessPoolExecutor(2)
     futures = [pool.submit(getpid, i) for i in range(4)]
     pids = worker_pids(pool) | {f.result(LONG) for f in futures}
     del pool, futures
@@ -830,9 +628,8 @@ def test_manager_thread_that_cannot_start(accel, monkeypatch, method):
 
 
 EXIT_SCRIPT = """
-import os, sys, time
-from test_process_pool import touch_and_wait, getpid, wait_for_file
-pool = pool_module.ProcessPoolExecutor(2)
+from children import getpid, wait_for_file
+pool = cfutures.ProcessPoolExecutor(2)
 pids = {{pool.submit(getpid, i).result(30) for i in range(4)}}
 pids |= set(pool._processes)
 print(" ".join(map(str, sorted(pids))), flush=True)
@@ -846,11 +643,11 @@ open({flag!r}, "w").close()
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("action", ["pool.shutdown(wait=False)", "pass"],
                          ids=["shutdown-nowait", "no-shutdown"])
-def test_exit_with_pending_work(pool_impl, tmp_path, action):
+def test_exit_with_pending_work(impl, tmp_path, action):
     flag = str(tmp_path / "flag")
     body = EXIT_SCRIPT.format(flag=flag, action=action)
     start = time.monotonic()
-    proc = run_script(pool_impl, body, str(tmp_path))
+    proc = run_script(impl, body)
     assert proc.returncode == 0, proc.stderr
     assert time.monotonic() - start < 30
     lines = proc.stdout.split("\n")
@@ -863,17 +660,17 @@ def test_exit_with_pending_work(pool_impl, tmp_path, action):
 
 
 @pytest.mark.timeout(90)
-def test_exit_after_broken_pool(pool_impl, tmp_path):
+def test_exit_after_broken_pool(impl, tmp_path):
     body = """
-        from test_process_pool import die, double
-        pool = pool_module.ProcessPoolExecutor(2)
+        from children import die, double
+        pool = cfutures.ProcessPoolExecutor(2)
         pool.submit(double, 1).result(30)
         pids = set(pool._processes)
         print(" ".join(map(str, sorted(pids))), flush=True)
         future = pool.submit(die, "exit")
         print(type(future.exception(30)).__name__, flush=True)
     """
-    proc = run_script(pool_impl, body, str(tmp_path))
+    proc = run_script(impl, body)
     assert proc.returncode == 0, proc.stderr
     pids = [int(p) for p in proc.stdout.split("\n")[0].split()]
     assert "BrokenProcessPool" in proc.stdout
@@ -909,11 +706,11 @@ def test_workers_exit_when_the_parent_dies(accel, tmp_path, method):
     started = str(tmp_path / "started")
     body = f"""
         import os, signal, multiprocessing as mp
-        from test_process_pool import double, touch_and_wait
-        other = pool_module.ProcessPoolExecutor(
+        from children import double, touch_and_wait
+        other = cfutures.ProcessPoolExecutor(
             1, mp_context=mp.get_context({method!r}))
         other.submit(double, 1).result(30)   # its pipes must not keep ours open
-        pool = pool_module.ProcessPoolExecutor(
+        pool = cfutures.ProcessPoolExecutor(
             2, mp_context=mp.get_context({method!r}))
         pool.submit(double, 1).result(30)
         pool.submit(touch_and_wait, {started!r}, {str(tmp_path / "never")!r})
@@ -923,7 +720,7 @@ def test_workers_exit_when_the_parent_dies(accel, tmp_path, method):
               flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """
-    proc = run_script(accel, textwrap.dedent(body), str(tmp_path))
+    proc = run_script(accel, body)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     pids = [int(p) for p in proc.stdout.split()]
     assert len(pids) == 3

@@ -1,9 +1,10 @@
-"""Completion racing with waiting, from two threads started together.
+"""Completion racing with waiting, from two threads started together;
+and cancel() racing a worker that starts the task.
 
-Each round starts both sides at a Barrier so that they overlap as much as
-possible; every round must end with the waiter seeing the completion (a
-lost wake-up shows as a TimeoutError after LONG, never as a pass). Nothing
-here depends on timing.
+Each round of race() starts both sides at a Barrier so that they overlap as
+much as possible; every round must end with the waiter seeing the
+completion (a lost wake-up shows as a TimeoutError after LONG, never as a
+pass). Nothing here depends on timing.
 """
 import concurrent.futures as STDLIB
 import threading
@@ -47,9 +48,19 @@ def race(complete, wait_for, rounds=ROUNDS):
     return results
 
 
+def race_wait(wait, fs, complete):
+    """race() ``complete(i)`` against wait([fs[i]]); every wait() must
+    return with fs[i] done."""
+    results = race(complete,
+                   lambda i: wait([fs[i]], timeout=LONG).done == {fs[i]})
+    assert all(results)
+
+
 @pytest.fixture(params=["same", "stdlib-future", "stdlib-wait"])
 def setup(request, impl):
-    """(future factory, wait function, as_completed function)"""
+    """(future factory, wait, as_completed) to race: all impl's, stdlib
+    futures under impl's wait functions, or impl's futures under the
+    stdlib's."""
     if request.param == "same":
         return impl.Future, impl.wait, impl.as_completed
     if request.param == "stdlib-future":
@@ -77,9 +88,7 @@ def test_result_vs_cancel(impl):
 def test_wait_vs_set_result(setup):
     make, wait, _ = setup
     fs = [make() for _ in range(ROUNDS)]
-    results = race(lambda i: fs[i].set_result(i),
-                   lambda i: wait([fs[i]], timeout=LONG).done == {fs[i]})
-    assert all(results)
+    race_wait(wait, fs, lambda i: fs[i].set_result(i))
 
 
 def test_wait_first_completed_vs_set_exception(setup):
@@ -99,9 +108,7 @@ def test_wait_vs_notified_cancel(setup):
     fs = [make() for _ in range(ROUNDS)]
     for f in fs:
         f.cancel()
-    results = race(lambda i: fs[i].set_running_or_notify_cancel(),
-                   lambda i: wait([fs[i]], timeout=LONG).done == {fs[i]})
-    assert all(results)
+    race_wait(wait, fs, lambda i: fs[i].set_running_or_notify_cancel())
 
 
 def test_as_completed_vs_set_result(setup):

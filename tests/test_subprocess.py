@@ -1,5 +1,6 @@
-"""Whole-program behaviour, each in a fresh interpreter: interpreter exit
-with work still queued, and fork() with a live pool."""
+"""Thread pools across a whole program, each in a fresh interpreter (see
+support.run_script): interpreter exit with work still queued, submit()
+while the interpreter exits, and fork() with a live pool."""
 import os
 import sys
 
@@ -7,19 +8,16 @@ import pytest
 
 from support import run_script
 
-CHECK_IMPL = """
-import cfutures
-if cfutures.EXTENSIONS is not EXPECT_EXTENSIONS:
-    raise SystemExit(f"wrong implementation: EXTENSIONS={cfutures.EXTENSIONS}")
-"""
-
-EXIT_WITH_QUEUED_WORK = CHECK_IMPL + """
-import time
+EXIT_WITH_QUEUED_WORK = """
+import threading
 
 ex = cfutures.ThreadPoolExecutor(max_workers=1)
+exiting = threading.Event()
 
 def slow():
-    time.sleep(0.3)    # keeps the only worker busy while main exits
+    # Keeps the only worker busy until the interpreter has begun to exit,
+    # so that all the small tasks are still queued then.
+    exiting.wait(30)
     print("slow done", flush=True)
 
 def small(i):
@@ -30,6 +28,9 @@ for i in range(50):
     ex.submit(small, i)
 if DROP_EXECUTOR:
     del ex             # no reference left, and no shutdown()
+# Threading's exit hooks run last registered first, once the main thread is
+# done: registered last, this one runs before any pool's own.
+threading._register_atexit(exiting.set)
 print("main done", flush=True)
 """
 
@@ -46,12 +47,13 @@ def test_exit_with_queued_work(impl, variant):
     assert lines.count("slow done") == 1
     assert [line for line in lines if line.startswith("task ")] == \
         [f"task {i}" for i in range(50)]
-    # The queued work ran after the slow task, in order.
-    assert lines.index("slow done") < lines.index("task 0")
+    # The queued work ran after the slow task, in order, once main was done.
+    assert lines.index("main done") < lines.index("slow done") < \
+        lines.index("task 0")
     assert "Traceback" not in proc.stderr, proc.stderr
 
 
-SUBMIT_DURING_EXIT = CHECK_IMPL + """
+SUBMIT_DURING_EXIT = """
 import threading
 
 ex = cfutures.ThreadPoolExecutor(max_workers=1)
@@ -90,7 +92,7 @@ def test_submit_during_exit_is_refused_or_runs(impl):
     assert "Traceback" not in proc.stderr, proc.stderr
 
 
-FORK_WITH_LIVE_POOL = CHECK_IMPL + """
+FORK_WITH_LIVE_POOL = """
 import os
 import sys
 import threading

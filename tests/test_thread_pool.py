@@ -1,5 +1,8 @@
-"""ThreadPoolExecutor: submit, errors, initializer, shutdown, lifecycle."""
+"""ThreadPoolExecutor: submit(), cancelling work, constructor checks, the
+initializer, shutdown() and what a collected pool leaves behind."""
+import gc
 import threading
+import weakref
 
 import pytest
 
@@ -14,6 +17,16 @@ class CustomBaseException(BaseException):
 
 def fail(exc):
     raise exc
+
+
+def assert_broken(pool, futures):
+    """Each of ``futures`` failed with BrokenThreadPool, and ``pool``
+    refuses new work."""
+    for f in futures:
+        with pytest.raises(BrokenThreadPool):
+            f.result(LONG)
+    with pytest.raises(BrokenThreadPool):
+        pool.submit(int)
 
 
 class TestSubmit:
@@ -207,11 +220,7 @@ class TestInitializer:
             fs = [ex.submit(pow, i, 2) for i in range(5)]
             assert started.wait(LONG)
             release.set()
-            for f in fs:
-                with pytest.raises(BrokenThreadPool):
-                    f.result(LONG)
-            with pytest.raises(BrokenThreadPool):
-                ex.submit(int)
+            assert_broken(ex, fs)
         finally:
             ex.shutdown(wait=True)
         assert any(r.name == "concurrent.futures" and r.levelname == "CRITICAL"
@@ -229,10 +238,7 @@ class TestInitializer:
                     f = ex.submit(int)
                 except BrokenThreadPool:
                     continue
-                with pytest.raises(BrokenThreadPool):
-                    f.result(LONG)
-                with pytest.raises(BrokenThreadPool):
-                    ex.submit(int)
+                assert_broken(ex, [f])
             finally:
                 ex.shutdown(wait=True)
 
@@ -253,10 +259,7 @@ class TestInitializer:
             assert gate.started.wait(LONG)
             # The only thread is busy: this starts the second one.
             doomed = ex.submit(int)
-            with pytest.raises(BrokenThreadPool):
-                doomed.result(LONG)
-            with pytest.raises(BrokenThreadPool):
-                ex.submit(int)
+            assert_broken(ex, [doomed])
             gate.open()
             assert running.result(LONG) == "first"
         finally:
@@ -418,8 +421,6 @@ class TestShutdown:
             ex.shutdown()
 
     def test_collected_executor_lets_workers_exit(self, impl):
-        import gc
-        import weakref
         ex = impl.ThreadPoolExecutor(max_workers=2)
         fs = [ex.submit(pow, i, 2) for i in range(10)]
         threads = list(ex._threads)

@@ -1,0 +1,133 @@
+"""What pool workers run: module-level callables only.
+
+Workers started by spawn or forkserver find a callable by importing its
+module, so every test that sends work to a worker process (directly, or
+from a script that ``support.run_script`` runs) takes it from here. This
+module imports neither pytest nor cfutures, so that a worker imports little.
+"""
+import os
+import signal
+import threading
+import time
+
+from support import LONG
+
+
+def double(x):
+    return 2 * x
+
+
+def identity(x):
+    return x
+
+
+def add(a, b=0, *, c=0):
+    return a + b + c
+
+
+def getpid(_=None):
+    """The worker's pid; the argument is ignored (for map())."""
+    return os.getpid()
+
+
+class CustomError(Exception):
+    """An exception with a second argument and an attribute to rebuild."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message, code)
+        self.code = code
+
+
+def raise_custom(code):
+    # Raised one frame down, so the remote traceback shows two frames.
+    def inner():
+        raise CustomError("worker failed", code)
+    inner()
+
+
+def raise_base(kind):
+    """Raise SystemExit(3) for ``"exit"``, else KeyboardInterrupt."""
+    if kind == "exit":
+        raise SystemExit(3)
+    raise KeyboardInterrupt()
+
+
+class NotRebuildable(Exception):
+    """Pickles fine, but cannot be unpickled (its __init__ wants 2 args)."""
+
+    def __init__(self, a, b):
+        super().__init__(a)
+
+
+def raise_not_rebuildable():
+    raise NotRebuildable(1, 2)
+
+
+def return_lock():
+    """A result that cannot be pickled."""
+    return threading.Lock()
+
+
+def wait_for_file(path, value=None, timeout=LONG):
+    """Block until ``path`` exists (polling), then return ``value``: a task
+    that holds still until the test lets it go."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.005)
+    return value
+
+
+def slow_at(i, slow_i, release):
+    """2 * i, at once unless i == slow_i: that one waits for ``release``."""
+    if i == slow_i:
+        wait_for_file(release)
+    return 2 * i
+
+
+def touch_and_wait(started, release, value=None):
+    """Create the file ``started``, then wait for ``release``; returns
+    ``value``."""
+    with open(started, "w"):
+        pass
+    return wait_for_file(release, value)
+
+
+def die(how, flag=None):
+    """End the worker without a reply: SIGKILL for ``"sigkill"``, else
+    os._exit(7); first waits for the file ``flag`` if one is given."""
+    if flag is not None:
+        wait_for_file(flag)
+    if how == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    os._exit(7)
+
+
+# What init_worker stored in this worker.
+_initialized = None
+
+
+def init_worker(value):
+    global _initialized
+    _initialized = value
+
+
+def read_initialized(_=None):
+    """What init_worker stored; the argument is ignored (for map())."""
+    return _initialized
+
+
+def failing_initializer():
+    raise ValueError("initializer failed")
+
+
+def sizes(*chunks, **named):
+    """The lengths of the arguments, positional first, then named ones as
+    sorted (name, length) pairs."""
+    return [len(c) for c in chunks] + sorted((k, len(v)) for k, v in named.items())
+
+
+def types_of(*values):
+    """The type names of the arguments, as the worker received them."""
+    return [type(v).__name__ for v in values]
