@@ -1,8 +1,9 @@
 # The process pool's dispatcher; see _dispatcher.pyx.
+from cfutures._core._batching cimport BatchPolicy
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._future cimport CoreFuture
 from cfutures._core._supervisor cimport ProcessSupervisor
-from cfutures._core._syscalls cimport pollfd
+from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._wire cimport BufferCollector, Frame
 
 
@@ -20,8 +21,9 @@ cdef class ProcessDispatcher:
     cdef object __weakref__
     cdef readonly ProcessSupervisor supervisor
     cdef object pending               # deque of ProcessWorkItem, oldest first
-    cdef int wake_r, wake_w
-    cdef bint sleeping, wake_sent
+    cdef Wakeup wakeups               # wakes the manager from poll()
+    cdef PollSet poll_set
+    cdef bint sleeping                # the manager is in poll()
     cdef readonly object broken       # False, or the reason submit() refuses
     cdef readonly bint shutdown_requested
     cdef readonly bint started
@@ -31,11 +33,8 @@ cdef class ProcessDispatcher:
     cdef Py_ssize_t inflight_total
     cdef Py_ssize_t reserved          # sends being pickled
     cdef Py_ssize_t local_failures    # calls that failed to pickle here
-    cdef double task_seconds          # estimated cost of a call; <0 unknown
-    cdef double call_bytes            # estimated pickled size of a call
+    cdef BatchPolicy batching
     cdef Py_ssize_t next_worker       # round robin
-    cdef pollfd *fds
-    cdef Py_ssize_t fds_capacity
 
     # The executor's submit() path.
     cdef int check_open(self) except -1
@@ -47,8 +46,6 @@ cdef class ProcessDispatcher:
     cdef int release_reservation(self) except -1
     cdef int wake(self) except -1
     cdef Py_ssize_t outstanding(self)
-    cdef Py_ssize_t depth(self)
-    cdef Py_ssize_t batch_size(self)
     cdef int dispatch(self) except -1
     cdef bint dispatch_round(self) except -1
     cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1
@@ -56,7 +53,6 @@ cdef class ProcessDispatcher:
     cdef object pickle_each(self, list calls, list futures, BufferCollector collector)
     cdef WorkerChannel idle_worker(self)
     cdef int wait_once(self) except -1
-    cdef int drain_wakeup(self) except -1
     cdef Py_ssize_t read_results(self, WorkerChannel w) except -1
     cdef int handle_frame(self, WorkerChannel w, Frame frame) except -1
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1

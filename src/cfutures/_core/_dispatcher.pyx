@@ -1,73 +1,50 @@
 """The process pool's dispatcher: pending calls, batching, the manager loop,
 results and breaking the pool.
 
-One manager thread per pool (``run``) polls the wake-up pipe, every worker's
-result pipe and process sentinel, and the call pipes that have output
-queued. It sends pending calls in batches sized from the measured cost of a
-call (one for slow or unmeasured calls, up to CF_BATCH_MAX tiny ones, about
-CF_BATCH_BYTES of pickle) and completes futures as results arrive. A worker
-has one batch outstanding, or two while its calls are known to be short and
-it makes progress, so no call waits behind a slow one while another worker
-idles.
-
-The executor's submit() (_process_executor.pyx) uses four entry points:
-``check_open``, ``spawn_if_short``, ``send_to_idle_worker`` (straight to an
-idle worker, no manager round trip) and ``enqueue`` (append to ``pending``,
-writing to the wake-up pipe only when the manager sleeps). Workers are
-asked of the supervisor, which alone starts and ends them. Everything here
-runs with the GIL held except the poll, read and write syscalls.
+One manager thread per pool (``run``) sleeps in poll() on the wake-up pipe,
+every worker's result pipe and sentinel, and the call pipes with output
+queued; it sends pending calls in batches (the sizes are BatchPolicy's) and
+completes futures as results arrive. The executor's submit()
+(_process_executor.pyx) enters through ``check_open``, ``spawn_if_short``,
+``send_to_idle_worker`` (no manager round trip) and ``enqueue`` (which
+wakes the manager only when it sleeps). Workers are asked of the
+supervisor, which alone starts and ends them. Everything runs with the GIL
+held except the poll, read and write syscalls.
 """
 cimport cython
+from cfutures._core._batching cimport BatchPolicy
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._future cimport CoreFuture, new_future
 from cfutures._core._lifecycle cimport PROCESS_POOL, check_open, is_exiting
 from cfutures._core._parker cimport cf_monotonic
-from cfutures._core._supervisor cimport ProcessSupervisor
-from cfutures._core._syscalls cimport POLLIN, POLLOUT, poll
-from cfutures._core._tuning cimport (
-    CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
+from cfutures._core._poller cimport PollSet, Wakeup
+from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
+from cfutures._core._syscalls cimport POLLIN, POLLOUT
+from cfutures._core._tuning cimport CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT
 from cfutures._core._wire cimport (
     FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, BufferCollector, Frame,
-    call_tuple, dumps, frame_parts, loads, local_failure)
-from libc.errno cimport EINTR, errno
+    call_tuple, dumps, frame_parts, loads, local_failure, payload_size)
 from libc.stdint cimport uint32_t
-from libc.stdlib cimport free, malloc
-from posix.unistd cimport close
 
 import collections
-import os
 import threading
 import weakref
 
-from cfutures._core._lifecycle import after_fork_in_child, at_interpreter_exit
+from cfutures._core._lifecycle import (
+    after_fork_in_child, at_interpreter_exit, forget, track)
 from cfutures._stdlib import BrokenProcessPool, RemoteTraceback
 
 cdef object _deque = collections.deque
 # Read rounds per worker per poll: a chatty worker cannot starve the rest.
 cdef Py_ssize_t READ_ROUNDS = 64
 
-# Every running manager thread and its dispatcher, for interpreter exit; a
-# manager removes itself when it returns.
-_live_managers = {}
 # Every dispatcher, for forked children (workers or not).
 _all_dispatchers = weakref.WeakSet()
 
 
-def _finish_at_exit():
-    # Submitted work still runs, then every manager stops its workers.
-    managers = list(_live_managers.items())
-    for _, dispatcher in managers:
-        dispatcher.wakeup()
-    for thread, _ in managers:
-        if thread.ident is not None:
-            thread.join()
-
-
 def _disown_after_fork():
-    # A forked child (a worker included) has none of the parent's managers
-    # and must not write to the parent's workers.
-    _live_managers.clear()
+    # A forked child (a worker included) must not write to the parent's
+    # workers.
     for dispatcher in list(_all_dispatchers):
         (<ProcessDispatcher>dispatcher).broken = (
             "the process pool belongs to the parent process; it cannot be "
@@ -75,20 +52,8 @@ def _disown_after_fork():
     _all_dispatchers.clear()
 
 
-at_interpreter_exit(PROCESS_POOL, _finish_at_exit)
+at_interpreter_exit(PROCESS_POOL)
 after_fork_in_child(_disown_after_fork)
-
-
-def describe_exit(exitcode):
-    if exitcode is None:
-        return "exit code unknown"
-    if exitcode < 0:
-        try:
-            import signal
-            return f"exit code {exitcode}, killed by {signal.Signals(-exitcode).name}"
-        except (ValueError, ImportError):
-            pass
-    return f"exit code {exitcode}"
 
 
 @cython.final
@@ -117,27 +82,18 @@ cdef class ProcessDispatcher:
     def __cinit__(self, *args, **kwargs):
         self.pending = _deque()
         self.broken = False
-        self.task_seconds = -1.0
-        self.call_bytes = -1.0
-        self.wake_r = self.wake_w = -1
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
+        self.batching = BatchPolicy.__new__(BatchPolicy)
+        self.wakeups = Wakeup.__new__(Wakeup)
+        self.poll_set = PollSet.__new__(PollSet)
         self.start_lock = threading.Lock()
 
     def __init__(self, ctx, max_workers, initializer, initargs,
                  max_tasks_per_child):
         self.supervisor = ProcessSupervisor(
             ctx, max_workers, initializer, tuple(initargs),
-            max_tasks_per_child, (self.wake_r, self.wake_w))
+            max_tasks_per_child, self.wakeups.fds())
         self.max_tasks = self.supervisor.max_tasks
         _all_dispatchers.add(self)
-
-    def __dealloc__(self):
-        free(self.fds)
-        if self.wake_r >= 0:
-            close(self.wake_r)
-            close(self.wake_w)
 
     # -- the executor's side ---------------------------------------------------
 
@@ -206,11 +162,12 @@ cdef class ProcessDispatcher:
                 supervisor.start_workers(self.outstanding())
                 thread = threading.Thread(
                     target=self.run, name="cfutures-process-pool-manager")
-                _live_managers[thread] = self
+                # At exit it finishes what was submitted, stops the workers.
+                track(PROCESS_POOL, thread, self.wakeup)
                 try:
                     thread.start()
                 except BaseException:
-                    del _live_managers[thread]
+                    forget(PROCESS_POOL, thread)
                     supervisor.terminate_all(False)
                     supervisor.join_all()
                     raise
@@ -227,18 +184,11 @@ cdef class ProcessDispatcher:
         return 0
 
     cdef int wake(self) except -1:
-        if not self.wake_sent and self.wake_w >= 0:
-            self.wake_sent = True
-            try:
-                os.write(self.wake_w, b"\0")
-            except BlockingIOError:
-                pass
-        return 0
+        return self.wakeups.wake()
 
     def wakeup(self):
         """Make the manager look at its state again."""
-        self.wake_sent = False
-        self.wake()
+        self.wakeups.rearm()
 
     def request_shutdown(self, bint cancel_futures=False):
         """Take no more calls; with ``cancel_futures`` cancel what waits."""
@@ -277,7 +227,7 @@ cdef class ProcessDispatcher:
             # Forget the finished thread (as the stdlib's shutdown() does).
             with self.start_lock:
                 self.manager_thread = None
-            _live_managers.pop(threading.current_thread(), None)
+            forget(PROCESS_POOL, threading.current_thread())
 
     def manage(self):
         try:
@@ -313,24 +263,6 @@ cdef class ProcessDispatcher:
         return (len(self.pending) + self.inflight_total + self.reserved
                 + self.local_failures)
 
-    cdef Py_ssize_t depth(self):
-        if 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS:
-            return CF_DEPTH
-        return 1
-
-    cdef Py_ssize_t batch_size(self):
-        cdef double k
-        if self.task_seconds < 0:
-            return 1
-        k = CF_BATCH_SECONDS / (self.task_seconds if self.task_seconds > 1e-7 else 1e-7)
-        if self.call_bytes > 0 and k > CF_BATCH_BYTES / self.call_bytes:
-            k = CF_BATCH_BYTES / self.call_bytes
-        if k < 1:
-            return 1
-        if k > CF_BATCH_MAX:
-            return CF_BATCH_MAX
-        return <Py_ssize_t>k
-
     cdef int dispatch(self) except -1:
         """Send what waits to the workers that can take it, in rounds."""
         while self.pending and self.dispatch_round():
@@ -341,7 +273,7 @@ cdef class ProcessDispatcher:
         """One batch to each worker that can take one; False if none could."""
         cdef list workers = self.supervisor.channels
         cdef Py_ssize_t n = len(workers), i, k, eligible, share, left
-        cdef Py_ssize_t depth = self.depth()
+        cdef Py_ssize_t depth = self.batching.depth()
         cdef double now = cf_monotonic()
         cdef WorkerChannel w
         if n == 0:
@@ -352,7 +284,7 @@ cdef class ProcessDispatcher:
                 eligible += 1
         if eligible == 0:
             return False
-        k = self.batch_size()
+        k = self.batching.batch_size()
         for i in range(n):
             if not self.pending or eligible == 0:
                 break
@@ -416,15 +348,11 @@ cdef class ProcessDispatcher:
             return 0
         views = collector.views
         n = len(calls)
-        frame_bytes = len(body)
-        for view in views:
-            frame_bytes += view.nbytes
-        self.call_bytes = (frame_bytes / n if self.call_bytes < 0
-                           else 0.5 * self.call_bytes + 0.5 * frame_bytes / n)
+        frame_bytes = payload_size(body, views)
+        self.batching.measured_frame(frame_bytes, n)
         # The futures join the worker's books in the order their frames go
         # out: the booking and the enqueue happen without a GIL release.
-        w.record_sent(futures, 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS,
-                      self.max_tasks)
+        w.record_sent(futures, self.batching.calls_are_short(), self.max_tasks)
         self.inflight_total += n
         w.enqueue(frame_parts(FRAME_CALLS, <uint32_t>n, body, views), frame_bytes)
         return 0
@@ -459,69 +387,44 @@ cdef class ProcessDispatcher:
         return None
 
     cdef int wait_once(self) except -1:
+        """Sleep until a pipe or sentinel is ready; handle what is."""
         cdef list workers = list(self.supervisor.channels)
-        cdef Py_ssize_t n = len(workers), i, nfds = 1 + 3 * n
+        cdef Py_ssize_t n = len(workers), i
         cdef WorkerChannel w
-        cdef int rc, err = 0
-        if nfds > self.fds_capacity:
-            free(self.fds)
-            self.fds = <pollfd*>malloc(sizeof(pollfd) * nfds)
-            if self.fds == NULL:
-                self.fds_capacity = 0
-                raise MemoryError()
-            self.fds_capacity = nfds
-        cdef pollfd *fds = self.fds
-        fds[0].fd = self.wake_r
-        fds[0].events = POLLIN
-        fds[0].revents = 0
+        cdef PollSet fds = self.poll_set
+        # Entry 0: the wake-up pipe; then per worker: results, exit, and
+        # the call pipe while output waits for room in it.
+        fds.resize(1 + 3 * n)
+        fds.watch(0, self.wakeups.read_fd, POLLIN)
         for i in range(n):
             w = workers[i]
-            fds[1 + 3 * i].fd = -1 if w.eof else w.result_fd
-            fds[1 + 3 * i].events = POLLIN
-            fds[1 + 3 * i].revents = 0
-            fds[2 + 3 * i].fd = -1 if w.gone else w.sentinel
-            fds[2 + 3 * i].events = POLLIN
-            fds[2 + 3 * i].revents = 0
-            fds[3 + 3 * i].fd = w.call_fd if w.out else -1
-            fds[3 + 3 * i].events = POLLOUT
-            fds[3 + 3 * i].revents = 0
+            fds.watch(1 + 3 * i, -1 if w.eof else w.result_fd, POLLIN)
+            fds.watch(2 + 3 * i, -1 if w.gone else w.sentinel, POLLIN)
+            fds.watch(3 + 3 * i, w.call_fd if w.out else -1, POLLOUT)
         self.sleeping = True
-        with nogil:
-            rc = poll(fds, nfds, -1)
-            if rc < 0:
-                err = errno
-        self.sleeping = False
-        if rc < 0:
-            if err == EINTR:
+        try:
+            if fds.wait() == 0:
                 return 0
-            raise OSError(err, os.strerror(err))
-        if fds[0].revents:
-            self.drain_wakeup()
+        finally:
+            self.sleeping = False
+        if fds.ready(0):
+            self.wakeups.drain()
         # Results can complete futures whose callbacks do anything (even
         # break or shut down the pool): re-check before each step.
         for i in range(n):
             w = workers[i]
             if self.broken:
                 return 0
-            if fds[1 + 3 * i].revents and not w.closed:
+            if fds.ready(1 + 3 * i) and not w.closed:
                 self.read_results(w)
-            if fds[3 + 3 * i].revents and not w.closed:
+            if fds.ready(3 + 3 * i) and not w.closed:
                 w.flush()
         for i in range(n):
             w = workers[i]
             if self.broken:
                 return 0
-            if fds[2 + 3 * i].revents and not w.gone:
+            if fds.ready(2 + 3 * i) and not w.gone:
                 self.worker_exited(w)
-        return 0
-
-    cdef int drain_wakeup(self) except -1:
-        self.wake_sent = False
-        try:
-            while os.read(self.wake_r, 4096):
-                pass
-        except BlockingIOError:
-            pass
         return 0
 
     cdef Py_ssize_t read_results(self, WorkerChannel w) except -1:
@@ -565,10 +468,7 @@ cdef class ProcessDispatcher:
                     "not usable anymore")
                 return 0
             n = len(values)
-            if n:
-                sample = busy / n
-                self.task_seconds = (sample if self.task_seconds < 0
-                                     else 0.5 * self.task_seconds + 0.5 * sample)
+            self.batching.measured_calls(busy, n)
             w.complete(values, errors)
             self.answered(w, n)
         elif frame.kind == FRAME_INIT_FAILED:
@@ -590,8 +490,7 @@ cdef class ProcessDispatcher:
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1:
         self.inflight_total -= n
         if w.inflight_count() == 0 and self.inflight_total == 0 and not self.pending:
-            # Idle: the next burst measures its calls afresh.
-            self.task_seconds = -1.0
+            self.batching.forget()   # idle: the next burst is measured afresh
         return 0
 
     cdef int worker_exited(self, WorkerChannel w) except -1:

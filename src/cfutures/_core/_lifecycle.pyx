@@ -2,16 +2,18 @@
 
 One module for what every pool kind needs around its work:
 
-* **Interpreter exit.** ``at_interpreter_exit(kind, finish)`` is called
-  once per pool kind, when its module is imported. At exit, before the
-  interpreter joins non-daemon threads (where the stdlib's pools finish
+* **Interpreter exit.** A pool kind calls ``at_interpreter_exit(kind)``
+  once, when its module is imported, and ``track(kind, thread, wake)`` for
+  each thread it starts (``forget`` when one returns early). At exit, before
+  the interpreter joins non-daemon threads (where the stdlib's pools finish
   theirs), the kind is marked exiting, so its ``submit()`` refuses from then
-  on, and ``finish()`` lets submitted work end and joins the kind's threads.
-  Kinds finish in the order they registered, one after the other, as the
-  stdlib's modules do: work still running in one kind may submit to a kind
-  that has not begun exiting.
-* **Fork.** ``after_fork_in_child(hook)``: the parent's threads do not exist
-  in a forked child; each kind forgets or disowns them there.
+  on; every tracked thread of the kind is woken (``wake()`` makes it notice)
+  and joined, after it ends the work already submitted. Kinds exit in the
+  order they registered, one after the other, as the stdlib's modules do:
+  work still running in one kind may submit to a kind not exiting yet.
+* **Fork.** A forked child has none of the parent's threads: it forgets
+  every tracked thread; ``after_fork_in_child(hook)`` lets a kind disown
+  the rest.
 * **A collected executor.** ``on_collect(executor, action)``: an executor
   dropped without ``shutdown()`` still lets its work finish and its threads
   end; ``action`` must not refer to the executor.
@@ -48,18 +50,45 @@ cdef int check_open(object broken, bint shut_down, PoolKind kind) except -1:
     return 0
 
 
-def at_interpreter_exit(PoolKind kind, finish):
-    """At exit, mark ``kind`` exiting, then call ``finish()``."""
+# Per kind: every live thread of that kind's pools -> what wakes it at exit.
+_live_threads = (weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary())
+
+
+def track(PoolKind kind, thread, wake):
+    """``thread`` (started) works for a pool of ``kind``; at exit, ``wake()``
+    makes it notice, then it is joined."""
+    _live_threads[<int>kind][thread] = wake
+
+
+def forget(PoolKind kind, thread):
+    _live_threads[<int>kind].pop(thread, None)
+
+
+def at_interpreter_exit(PoolKind kind):
+    """Register ``kind``'s exit: mark it exiting, wake and join its threads."""
     def exit_pools_of_this_kind():
         exiting[<int>kind] = True
-        finish()
+        threads = list(_live_threads[<int>kind].items())
+        for _, wake in threads:
+            wake()
+        for thread, _ in threads:
+            if thread.ident is not None:
+                thread.join()
     register_atexit(exit_pools_of_this_kind)
+
+
+def _forget_all_threads():
+    for threads in _live_threads:
+        threads.clear()
 
 
 def after_fork_in_child(hook):
     """Call ``hook()`` in every child forked from now on."""
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=hook)
+
+
+after_fork_in_child(_forget_all_threads)
 
 
 def on_collect(executor, action):

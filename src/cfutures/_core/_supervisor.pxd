@@ -1,6 +1,8 @@
 # Starts, stops, terminates and joins a process pool's workers; see _supervisor.pyx.
 from cfutures._core._channel cimport WorkerChannel
 
+cpdef str describe_exit(object exitcode)
+
 
 cdef class ProcessSupervisor:
     cdef object __weakref__

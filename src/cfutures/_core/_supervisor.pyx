@@ -42,6 +42,19 @@ def signal_processes(processes, bint kill):
             pass   # already reaped, or closed
 
 
+cpdef str describe_exit(object exitcode):
+    """A worker's exit code, in words for BrokenProcessPool messages."""
+    if exitcode is None:
+        return "exit code unknown"
+    if exitcode < 0:
+        try:
+            import signal
+            return f"exit code {exitcode}, killed by {signal.Signals(-exitcode).name}"
+        except (ValueError, ImportError):
+            pass
+    return f"exit code {exitcode}"
+
+
 def _parent_fds():
     fds = []
     for supervisor in list(_all_supervisors):

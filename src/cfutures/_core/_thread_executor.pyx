@@ -14,11 +14,9 @@ from cpython.pyport cimport PY_SSIZE_T_MAX
 import itertools
 import math
 import threading
-import weakref
 
 from cfutures._core._lifecycle import (
-    after_fork_in_child, at_interpreter_exit, check_initializer, on_collect,
-    thread_workers)
+    at_interpreter_exit, check_initializer, on_collect, thread_workers, track)
 from cfutures._stdlib import LOGGER, BrokenThreadPool
 
 
@@ -86,22 +84,7 @@ def fail_queued(WorkQueue queue, str message):
         (<ThreadWorkItem>item).future.finish(BrokenThreadPool(message), True)
 
 
-# Every live worker thread and its queue, for interpreter exit.
-_live_workers = weakref.WeakKeyDictionary()
-
-
-def _finish_at_exit():
-    # Queued work still runs, then the workers return.
-    workers = list(_live_workers.items())
-    for _, queue in workers:
-        queue.close()
-    for thread, _ in workers:
-        thread.join()
-
-
-at_interpreter_exit(THREAD_POOL, _finish_at_exit)
-# The parent's workers do not exist in a child; its pools start afresh.
-after_fork_in_child(_live_workers.clear)
+at_interpreter_exit(THREAD_POOL)
 
 _pool_numbers = itertools.count().__next__
 
@@ -184,7 +167,8 @@ cdef class ThreadExecutorBase:
             )
             thread.start()
             self.threads.add(thread)
-            _live_workers[thread] = queue
+            # At exit it ends what is queued, then finds the queue closed.
+            track(THREAD_POOL, thread, queue.close)
 
     def _initializer_failed(self):
         with self.lock:

@@ -50,6 +50,7 @@ cpdef object decode_exception(tuple encoded)
 cdef object local_failure(BaseException exc)
 
 cpdef list frame_parts(uint32_t kind, uint32_t count, object body, list views)
+cdef Py_ssize_t payload_size(object body, list views) except -1
 cdef Py_ssize_t writev_parts(int fd, list parts, Py_ssize_t offset) except -2
 cdef Py_ssize_t drop_written(list parts, Py_ssize_t offset) except -1
 cpdef int write_all(int fd, list parts) except -1

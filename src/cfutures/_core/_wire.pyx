@@ -215,6 +215,14 @@ cpdef list frame_parts(uint32_t kind, uint32_t count, object body, list views):
     return parts
 
 
+cdef Py_ssize_t payload_size(object body, list views) except -1:
+    """The bytes of a frame's body and buffers (its header left out)."""
+    cdef Py_ssize_t size = len(body)
+    for view in views:
+        size += view.nbytes
+    return size
+
+
 cdef Py_ssize_t writev_parts(int fd, list parts, Py_ssize_t offset) except -2:
     """One writev() of ``parts`` (the first from ``offset``).
 

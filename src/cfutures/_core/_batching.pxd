@@ -1,0 +1,12 @@
+# The process pool's batch policy; see _batching.pyx.
+
+cdef class BatchPolicy:
+    cdef double task_seconds   # estimated cost of a call; < 0: unknown
+    cdef double call_bytes     # estimated pickled size of a call; < 0: unknown
+
+    cdef int forget(self) except -1
+    cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1
+    cdef int measured_frame(self, Py_ssize_t frame_bytes, Py_ssize_t n) except -1
+    cdef bint calls_are_short(self)
+    cdef Py_ssize_t depth(self)
+    cdef Py_ssize_t batch_size(self)

@@ -1,0 +1,68 @@
+"""The process pool's batch policy: how many calls share a frame, and how
+many frames a worker may have outstanding.
+
+Both follow from what calls measured so far (the busy time workers report
+with each results frame, and the size of each frame sent), as moving
+averages. Calls not measured yet, or slow ones, travel one per frame and
+one frame per worker, so no call waits behind a slow one while another
+worker idles; short calls share frames of about CF_BATCH_SECONDS of work,
+with a second frame waiting in the pipe. The dispatcher forgets the
+estimate whenever the pool goes idle, so each burst is measured afresh.
+"""
+cimport cython
+from cfutures._core._tuning cimport (
+    CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
+    CF_DEPTH)
+
+# Calls measured faster than this count as this fast (no division by ~0).
+cdef double FASTEST_CALL = 1e-7
+
+
+cdef inline double moving_average(double estimate, double sample):
+    return sample if estimate < 0 else 0.5 * estimate + 0.5 * sample
+
+
+@cython.final
+cdef class BatchPolicy:
+    """Frame and depth sizes from the measured cost and size of a call."""
+
+    def __cinit__(self):
+        self.task_seconds = -1.0
+        self.call_bytes = -1.0
+
+    cdef int forget(self) except -1:
+        """The pool went idle: the next burst is measured afresh."""
+        self.task_seconds = -1.0
+        return 0
+
+    cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1:
+        if n > 0:
+            self.task_seconds = moving_average(self.task_seconds, busy_seconds / n)
+        return 0
+
+    cdef int measured_frame(self, Py_ssize_t frame_bytes, Py_ssize_t n) except -1:
+        if n > 0:
+            self.call_bytes = moving_average(self.call_bytes, <double>frame_bytes / n)
+        return 0
+
+    cdef bint calls_are_short(self):
+        return 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS
+
+    cdef Py_ssize_t depth(self):
+        """Frames a worker may have outstanding."""
+        return CF_DEPTH if self.calls_are_short() else 1
+
+    cdef Py_ssize_t batch_size(self):
+        """Calls per frame."""
+        cdef double k
+        if self.task_seconds < 0:
+            return 1
+        k = CF_BATCH_SECONDS / (self.task_seconds if self.task_seconds > FASTEST_CALL
+                                else FASTEST_CALL)
+        if self.call_bytes > 0 and k > CF_BATCH_BYTES / self.call_bytes:
+            k = CF_BATCH_BYTES / self.call_bytes
+        if k < 1:
+            return 1
+        if k > CF_BATCH_MAX:
+            return CF_BATCH_MAX
+        return <Py_ssize_t>k

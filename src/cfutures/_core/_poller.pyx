@@ -1,0 +1,100 @@
+"""The process pool manager's means of sleeping: a wake-up pipe and a poll set.
+
+The manager sleeps in poll() on every worker's pipes and sentinel plus the
+read end of ``Wakeup``; a submit() that queued work for it, a shutdown or
+interpreter exit writes one byte to wake it. At most one byte is in flight
+(``sent``) until the manager drains the pipe, so a burst of submits costs
+one write. Both ends are non-blocking.
+"""
+cimport cython
+from cfutures._core._syscalls cimport poll
+from libc.errno cimport EINTR, errno
+from libc.stdlib cimport free, malloc
+from posix.unistd cimport close
+
+import os
+
+
+@cython.final
+cdef class Wakeup:
+    """A pipe that wakes a thread sleeping in poll() on ``read_fd``."""
+
+    def __cinit__(self):
+        self.read_fd = self.write_fd = -1
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self.write_fd, False)
+
+    def __dealloc__(self):
+        if self.read_fd >= 0:
+            close(self.read_fd)
+            close(self.write_fd)
+
+    def fds(self):
+        return (self.read_fd, self.write_fd)
+
+    cdef int wake(self) except -1:
+        """Write the byte, unless one is already in the pipe."""
+        if not self.sent:
+            self.sent = True
+            try:
+                os.write(self.write_fd, b"\0")
+            except BlockingIOError:
+                pass   # full: the sleeper wakes anyway
+        return 0
+
+    cdef int rearm(self) except -1:
+        """Write the byte even if one was sent (the sleeper must look again)."""
+        self.sent = False
+        return self.wake()
+
+    cdef int drain(self) except -1:
+        self.sent = False
+        try:
+            while os.read(self.read_fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        return 0
+
+
+@cython.final
+cdef class PollSet:
+    """An array of pollfd entries, reused from one poll() to the next."""
+
+    def __dealloc__(self):
+        free(self.fds)
+
+    cdef int resize(self, Py_ssize_t count) except -1:
+        if count > self.capacity:
+            free(self.fds)
+            self.fds = <pollfd*>malloc(sizeof(pollfd) * count)
+            if self.fds == NULL:
+                self.capacity = 0
+                raise MemoryError()
+            self.capacity = count
+        self.count = count
+        return 0
+
+    cdef int watch(self, Py_ssize_t i, int fd, short events) except -1:
+        """Entry ``i`` watches ``fd`` (-1: nothing) for ``events``."""
+        self.fds[i].fd = fd
+        self.fds[i].events = events
+        self.fds[i].revents = 0
+        return 0
+
+    cdef bint ready(self, Py_ssize_t i):
+        return self.fds[i].revents != 0
+
+    cdef int wait(self) except -1:
+        """poll() without the GIL until an entry is ready; 0 if interrupted."""
+        cdef int rc, err = 0
+        with nogil:
+            rc = poll(self.fds, self.count, -1)
+            if rc < 0:
+                err = errno
+        if rc < 0:
+            if err == EINTR:
+                return 0
+            raise OSError(err, os.strerror(err))
+        return rc
