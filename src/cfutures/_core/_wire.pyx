@@ -334,19 +334,21 @@ cdef class FrameReader:
         """Take the header (whole in the buffer) and allocate the segments."""
         cdef uint32_t *h32 = <uint32_t*>(self.buf + self.start)
         cdef uint64_t *h64 = <uint64_t*>(self.buf + self.start + 16)
-        cdef Py_ssize_t nbufs = h32[2], i, total = 0, length
+        cdef Py_ssize_t nbufs = h32[2], i, total = 0
         cdef uint64_t size
         cdef list segments = []
+        # Check every size before allocating any.
         for i in range(nbufs + 1):
             size = h64[i] & ~READ_ONLY_BIT if i else h64[0]
             if size > <uint64_t>(PY_SSIZE_T_MAX - total):
                 raise ValueError(f"corrupt frame header: {size} bytes in a segment")
-            length = <Py_ssize_t>size
-            total += length
+            total += <Py_ssize_t>size
+        for i in range(nbufs + 1):
+            size = h64[i] & ~READ_ONLY_BIT if i else h64[0]
             if i == 0 or h64[i] & READ_ONLY_BIT:
-                segments.append(PyBytes_FromStringAndSize(NULL, length))
+                segments.append(PyBytes_FromStringAndSize(NULL, <Py_ssize_t>size))
             else:
-                segments.append(PyByteArray_FromStringAndSize(NULL, length))
+                segments.append(PyByteArray_FromStringAndSize(NULL, <Py_ssize_t>size))
         self.kind = h32[0]
         self.count = h32[1]
         if total > self.largest:
