@@ -17,7 +17,7 @@ dispatcher's manager thread reads to finish the future. The supervisor
 from ._compat import ProcessPoolCompat
 from ._core._process_executor import ProcessExecutorBase
 from ._executor import Executor, map_in_chunks
-from ._stdlib import StdlibProcessPoolExecutor
+from ._stdlib import StdlibExecutor, StdlibProcessPoolExecutor
 
 
 class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
@@ -45,6 +45,11 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         """
         self.configure(max_workers, mp_context, initializer, initargs,
                        max_tasks_per_child)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+    shutdown.__doc__ = StdlibExecutor.shutdown.__doc__
 
     def map(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None):
         """Return an iterator equivalent to ``map(fn, *iterables)``.

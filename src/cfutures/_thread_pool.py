@@ -7,7 +7,7 @@ set_default_executor demands it), and every method it has is overridden.
 from ._compat import ThreadPoolCompat
 from ._core._thread_executor import ThreadExecutorBase
 from ._executor import Executor
-from ._stdlib import StdlibThreadPoolExecutor
+from ._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
 
 
 class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
@@ -26,3 +26,8 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
             initargs: A tuple of arguments to pass to the initializer.
         """
         self.configure(max_workers, thread_name_prefix, initializer, initargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+    shutdown.__doc__ = StdlibExecutor.shutdown.__doc__

@@ -44,19 +44,7 @@ cdef class ProcessExecutorBase:
         return item.future
 
     def shutdown(self, wait=True, *, cancel_futures=False):
-        """Clean-up the resources associated with the Executor.
-
-        It is safe to call this method several times. Otherwise, no other
-        methods can be called after this one.
-
-        Args:
-            wait: If True then shutdown will not return until all running
-                futures have finished executing and the resources used by the
-                executor have been reclaimed.
-            cancel_futures: If True then shutdown will cancel all pending
-                futures. Futures that are completed or running will not be
-                cancelled.
-        """
+        """As concurrent.futures.Executor.shutdown()."""
         self.dispatcher.shutdown(wait, cancel_futures)
 
     def end_workers(self, bint kill):

@@ -180,19 +180,7 @@ cdef class ThreadExecutorBase:
             self.work_queue.close()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
-        """Clean-up the resources associated with the Executor.
-
-        It is safe to call this method several times. Otherwise, no other
-        methods can be called after this one.
-
-        Args:
-            wait: If True then shutdown will not return until all running
-                futures have finished executing and the resources used by the
-                executor have been reclaimed.
-            cancel_futures: If True then shutdown will cancel all pending
-                futures. Futures that are completed or running will not be
-                cancelled.
-        """
+        """As concurrent.futures.Executor.shutdown()."""
         with self.lock:
             self.shut_down = True
             if cancel_futures:

@@ -407,38 +407,26 @@ cdef class FrameReader:
         """One read(); bytes read, 0 at end of file, -1 if none were ready
         (non-blocking fd) or the read was interrupted."""
         cdef Py_ssize_t got, want
-        cdef char *target
-        cdef int err = 0
         if (self.in_frame and self.start == self.end
                 and self.seg_index < len(self.segments)):
             want = len(self.segments[self.seg_index]) - self.seg_filled
             if want >= CF_DIRECT_READ:
                 # Straight into the object: a large segment is copied once.
-                target = self.segment_ptr(self.seg_index) + self.seg_filled
-                with nogil:
-                    got = read(fd, target, want)
-                    if got < 0:
-                        err = errno
+                got = read_into(fd, self.segment_ptr(self.seg_index)
+                                + self.seg_filled, want)
                 if got > 0:
                     self.seg_filled += got
-                    return got
-                return read_outcome(got, err)
+                return got
         if self.start == self.end:
             self.start = self.end = 0
         elif self.end == CF_READ_BUFFER:
             memmove(self.buf, self.buf + self.start, self.end - self.start)
             self.end -= self.start
             self.start = 0
-        target = self.buf + self.end
-        want = CF_READ_BUFFER - self.end
-        with nogil:
-            got = read(fd, target, want)
-            if got < 0:
-                err = errno
+        got = read_into(fd, self.buf + self.end, CF_READ_BUFFER - self.end)
         if got > 0:
             self.end += got
-            return got
-        return read_outcome(got, err)
+        return got
 
     cpdef Frame read_frame(self, int fd, double spin=0.0):
         """The next frame from a blocking fd; None at end of file between
@@ -460,9 +448,17 @@ cdef class FrameReader:
                 PyErr_CheckSignals()
 
 
-cdef Py_ssize_t read_outcome(Py_ssize_t got, int err) except -3:
-    if got == 0:
-        return 0
+cdef Py_ssize_t read_into(int fd, char *target, Py_ssize_t want) except -3:
+    """One read() without the GIL: bytes read, 0 at end of file, -1 if none
+    were ready or it was interrupted; OSError otherwise."""
+    cdef Py_ssize_t got
+    cdef int err = 0
+    with nogil:
+        got = read(fd, target, want)
+        if got < 0:
+            err = errno
+    if got >= 0:
+        return got
     if err == EAGAIN or err == EINTR:
         return -1
     if err == ECONNRESET:   # cannot happen on a pipe; the peer is gone
