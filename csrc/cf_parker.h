@@ -99,14 +99,26 @@ static inline int cf_parker_wait(cf_parker *p, double timeout, double spin)
     double deadline = timeout >= 0 ? cf_monotonic() + timeout : 0.0;
     if (timeout >= 0 && spin > timeout)
         spin = timeout;
+    if (spin > 0) {
+        Py_BEGIN_ALLOW_THREADS
+        cf_parker_spin(p, spin);
+        Py_END_ALLOW_THREADS
+        if (__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
+            /* The signaller holds the GIL from setting the flag to
+             * releasing the lock, so the lock is free now. */
+            PyThread_acquire_lock(p->lock, WAIT_LOCK);
+            __atomic_store_n(&p->signalled, 0, __ATOMIC_RELAXED);
+            return 1;
+        }
+        /* A Unix signal that arrived while spinning would not interrupt
+         * the sleep below: run its handler now, as the sleep would have. */
+        if (Py_MakePendingCalls() < 0)
+            return -1;
+    }
     for (;;) {
         PY_TIMEOUT_T micros = -1;
         PyLockStatus status;
         Py_BEGIN_ALLOW_THREADS
-        if (spin > 0) {
-            cf_parker_spin(p, spin);
-            spin = 0;
-        }
         if (timeout >= 0) {
             double left = deadline - cf_monotonic();
             if (left < 0)

@@ -1,9 +1,11 @@
 /* cf_tuning: every tuning constant of cfutures, in one place.
  *
  * Numbers chosen by measurement on a 2-CPU VM (see the README's
- * Performance section); none is part of a protocol, so changing one changes
- * speed, never behaviour. Integer ones are enums so that Cython may size
- * arrays with them. Declared for Cython in src/cfutures/_core/_tuning.pxd.
+ * Performance section). None is part of the wire format: both ends of a
+ * pipe are built from this one header. Most change only speed; the
+ * stopping ones also how long a misbehaving worker is given before it is
+ * killed. Integer constants are enums, so that Cython may size arrays with
+ * them. Declared for Cython in src/cfutures/_core/_tuning.pxd.
  */
 #ifndef CF_TUNING_H
 #define CF_TUNING_H
@@ -31,19 +33,30 @@ enum {
     /* A pipe that carries a larger frame than it holds grows, up to this. */
     CF_PIPE_DEFAULT = 65536,
     CF_PIPE_MAX = 1048576,
+    /* Read rounds per worker each time the manager wakes: a chatty worker
+     * cannot starve the others. */
+    CF_READ_ROUNDS = 64,
 };
+/* A frame's header and its buffer lengths must fit the read buffer. */
+#define CF_FRAME_HEADER_MAX (24 + 8 * CF_MAX_BUFFERS)
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(CF_FRAME_HEADER_MAX <= CF_READ_BUFFER,
+               "CF_MAX_BUFFERS too large for CF_READ_BUFFER");
+#endif
 
 /* -- process pool: batching ----------------------------------------------
  * A batch holds about CF_BATCH_SECONDS of work, within [1, CF_BATCH_MAX]
  * calls and about CF_BATCH_BYTES of pickle. */
 #define CF_BATCH_SECONDS 0.001
-#define CF_BATCH_MAX 256
+enum { CF_BATCH_MAX = 256 };
 #define CF_BATCH_BYTES 1048576.0
+/* Calls measured faster than this count as this fast (no division by ~0). */
+#define CF_FASTEST_CALL 1e-7
 /* Batches outstanding per worker: one running and one waiting in the pipe
  * while its calls are known to take at most CF_DEEP_MAX_SECONDS; one for
  * slow or unmeasured calls, so that no call waits behind a slow one while
  * another worker idles. */
-#define CF_DEPTH 2
+enum { CF_DEPTH = 2 };
 #define CF_DEEP_MAX_SECONDS 0.005
 /* A worker that answered nothing for this long is busy with a slow call:
  * nothing more queues behind it. */
@@ -53,7 +66,7 @@ enum {
 /* A worker sends what it has after this long, or this many bytes of large
  * results, even in the middle of a batch. */
 #define CF_FLUSH_SECONDS 0.001
-#define CF_FLUSH_BYTES 1048576
+enum { CF_FLUSH_BYTES = 1048576 };
 /* While a batch runs, the worker's flusher thread checks this often for
  * results held back by a call that turned out slow. */
 #define CF_FLUSHER_PERIOD 0.005

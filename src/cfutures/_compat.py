@@ -15,15 +15,26 @@ class ThreadPoolCompat:
     _max_workers = property(lambda self: self.max_workers,
                             lambda self, value: self.set_max_workers(value))
     # test_init checks executor._broken after an initializer failed.
-    _broken = property(lambda self: self.broken)
-    # Code that asks whether the pool was shut down.
-    _shutdown = property(lambda self: self.shut_down)
+    _broken = property(lambda self: self.broken,
+                       lambda self, value: setattr(self, "broken", value))
+    # Code that asks whether the pool was shut down (or, subclassing the
+    # stdlib class, sets it).
+    _shutdown = property(lambda self: self.shut_down,
+                         lambda self, value: setattr(self, "shut_down", value))
+    # Subclasses of the stdlib class take it around their own bookkeeping.
+    _shutdown_lock = property(lambda self: self.shutdown_lock)
     # Code that peeks at the queue (len() works; it is not a SimpleQueue).
     _work_queue = property(lambda self: self.work_queue)
-    # Subclasses of the stdlib class that name or start threads read these.
-    _thread_name_prefix = property(lambda self: self.thread_name_prefix)
-    _initializer = property(lambda self: self.initializer)
-    _initargs = property(lambda self: self.initargs)
+    # Subclasses of the stdlib class that name or start threads use these.
+    _thread_name_prefix = property(
+        lambda self: self.thread_name_prefix,
+        lambda self, value: setattr(self, "thread_name_prefix", value))
+    _initializer = property(
+        lambda self: self.initializer,
+        lambda self, value: setattr(self, "initializer", value))
+    _initargs = property(
+        lambda self: self.initargs,
+        lambda self, value: setattr(self, "initargs", tuple(value)))
 
 
 class _NoCallQueue:

@@ -7,6 +7,6 @@ cdef class BatchPolicy:
     cdef int forget(self) except -1
     cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1
     cdef int measured_frame(self, Py_ssize_t frame_bytes, Py_ssize_t n) except -1
-    cdef bint calls_are_short(self)
+    cdef bint calls_are_short(self) noexcept
     cdef Py_ssize_t depth(self)
     cdef Py_ssize_t batch_size(self)

@@ -12,10 +12,7 @@ estimate whenever the pool goes idle, so each burst is measured afresh.
 cimport cython
 from cfutures._core._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH)
-
-# Calls measured faster than this count as this fast (no division by ~0).
-cdef double FASTEST_CALL = 1e-7
+    CF_DEPTH, CF_FASTEST_CALL)
 
 
 cdef inline double moving_average(double estimate, double sample):
@@ -45,7 +42,7 @@ cdef class BatchPolicy:
             self.call_bytes = moving_average(self.call_bytes, <double>frame_bytes / n)
         return 0
 
-    cdef bint calls_are_short(self):
+    cdef bint calls_are_short(self) noexcept:
         return 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS
 
     cdef Py_ssize_t depth(self):
@@ -57,8 +54,8 @@ cdef class BatchPolicy:
         cdef double k
         if self.task_seconds < 0:
             return 1
-        k = CF_BATCH_SECONDS / (self.task_seconds if self.task_seconds > FASTEST_CALL
-                                else FASTEST_CALL)
+        k = CF_BATCH_SECONDS / (self.task_seconds if self.task_seconds > CF_FASTEST_CALL
+                                else CF_FASTEST_CALL)
         if self.call_bytes > 0 and k > CF_BATCH_BYTES / self.call_bytes:
             k = CF_BATCH_BYTES / self.call_bytes
         if k < 1:

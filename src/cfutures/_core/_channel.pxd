@@ -24,8 +24,8 @@ cdef class WorkerChannel:
     cdef readonly bint writing   # a thread is in flush()
     cdef readonly bint closed
 
-    cdef bint has_output(self)
-    cdef Py_ssize_t inflight_count(self)
+    cdef bint has_output(self) noexcept
+    cdef Py_ssize_t inflight_count(self) noexcept
     cdef int enqueue(self, list parts, Py_ssize_t frame_bytes) except -1
     cdef int flush(self) except -1
     cdef int write_out(self) except -1

@@ -13,7 +13,7 @@ cimport cython
 from cfutures._core._future cimport CoreFuture
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._tuning cimport (
-    CF_PIPE_DEFAULT, CF_STALL_SECONDS)
+    CF_PIPE_DEFAULT, CF_PIPE_MAX, CF_STALL_SECONDS)
 from cfutures._core._wire cimport (
     FRAME_STOP, Frame, FrameReader, decode_exception, drop_written, frame_parts,
     grow_pipe, writev_parts)
@@ -49,17 +49,23 @@ cdef class WorkerChannel:
         """The descriptors a forked child must close."""
         return () if self.closed else (self.call_fd, self.result_fd)
 
-    cdef bint has_output(self):
+    cdef bint has_output(self) noexcept:
         return bool(self.out) and not self.gone
 
-    cdef Py_ssize_t inflight_count(self):
+    cdef Py_ssize_t inflight_count(self) noexcept:
         return len(self.inflight)
 
     # -- writing ---------------------------------------------------------------
 
     cdef int enqueue(self, list parts, Py_ssize_t frame_bytes) except -1:
-        self.call_pipe = grow_pipe(self.call_fd, frame_bytes, self.call_pipe)
+        cdef Py_ssize_t size
+        # Queued first: growing the pipe releases the GIL, and a worker with
+        # output queued takes no other frame (can_take), so none overtakes.
         self.out.extend(parts)
+        if frame_bytes > self.call_pipe:
+            size = grow_pipe(self.call_fd, frame_bytes)
+            if size > 0:
+                self.call_pipe = size
         return self.flush()
 
     cdef int flush(self) except -1:
@@ -181,8 +187,11 @@ cdef class WorkerChannel:
 
     cdef int fit_result_pipe(self) except -1:
         """Grow the result pipe if a frame read was larger than it."""
-        self.result_pipe = grow_pipe(self.result_fd, self.reader.largest,
-                                     self.result_pipe)
+        cdef Py_ssize_t size
+        if self.reader.largest > self.result_pipe:
+            size = grow_pipe(self.result_fd, self.reader.largest)
+            # A pipe that cannot grow is not asked again.
+            self.result_pipe = size if size > 0 else CF_PIPE_MAX
         return 0
 
     # -- state -----------------------------------------------------------------

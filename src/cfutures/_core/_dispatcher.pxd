@@ -38,7 +38,7 @@ cdef class ProcessDispatcher:
 
     # The executor's submit() path.
     cdef int check_open(self) except -1
-    cdef int spawn_if_short(self, Py_ssize_t extra) except -1
+    cdef int add_worker_if_short(self, Py_ssize_t extra) except -1
     cdef bint send_to_idle_worker(self, ProcessWorkItem item) except -1
     cdef int enqueue(self, ProcessWorkItem item) except -1
     cdef int start(self) except -1

@@ -5,7 +5,7 @@ One manager thread per pool (``run``) sleeps in poll() on the wake-up pipe,
 every worker's result pipe and sentinel, and the call pipes with output
 queued; it sends pending calls in batches (the sizes are BatchPolicy's) and
 completes futures as results arrive. The executor's submit()
-(_process_executor.pyx) enters through ``check_open``, ``spawn_if_short``,
+(_process_executor.pyx) enters through ``check_open``, ``add_worker_if_short``,
 ``send_to_idle_worker`` (no manager round trip) and ``enqueue`` (which
 wakes the manager only when it sleeps). Workers are asked of the
 supervisor, which alone starts and ends them. Everything runs with the GIL
@@ -15,12 +15,13 @@ cimport cython
 from cfutures._core._batching cimport BatchPolicy
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._future cimport CoreFuture, new_future
-from cfutures._core._lifecycle cimport PROCESS_POOL, check_open, is_exiting
+from cfutures._core._lifecycle cimport PROCESS_POOL, is_exiting, raise_if_closed
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
 from cfutures._core._syscalls cimport POLLIN, POLLOUT
-from cfutures._core._tuning cimport CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT
+from cfutures._core._tuning cimport (
+    CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
     FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, BufferCollector, Frame,
     call_tuple, dumps, frame_parts, loads, local_failure, payload_size)
@@ -35,8 +36,6 @@ from cfutures._core._lifecycle import (
 from cfutures._stdlib import BrokenProcessPool, RemoteTraceback
 
 cdef object _deque = collections.deque
-# Read rounds per worker per poll: a chatty worker cannot starve the rest.
-cdef Py_ssize_t READ_ROUNDS = 64
 
 # Every dispatcher, for forked children (workers or not).
 _all_dispatchers = weakref.WeakSet()
@@ -98,19 +97,23 @@ cdef class ProcessDispatcher:
     # -- the executor's side ---------------------------------------------------
 
     cdef int check_open(self) except -1:
-        return check_open(self.broken, self.shutdown_requested, PROCESS_POOL)
+        return raise_if_closed(self.broken, self.shutdown_requested, PROCESS_POOL)
 
-    cdef int spawn_if_short(self, Py_ssize_t extra) except -1:
-        """As the stdlib: start a worker when more calls are outstanding
+    cdef int add_worker_if_short(self, Py_ssize_t extra) except -1:
+        """As the stdlib: ask for a worker when more calls are outstanding
         (counting ``extra`` about to be) than workers can take."""
         cdef ProcessSupervisor supervisor = self.supervisor
-        if (not self.started or not supervisor.spawn_on_demand
-                or self.broken or not supervisor.has_room()
+        if (not supervisor.spawn_on_demand or self.broken
+                or not supervisor.has_room()
                 or self.outstanding() + extra <= supervisor.capacity()):
             return 0
-        supervisor.spawn_if_short(self.outstanding() + extra)
+        supervisor.spawn_if_short(self.count_outstanding, extra)
         self.wakeup()   # the manager must poll the new worker too
         return 0
+
+    def count_outstanding(self):
+        # Under the supervisor's lock: a pool that broke meanwhile asks for none.
+        return self.outstanding() if not self.broken else -1
 
     cdef bint send_to_idle_worker(self, ProcessWorkItem item) except -1:
         """Send ``item`` to an idle worker now; False if none is idle (or
@@ -234,7 +237,7 @@ cdef class ProcessDispatcher:
             while not self.broken:
                 if self.pending:
                     # A worker that retired (max_tasks_per_child) left, say.
-                    self.spawn_if_short(0)
+                    self.add_worker_if_short(0)
                 if self.broken:
                     break
                 self.dispatch()
@@ -350,11 +353,13 @@ cdef class ProcessDispatcher:
         n = len(calls)
         frame_bytes = payload_size(body, views)
         self.batching.measured_frame(frame_bytes, n)
+        parts = frame_parts(FRAME_CALLS, <uint32_t>n, body, views)
         # The futures join the worker's books in the order their frames go
-        # out: the booking and the enqueue happen without a GIL release.
+        # out: nothing between the booking and the queueing can let another
+        # thread in (enqueue queues the frame before anything else).
         w.record_sent(futures, self.batching.calls_are_short(), self.max_tasks)
         self.inflight_total += n
-        w.enqueue(frame_parts(FRAME_CALLS, <uint32_t>n, body, views), frame_bytes)
+        w.enqueue(parts, frame_bytes)
         return 0
 
     cdef object pickle_each(self, list calls, list futures, BufferCollector collector):
@@ -431,7 +436,7 @@ cdef class ProcessDispatcher:
         """Read and handle what ``w`` sent; the bytes read."""
         cdef Py_ssize_t got, rounds = 0, total = 0
         cdef Frame frame
-        while rounds < READ_ROUNDS and not w.eof and not w.closed:
+        while rounds < CF_READ_ROUNDS and not w.eof and not w.closed:
             rounds += 1
             got = w.read_some()
             if got > 0:

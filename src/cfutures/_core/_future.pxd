@@ -1,7 +1,7 @@
 from cfutures._core._parker cimport (
     cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal, cf_parker_wait)
 
-# Same order as cfutures._names.FUTURE_STATES, which gives each its stdlib string.
+# Same order as cfutures._stdlib.FUTURE_STATES, which gives each its stdlib string.
 cdef enum FutureState:
     PENDING = 0
     RUNNING = 1

@@ -6,4 +6,4 @@ cpdef enum PoolKind:
 
 
 cdef bint is_exiting(PoolKind kind) noexcept
-cdef int check_open(object broken, bint shut_down, PoolKind kind) except -1
+cdef int raise_if_closed(object broken, bint shut_down, PoolKind kind) except -1

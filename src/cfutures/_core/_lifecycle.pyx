@@ -8,9 +8,10 @@ One module for what every pool kind needs around its work:
   the interpreter joins non-daemon threads (where the stdlib's pools finish
   theirs), the kind is marked exiting, so its ``submit()`` refuses from then
   on; every tracked thread of the kind is woken (``wake()`` makes it notice)
-  and joined, after it ends the work already submitted. Kinds exit in the
-  order they registered, one after the other, as the stdlib's modules do:
-  work still running in one kind may submit to a kind not exiting yet.
+  and joined, after it ends the work already submitted. Kinds exit one after
+  the other, the last registered first (threading runs its exit hooks in
+  reverse), as the stdlib's modules do: work still running in one kind may
+  submit to a kind not exiting yet.
 * **Fork.** A forked child has none of the parent's threads: it forgets
   every tracked thread; ``after_fork_in_child(hook)`` lets a kind disown
   the rest.
@@ -38,7 +39,7 @@ cdef bint is_exiting(PoolKind kind) noexcept:
     return exiting[<int>kind]
 
 
-cdef int check_open(object broken, bint shut_down, PoolKind kind) except -1:
+cdef int raise_if_closed(object broken, bint shut_down, PoolKind kind) except -1:
     """Raise what the stdlib's submit() raises on a pool that takes no work."""
     if broken:
         raise BROKEN_ERRORS[<int>kind](broken)
@@ -139,16 +140,19 @@ def check_initializer(initializer):
         raise TypeError("initializer must be a callable")
 
 
-def process_context(mp_context, max_tasks_per_child):
-    """The multiprocessing context, checked against ``max_tasks_per_child``
-    as the stdlib does (it needs a start method other than fork, and
-    defaults to spawn)."""
+def process_pool_arguments(max_workers, mp_context, initializer,
+                           max_tasks_per_child):
+    """(max_workers, mp_context) of a process pool, checked and defaulted in
+    the stdlib's order: ``max_tasks_per_child`` needs a start method other
+    than fork, and defaults the context to spawn."""
     import multiprocessing
+    max_workers = process_workers(max_workers)
     if mp_context is None:
         if max_tasks_per_child is not None:
             mp_context = multiprocessing.get_context("spawn")
         else:
             mp_context = multiprocessing.get_context()
+    check_initializer(initializer)
     if max_tasks_per_child is not None:
         if not isinstance(max_tasks_per_child, int):
             raise TypeError("max_tasks_per_child must be an integer")
@@ -158,4 +162,4 @@ def process_context(mp_context, max_tasks_per_child):
             raise ValueError("max_tasks_per_child is incompatible with"
                              " the 'fork' multiprocessing start method;"
                              " supply a different mp_context.")
-    return mp_context
+    return max_workers, mp_context

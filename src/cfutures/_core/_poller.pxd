@@ -14,6 +14,6 @@ cdef class PollSet:
     cdef pollfd *fds
     cdef Py_ssize_t capacity, count
     cdef int resize(self, Py_ssize_t count) except -1
-    cdef int watch(self, Py_ssize_t i, int fd, short events) except -1
-    cdef bint ready(self, Py_ssize_t i)
+    cdef int watch(self, Py_ssize_t i, int fd, short events) noexcept
+    cdef bint ready(self, Py_ssize_t i) noexcept
     cdef int wait(self) except -1

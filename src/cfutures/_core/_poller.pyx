@@ -2,9 +2,10 @@
 
 The manager sleeps in poll() on every worker's pipes and sentinel plus the
 read end of ``Wakeup``; a submit() that queued work for it, a shutdown or
-interpreter exit writes one byte to wake it. At most one byte is in flight
-(``sent``) until the manager drains the pipe, so a burst of submits costs
-one write. Both ends are non-blocking.
+interpreter exit writes one byte to wake it. ``wake()`` writes only while
+no byte is in the pipe (``sent``), so a burst of submits costs one write;
+``rearm()`` writes regardless, for callers that changed what the manager
+must look at. Both ends are non-blocking.
 """
 cimport cython
 from cfutures._core._syscalls cimport poll
@@ -76,14 +77,14 @@ cdef class PollSet:
         self.count = count
         return 0
 
-    cdef int watch(self, Py_ssize_t i, int fd, short events) except -1:
+    cdef int watch(self, Py_ssize_t i, int fd, short events) noexcept:
         """Entry ``i`` watches ``fd`` (-1: nothing) for ``events``."""
         self.fds[i].fd = fd
         self.fds[i].events = events
         self.fds[i].revents = 0
         return 0
 
-    cdef bint ready(self, Py_ssize_t i):
+    cdef bint ready(self, Py_ssize_t i) noexcept:
         return self.fds[i].revents != 0
 
     cdef int wait(self) except -1:

@@ -8,9 +8,7 @@ cfutures._process_pool.ProcessPoolExecutor.
 from cfutures._core._dispatcher cimport (
     ProcessDispatcher, ProcessWorkItem, new_work_item)
 
-from cfutures._core._lifecycle import (
-    check_initializer, on_collect, process_context, process_workers)
-from cfutures._core._supervisor import signal_processes
+from cfutures._core._lifecycle import on_collect, process_pool_arguments
 from cfutures._stdlib import check_system_limits
 
 
@@ -23,9 +21,8 @@ cdef class ProcessExecutorBase:
                   max_tasks_per_child):
         """What ProcessPoolExecutor(...) sets up, with the stdlib's checks."""
         check_system_limits()
-        max_workers = process_workers(max_workers)
-        mp_context = process_context(mp_context, max_tasks_per_child)
-        check_initializer(initializer)
+        max_workers, mp_context = process_pool_arguments(
+            max_workers, mp_context, initializer, max_tasks_per_child)
         self.dispatcher = ProcessDispatcher(
             mp_context, max_workers, initializer, initargs,
             max_tasks_per_child)
@@ -35,10 +32,13 @@ cdef class ProcessExecutorBase:
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
         cdef ProcessDispatcher dispatcher = self.dispatcher
         cdef ProcessWorkItem item
+        if dispatcher is None:
+            raise RuntimeError("ProcessPoolExecutor.__init__() was not called")
         dispatcher.check_open()
         item = new_work_item(fn, args, kwargs)
-        # As the stdlib does: no idle worker, so start one now.
-        dispatcher.spawn_if_short(1)
+        if dispatcher.started:
+            # As the stdlib does: no idle worker, so start one now.
+            dispatcher.add_worker_if_short(1)
         if not dispatcher.send_to_idle_worker(item):
             dispatcher.enqueue(item)
         return item.future
@@ -49,6 +49,7 @@ cdef class ProcessExecutorBase:
 
     def end_workers(self, bint kill):
         """terminate_workers() (SIGTERM) or kill_workers() (SIGKILL)."""
-        processes = self.dispatcher.supervisor.live_processes()
+        supervisor = self.dispatcher.supervisor
+        processes = supervisor.live_processes()
         self.shutdown(wait=False, cancel_futures=True)
-        signal_processes(processes, kill)
+        supervisor.end_processes(processes, kill)

@@ -20,8 +20,8 @@ cdef class ProcessSupervisor:
     cdef bint done                      # stopped or terminated: no more workers
 
     cdef Py_ssize_t capacity(self)
-    cdef bint has_room(self)
-    cdef bint spawn_if_short(self, Py_ssize_t demand) except -1
+    cdef bint has_room(self) noexcept
+    cdef bint spawn_if_short(self, object count_demand, Py_ssize_t extra) except -1
     cdef int start_workers(self, Py_ssize_t demand) except -1
     cdef int stop_all(self) except -1
     cdef int flush_all(self) except -1

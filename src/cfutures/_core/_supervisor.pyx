@@ -29,7 +29,7 @@ _all_supervisors = weakref.WeakSet()
 after_fork_in_child(_all_supervisors.clear)
 
 
-def signal_processes(processes, bint kill):
+cdef int signal_processes(object processes, bint kill) except -1:
     """SIGKILL (``kill``) or SIGTERM every process of ``processes`` alive."""
     for process in processes:
         try:
@@ -40,6 +40,7 @@ def signal_processes(processes, bint kill):
                     process.terminate()
         except (ProcessLookupError, ValueError):
             pass   # already reaped, or closed
+    return 0
 
 
 cpdef str describe_exit(object exitcode):
@@ -94,6 +95,11 @@ cdef class ProcessSupervisor:
         """The processes of the workers not closed yet."""
         return [(<WorkerChannel>w).process for w in list(self.channels)]
 
+    def end_processes(self, processes, bint kill):
+        """SIGKILL (``kill``) or SIGTERM ``processes`` (live_processes() of
+        before): terminate_workers() and kill_workers()."""
+        signal_processes(processes, kill)
+
     cdef Py_ssize_t capacity(self):
         """Workers that can take calls (not retiring, stopping or gone)."""
         cdef WorkerChannel w
@@ -103,7 +109,7 @@ cdef class ProcessSupervisor:
                 n += 1
         return n
 
-    cdef bint has_room(self):
+    cdef bint has_room(self) noexcept:
         return not self.done and len(self.channels) < self.max_workers
 
     # -- starting ----------------------------------------------------------------
@@ -112,17 +118,20 @@ cdef class ProcessSupervisor:
         """The pool's first submit: with fork every worker, else as many as
         ``demand`` (calls outstanding) asks for."""
         if self.spawn_on_demand:
-            self.spawn_if_short(demand)
+            if self.has_room() and demand > self.capacity():
+                self.spawn_worker()
             return 0
         while self.has_room():
             self.spawn_worker()
         return 0
 
-    cdef bint spawn_if_short(self, Py_ssize_t demand) except -1:
-        """Start a worker if ``demand`` calls are more than the workers can
-        take and there is room; True if it did."""
+    cdef bint spawn_if_short(self, object count_demand, Py_ssize_t extra) except -1:
+        """Start a worker if the calls outstanding (``count_demand()``, plus
+        ``extra`` about to be) are more than the workers can take and there
+        is room; True if it did. Counted under the lock: a thread that
+        waited for it sees the worker another one started."""
         with self.spawn_lock:
-            if self.has_room() and demand > self.capacity():
+            if self.has_room() and count_demand() + extra > self.capacity():
                 self.spawn_worker()
                 return True
         return False

@@ -6,7 +6,7 @@ makes the public class of it.
 """
 cimport cython
 from cfutures._core._future cimport CoreFuture, Waiter, new_future
-from cfutures._core._lifecycle cimport THREAD_POOL, check_open
+from cfutures._core._lifecycle cimport THREAD_POOL, raise_if_closed
 from cfutures._core._workqueue cimport QueueNode, WorkQueue
 
 from cpython.pyport cimport PY_SSIZE_T_MAX
@@ -98,17 +98,17 @@ cdef class ThreadExecutorBase:
     cdef readonly set threads
     cdef readonly object max_workers  # as given: the stdlib accepts a float too
     cdef Py_ssize_t max_threads       # how many threads that allows
-    cdef readonly str thread_name_prefix
-    cdef readonly object initializer
-    cdef readonly tuple initargs
-    cdef object lock                  # guards starting threads and shutdown
+    cdef public object thread_name_prefix
+    cdef public object initializer
+    cdef public tuple initargs
+    cdef readonly object shutdown_lock  # guards starting threads and shutdown
     cdef object self_ref              # closes the queue once collected
 
     def __cinit__(self, *args, **kwargs):
         self.work_queue = WorkQueue()
         self.broken = False
         self.threads = set()
-        self.lock = threading.Lock()
+        self.shutdown_lock = threading.Lock()
 
     def configure(self, max_workers, thread_name_prefix, initializer, initargs):
         """What ThreadPoolExecutor(...) sets up, with the stdlib's checks."""
@@ -132,7 +132,7 @@ cdef class ThreadExecutorBase:
         cdef ThreadWorkItem item
         cdef CoreFuture future
         cdef bint needs_thread
-        check_open(self.broken, self.shut_down, THREAD_POOL)
+        raise_if_closed(self.broken, self.shut_down, THREAD_POOL)
         needs_thread = (not self.work_queue.has_idle_worker()
                         and len(self.threads) < self.max_threads)
         future = new_future()
@@ -142,7 +142,7 @@ cdef class ThreadExecutorBase:
         item.args = args
         item.kwargs = kwargs if kwargs else None
         if self.work_queue.put(item):
-            check_open(self.broken, self.shut_down, THREAD_POOL)
+            raise_if_closed(self.broken, self.shut_down, THREAD_POOL)
             raise RuntimeError('cannot schedule new futures after shutdown')
         if needs_thread:
             # After the put, as the stdlib: the new thread's first act is to
@@ -153,7 +153,7 @@ cdef class ThreadExecutorBase:
     def _adjust_thread_count(self):
         # The stdlib's name: a subclass may override it, as the stdlib's.
         cdef WorkQueue queue = self.work_queue
-        with self.lock:
+        with self.shutdown_lock:
             num_threads = len(self.threads)
             # A shutdown may have closed the queue since the item went in; it
             # still gets a thread to run it (which then finds the queue closed
@@ -171,7 +171,7 @@ cdef class ThreadExecutorBase:
             track(THREAD_POOL, thread, queue.close)
 
     def _initializer_failed(self):
-        with self.lock:
+        with self.shutdown_lock:
             self.broken = ("A thread initializer failed, the thread pool "
                            "is not usable anymore")
             fail_queued(self.work_queue, self.broken)
@@ -181,7 +181,7 @@ cdef class ThreadExecutorBase:
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """As concurrent.futures.Executor.shutdown()."""
-        with self.lock:
+        with self.shutdown_lock:
             self.shut_down = True
             if cancel_futures:
                 cancel_queued(self.work_queue)

@@ -11,11 +11,13 @@ cdef extern from "cf_tuning.h":
         CF_OOB_MIN_BYTES
         CF_PIPE_DEFAULT
         CF_PIPE_MAX
+        CF_READ_ROUNDS
         CF_BATCH_MAX
         CF_DEPTH
         CF_FLUSH_BYTES
     double CF_BATCH_SECONDS
     double CF_BATCH_BYTES
+    double CF_FASTEST_CALL
     double CF_DEEP_MAX_SECONDS
     double CF_STALL_SECONDS
     double CF_FLUSH_SECONDS

@@ -9,6 +9,7 @@ cpdef enum FrameKind:
 
 cdef enum:
     HEADER_SIZE = 24       # kind, count, nbufs, reserved: u32; body_len: u64
+    PROTOCOL = 5           # pickle protocol 5: out-of-band buffers
 
 
 cdef class BufferCollector:
@@ -54,4 +55,4 @@ cdef Py_ssize_t payload_size(object body, list views) except -1
 cdef Py_ssize_t writev_parts(int fd, list parts, Py_ssize_t offset) except -2
 cdef Py_ssize_t drop_written(list parts, Py_ssize_t offset) except -1
 cpdef int write_all(int fd, list parts) except -1
-cdef Py_ssize_t grow_pipe(int fd, Py_ssize_t frame_bytes, Py_ssize_t current)
+cdef Py_ssize_t grow_pipe(int fd, Py_ssize_t frame_bytes)

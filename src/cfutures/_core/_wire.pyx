@@ -20,8 +20,9 @@ buffer length with its top bit set is a read-only buffer (rebuilt as
 
 Large byte strings and objects that export pickle-5 buffers travel beside
 the pickle, so they are written straight from the object and read straight
-into the new one. A reader raises ValueError on a header no writer makes,
-and EOFError when the pipe ends inside a frame.
+into the new one. A reader raises ValueError on a header no writer makes;
+``read_frame`` (the worker's blocking read) raises EOFError when the pipe
+ends inside a frame (the parent sees such a worker exit instead).
 """
 cimport cython
 from cfutures._core._parker cimport cf_monotonic
@@ -47,7 +48,6 @@ from traceback import format_exception
 
 from cfutures._stdlib import ForkingPickler, RemoteTraceback
 
-cdef int PROTOCOL = 5
 cdef uint64_t READ_ONLY_BIT = (<uint64_t>1) << 63
 cdef object _dumps = pickle.dumps
 cdef object _loads = pickle.loads
@@ -88,6 +88,8 @@ cpdef object dumps(object obj, BufferCollector collector):
     """Pickle ``obj``, large buffers into ``collector``: the plain pickler
     first, multiprocessing's (which knows connections, sockets and what was
     registered with it) if that fails."""
+    if collector is None:
+        raise TypeError("dumps() needs a BufferCollector")
     collector.reset()
     try:
         return _dumps(obj, PROTOCOL, buffer_callback=collector)
@@ -286,19 +288,17 @@ cpdef int write_all(int fd, list parts) except -1:
     return 0
 
 
-cdef Py_ssize_t grow_pipe(int fd, Py_ssize_t frame_bytes, Py_ssize_t current):
-    """Grow the pipe (Linux) toward a size that holds ``frame_bytes``, at
-    most CF_PIPE_MAX; the pipe's size afterwards as far as known."""
+cdef Py_ssize_t grow_pipe(int fd, Py_ssize_t frame_bytes):
+    """Ask for a pipe (Linux) that holds ``frame_bytes``, at most
+    CF_PIPE_MAX; its new size, or 0 if it cannot grow. Releases the GIL."""
     cdef Py_ssize_t size = CF_PIPE_DEFAULT
-    if frame_bytes <= current or current >= CF_PIPE_MAX:
-        return current
     while size < frame_bytes and size < CF_PIPE_MAX:
         size *= 2
     try:
         import fcntl
         return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
     except (ImportError, AttributeError, OSError):
-        return CF_PIPE_MAX   # it cannot grow: stop asking
+        return 0
 
 
 # -- reading frames -------------------------------------------------------------

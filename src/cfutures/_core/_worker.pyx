@@ -3,7 +3,8 @@
 The worker reads FRAME_CALLS frames (see _wire.pyx for the format), runs
 each call in order and answers with FRAME_RESULTS frames, until a
 FRAME_STOP frame, end of file (the parent is gone), or max_tasks_per_child
-calls. It imports only the wire format: nothing of the parent's side.
+calls. Of cfutures' compiled modules it uses only the wire format, none of
+the parent's side.
 """
 cimport cython
 from cfutures._core._parker cimport (
@@ -12,7 +13,7 @@ from cfutures._core._parker cimport (
 from cfutures._core._tuning cimport (
     CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
 from cfutures._core._wire cimport (
-    FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_STOP, BufferCollector, Frame,
+    FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_STOP, PROTOCOL, BufferCollector, Frame,
     FrameReader, dumps, encode_exception, frame_parts, loads, out_of_band,
     traceback_text, write_all)
 from cpython.pythread cimport (
@@ -182,7 +183,7 @@ def worker_main(call_conn, result_conn, initializer, tuple initargs,
             initializer(*initargs)
         except BaseException as exc:
             LOGGER.critical('Exception in initializer:', exc_info=True)
-            body = pickle.dumps(traceback_text(exc), 5)
+            body = pickle.dumps(traceback_text(exc), PROTOCOL)
             try:
                 write_all(out_fd, frame_parts(FRAME_INIT_FAILED, 0, body, None))
             except OSError:
