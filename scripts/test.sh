@@ -36,6 +36,11 @@ rm -rf "$WORK/dist"
 SDIST="$(ls "$WORK"/dist/cfutures-*.tar.gz)"
 echo "== sdist: $SDIST"
 
+# CPython's test_concurrent_futures for the conformance runs, fetched once into
+# .cache/cpython-tests for each version whose stdlib ships none (never fails).
+suites=(); for v in $VERSIONS; do suites+=("$v=$(find_python "$v")"); done
+bash "$ROOT/scripts/fetch_cpython_tests.sh" "${suites[@]}"
+
 tested=() ; failed=() ; missing=()
 for v in $VERSIONS; do
     py="$(find_python "$v")"

@@ -1,9 +1,15 @@
 """CPython's own test_concurrent_futures, run with cfutures substituted.
 
-Runs tests/conformance/run_cpython_suite.py with the current interpreter (see
-that file). Skipped when the compiled core is not loaded, when no copy of the
-suite exists for this Python (the runner exits 77 and says why), or with
-CFUTURES_SKIP_CONFORMANCE=1.
+The first test runs tests/conformance/run_cpython_suite.py (its protocol is
+at the top of that file) with the current interpreter, the whole suite, and
+fails with the runner's output unless the runner exits 0. It is skipped with
+CFUTURES_SKIP_CONFORMANCE=1 (any value but empty or 0), when the compiled
+core is not loaded here (cfutures.EXTENSIONS false), or when the runner exits
+77, as it does when neither this Python's stdlib nor the cache
+(.cache/cpython-tests, filled by scripts/fetch_cpython_tests.sh, which
+scripts/test.sh runs before pytest) holds the suite; the skip reason is the
+runner's SKIPPED line. The second test checks cfutures._substitute, which
+the runner relies on, in this process.
 """
 import os
 import subprocess
@@ -20,6 +26,8 @@ EXIT_SKIPPED = 77
 
 @pytest.mark.timeout(900)
 def test_cpython_suite_with_cfutures_substituted():
+    """The runner exits 0 and prints its ``N passed, N failed`` line: no
+    test failed that expected_failures.txt does not list."""
     if os.environ.get("CFUTURES_SKIP_CONFORMANCE", "") not in ("", "0"):
         pytest.skip("CFUTURES_SKIP_CONFORMANCE is set")
     if not cfutures.EXTENSIONS:
@@ -39,6 +47,9 @@ def test_cpython_suite_with_cfutures_substituted():
 
 
 def test_substitute_install_and_uninstall():
+    """install() rebinds the stdlib names to cfutures' (a no-op returning
+    False without the compiled core) and is idempotent; uninstall() puts
+    back exactly the objects that were there before."""
     import concurrent.futures
     from concurrent.futures import _base, process, thread
 
