@@ -729,3 +729,43 @@ def test_workers_exit_when_the_parent_dies(accel, tmp_path, method):
     wait_until(idle_gone, timeout=10)
     open(str(tmp_path / "never"), "w").close()
     wait_until(lambda: all(process_gone(pid) for pid in pids), timeout=10)
+
+
+def test_a_frame_that_grows_its_pipe_is_not_overtaken(accel, pools, release,
+                                                      tmp_path, monkeypatch):
+    # Growing a call pipe (fcntl) releases the GIL. A call submitted then
+    # (here from inside that fcntl() call, while the manager thread runs)
+    # must not reach the pipe before the large call being queued, or
+    # results would reach the wrong futures.
+    import fcntl
+    pool = pools(accel, 2)
+    started = str(tmp_path / "started")
+    blocker = pool.submit(touch_and_wait, started, release, "blocker")
+    wait_until(lambda: os.path.exists(started))
+    # The other worker runs calls measured short: it may take a second
+    # frame while one is in flight.
+    assert [pool.submit(identity, i).result(LONG) for i in range(50)] == \
+        list(range(50))
+    real_fcntl = fcntl.fcntl
+    overtaker = []
+
+    def grow_and_let_another_call_in(fd, cmd, *args):
+        if cmd == getattr(fcntl, "F_SETPIPE_SZ", None) and not overtaker:
+            small = pool.submit(identity, "small")
+            overtaker.append(small)
+            # Let the manager dispatch it meanwhile, if it would: it must
+            # not, to this worker, before the large frame is queued.
+            try:
+                wait_until(small.running, timeout=0.5)
+            except AssertionError:
+                pass
+        return real_fcntl(fd, cmd, *args)
+    monkeypatch.setattr(fcntl, "fcntl", grow_and_let_another_call_in)
+    large = pool.submit(sizes, b"x" * 300_000)
+    monkeypatch.setattr(fcntl, "fcntl", real_fcntl)
+    if not overtaker:
+        pytest.skip("this platform does not grow pipes")
+    assert large.result(LONG) == [300_000]
+    assert overtaker[0].result(LONG) == "small"
+    open(release, "a").close()
+    assert blocker.result(LONG) == "blocker"
