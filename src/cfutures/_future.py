@@ -5,12 +5,12 @@ stdlib's generic alias support (``Future[int]``) is inherited; every method
 comes from the core, which is first in the MRO.
 """
 import inspect
-from concurrent.futures import _base as _stdlib_base
 
 from ._core._future import CoreFuture, register_future_type
+from ._stdlib import StdlibFuture
 
 
-class Future(CoreFuture, _stdlib_base.Future):
+class Future(CoreFuture, StdlibFuture):
     """Represents the result of an asynchronous computation."""
 
     __slots__ = ()

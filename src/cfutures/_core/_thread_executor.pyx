@@ -95,7 +95,7 @@ cdef class ThreadExecutorBase:
     cdef readonly WorkQueue work_queue
     cdef public object broken         # False, or why submit() refuses
     cdef public bint shut_down
-    cdef readonly set threads
+    cdef public set threads
     cdef readonly object max_workers  # as given: the stdlib accepts a float too
     cdef Py_ssize_t max_threads       # how many threads that allows
     cdef public object thread_name_prefix
