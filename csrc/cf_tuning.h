@@ -62,6 +62,13 @@ enum { CF_DEPTH = 2 };
  * nothing more queues behind it. */
 #define CF_STALL_SECONDS 0.005
 
+/* -- process pool: map --------------------------------------------------
+ * map() with chunksize 1 sends its items in runs, one call each: run sizes
+ * ramp up from 1 (doubling every second run) to CF_MAP_RUN_MAX items, and
+ * never exceed the items left / (CF_MAP_RUNS_PER_WORKER x workers), so the
+ * last runs stay small and every worker gets a share of the tail. */
+enum { CF_MAP_RUN_MAX = 256, CF_MAP_RUNS_PER_WORKER = 4 };
+
 /* -- process pool: the worker side --------------------------------------- */
 /* A worker sends what it has after this long, or this many bytes of large
  * results, even in the middle of a batch. */

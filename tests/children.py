@@ -131,3 +131,33 @@ def sizes(*chunks, **named):
 def types_of(*values):
     """The type names of the arguments, as the worker received them."""
     return [type(v).__name__ for v in values]
+
+
+def fail_at(i, bad_i):
+    """i, unless i == bad_i: that one raises CustomError(i)."""
+    if i == bad_i:
+        raise CustomError(f"item {i}", i)
+    return i
+
+
+def lock_at(i, bad_i):
+    """i, unless i == bad_i: that one returns a result that cannot be pickled."""
+    return threading.Lock() if i == bad_i else i
+
+
+def record_then_wait(i, folder, release, waiting_i=0):
+    """Record that item ``i`` ran (a file in ``folder``); item ``waiting_i``
+    then waits for ``release``. Returns i."""
+    with open(os.path.join(folder, str(i)), "w"):
+        pass
+    if i == waiting_i:
+        wait_for_file(release)
+    return i
+
+
+def spin(n):
+    """About n loop turns of pure-Python work; returns n."""
+    total = 0
+    for k in range(n):
+        total += k
+    return n

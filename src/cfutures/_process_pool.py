@@ -17,6 +17,7 @@ dispatcher's manager thread reads to finish the future. The supervisor
 from ._compat import ProcessPoolCompat
 from ._core._process_executor import ProcessExecutorBase
 from ._executor import Executor, map_in_chunks
+from ._process_map import map_in_runs
 from ._stdlib import StdlibExecutor, StdlibProcessPoolExecutor
 
 
@@ -54,12 +55,19 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
     def map(self, fn, *iterables, timeout=None, chunksize=1, buffersize=None):
         """Return an iterator equivalent to ``map(fn, *iterables)``.
 
-        Small calls travel to the workers in batches whatever ``chunksize``
-        is; ``chunksize`` > 1 still groups items as the stdlib does (one
-        future per chunk, so an exception fails its whole chunk).
+        With the default ``chunksize`` (1) and no ``buffersize``, items
+        travel in runs of up to hundreds per call (see cfutures._process_map)
+        with every visible behaviour of the stdlib's per-item map;
+        ``chunksize`` > 1 groups items as the stdlib does (one future per
+        chunk, so an exception fails its whole chunk).
         ``buffersize`` bounds how many results are pending at once and makes
         the inputs consumed lazily. ``timeout`` bounds the whole iteration.
         """
+        # Runs count as one task each: with max_tasks_per_child every item
+        # stays a task of its own, as in the stdlib.
+        if (chunksize == 1 and buffersize is None
+                and self._max_tasks_per_child is None):
+            return map_in_runs(self, fn, iterables, timeout)
         return map_in_chunks(super().map, fn, iterables, timeout=timeout,
                              chunksize=chunksize, buffersize=buffersize)
 

@@ -8,11 +8,13 @@ one frame per worker, so no call waits behind a slow one while another
 worker idles; short calls share frames of about CF_BATCH_SECONDS of work,
 with a second frame waiting in the pipe. The dispatcher forgets the
 estimate whenever the pool goes idle, so each burst is measured afresh.
+
+``map_run_size`` sizes the runs in which map() sends its items.
 """
 cimport cython
 from cfutures._core._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_FASTEST_CALL)
+    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_MAX, CF_MAP_RUNS_PER_WORKER)
 
 
 cdef inline double moving_average(double estimate, double sample):
@@ -63,3 +65,14 @@ cdef class BatchPolicy:
         if k > CF_BATCH_MAX:
             return CF_BATCH_MAX
         return <Py_ssize_t>k
+
+
+cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, Py_ssize_t items_left,
+                              Py_ssize_t workers):
+    """How many items the next run of a map carries (see cf_tuning.h)."""
+    cdef Py_ssize_t size = CF_MAP_RUN_MAX
+    cdef Py_ssize_t share = items_left // (CF_MAP_RUNS_PER_WORKER * (workers if workers > 0 else 1))
+    if runs_planned // 2 < 16:
+        size = min(size, (<Py_ssize_t>1) << (runs_planned // 2))
+    size = min(size, share)
+    return size if size >= 1 else 1

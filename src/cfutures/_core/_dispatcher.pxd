@@ -12,9 +12,10 @@ cdef class ProcessWorkItem:
     cdef object fn
     cdef tuple args
     cdef dict kwargs   # None when the call has no keyword arguments
+    cdef bint alone    # a run of map items: a frame of its own
 
 
-cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs)
+cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs, bint alone)
 
 
 cdef class ProcessDispatcher:

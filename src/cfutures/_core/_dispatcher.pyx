@@ -60,8 +60,10 @@ cdef class ProcessWorkItem:
     pass
 
 
-cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs):
+cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
+                                   bint alone):
     cdef ProcessWorkItem item = ProcessWorkItem.__new__(ProcessWorkItem)
+    item.alone = alone
     item.future = new_future()
     item.fn = fn
     item.args = args
@@ -309,9 +311,17 @@ cdef class ProcessDispatcher:
         cdef list futures = []
         cdef ProcessWorkItem item
         while len(calls) < k and self.pending:
+            # A run of map items is sized already: it travels alone, so
+            # that frames of measured calls are not mixed with runs.
+            if calls and (<ProcessWorkItem>self.pending[0]).alone:
+                break
             item = self.pending.popleft()
             if not item.future.start_or_notify_cancel():
                 continue
+            if item.alone:
+                calls.append(call_tuple(item.fn, item.args, item.kwargs))
+                futures.append(item.future)
+                break
             calls.append(call_tuple(item.fn, item.args, item.kwargs))
             futures.append(item.future)
         if calls:

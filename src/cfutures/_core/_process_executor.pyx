@@ -30,12 +30,18 @@ cdef class ProcessExecutorBase:
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
+        return self.submit_item(new_work_item(fn, args, kwargs, False))
+
+    def submit_run(self, fn, *args):
+        """submit() for a run of map items (cfutures._process_map): a call
+        sized already, which travels in a frame of its own."""
+        return self.submit_item(new_work_item(fn, args, None, True))
+
+    cdef object submit_item(self, ProcessWorkItem item):
         cdef ProcessDispatcher dispatcher = self.dispatcher
-        cdef ProcessWorkItem item
         if dispatcher is None:
             raise RuntimeError("ProcessPoolExecutor.__init__() was not called")
         dispatcher.check_open()
-        item = new_work_item(fn, args, kwargs)
         if dispatcher.started:
             # As the stdlib does: no idle worker, so start one now.
             dispatcher.add_worker_if_short(1)

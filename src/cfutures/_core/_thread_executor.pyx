@@ -131,10 +131,7 @@ cdef class ThreadExecutorBase:
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
         cdef ThreadWorkItem item
         cdef CoreFuture future
-        cdef bint needs_thread
         raise_if_closed(self.broken, self.shut_down, THREAD_POOL)
-        needs_thread = (not self.work_queue.has_idle_worker()
-                        and len(self.threads) < self.max_threads)
         future = new_future()
         item = ThreadWorkItem.__new__(ThreadWorkItem)
         item.future = future
@@ -144,7 +141,8 @@ cdef class ThreadExecutorBase:
         if self.work_queue.put(item):
             raise_if_closed(self.broken, self.shut_down, THREAD_POOL)
             raise RuntimeError('cannot schedule new futures after shutdown')
-        if needs_thread:
+        if (len(self.threads) < self.max_threads
+                and self.work_queue.short_of_workers()):
             # After the put, as the stdlib: the new thread's first act is to
             # take the item, so it is running before shutdown() can cancel it.
             self._adjust_thread_count()

@@ -15,6 +15,8 @@ cdef extern from "cf_tuning.h":
         CF_BATCH_MAX
         CF_DEPTH
         CF_FLUSH_BYTES
+        CF_MAP_RUN_MAX
+        CF_MAP_RUNS_PER_WORKER
     double CF_BATCH_SECONDS
     double CF_BATCH_BYTES
     double CF_FASTEST_CALL

@@ -43,6 +43,7 @@ cdef class FrameReader:
 
 cpdef object dumps(object obj, BufferCollector collector)
 cpdef object loads(object body, list buffers)
+cpdef list out_of_band_items(list items, bint rows)
 cdef tuple call_tuple(object fn, tuple args, dict kwargs)
 cdef object out_of_band(object value)
 cpdef str traceback_text(BaseException exc)

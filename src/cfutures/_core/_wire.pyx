@@ -133,6 +133,22 @@ cdef dict oob_kwargs(dict kwargs):
     return kwargs if copy is None else copy
 
 
+cpdef list out_of_band_items(list items, bint rows):
+    """A map run's ``items`` (argument tuples if ``rows``, else single
+    arguments), with large byte strings marked to travel beside the
+    pickle, as call_tuple() does for a call's own arguments; the same list
+    if none is."""
+    cdef Py_ssize_t i, n = len(items)
+    cdef list copy = None
+    for i in range(n):
+        item = oob_args(<tuple>items[i]) if rows else out_of_band(items[i])
+        if item is not items[i]:
+            if copy is None:
+                copy = list(items)
+            copy[i] = item
+    return items if copy is None else copy
+
+
 cdef tuple call_tuple(object fn, tuple args, dict kwargs):
     """A call as FRAME_CALLS carries it."""
     return (fn, oob_args(args) if args else args,

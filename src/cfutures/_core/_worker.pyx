@@ -149,6 +149,10 @@ cdef class ResultBatch:
             for i in range(n):
                 if errors is not None and i in errors:
                     continue
+                if type(values[i]) is ItemRun:
+                    # A run of map items: each item fails alone.
+                    (<ItemRun>values[i]).isolate_unpicklable(self.collector)
+                    continue
                 try:
                     dumps(values[i], self.collector)
                 except BaseException as exc:
@@ -164,6 +168,61 @@ cdef class ResultBatch:
         write_all(self.fd, frame_parts(FRAME_RESULTS, <uint32_t>n, body, views))
         self.since = cf_monotonic()
         return 0
+
+
+@cython.final
+cdef class ItemRun:
+    """What run_items() returns: one value per item, in order, and the
+    encoded exception (encode_exception()) of each item that raised."""
+    cdef public list values
+    cdef public dict errors      # index -> encoded exception; None if none
+
+    def __reduce__(self):
+        return (_item_run, (self.values, self.errors))
+
+    cdef int isolate_unpicklable(self, BufferCollector collector) except -1:
+        """Make each item that does not pickle an error of its own."""
+        cdef Py_ssize_t i
+        for i in range(len(self.values)):
+            if self.errors is not None and i in self.errors:
+                continue
+            try:
+                dumps(self.values[i], collector)
+            except BaseException as exc:
+                self.values[i] = None
+                if self.errors is None:
+                    self.errors = {}
+                self.errors[i] = encode_exception(exc)
+        return 0
+
+
+def _item_run(list values, dict errors):
+    cdef ItemRun run = ItemRun.__new__(ItemRun)
+    run.values = values
+    run.errors = errors
+    return run
+
+
+def run_items(fn, list items, bint rows):
+    """Call ``fn(*item)`` (``rows``) or ``fn(item)`` for each item, in
+    order, in one worker call (a run of a process pool's map): an ItemRun
+    of what each returned or raised."""
+    cdef ItemRun run = ItemRun.__new__(ItemRun)
+    cdef list values = []
+    cdef Py_ssize_t i
+    run.values = values
+    for i in range(len(items)):
+        try:
+            if rows:
+                values.append(fn(*items[i]))
+            else:
+                values.append(fn(items[i]))
+        except BaseException as exc:
+            if run.errors is None:
+                run.errors = {}
+            run.errors[i] = encode_exception(exc)
+            values.append(None)
+    return run
 
 
 def worker_main(call_conn, result_conn, initializer, tuple initargs,

@@ -21,4 +21,4 @@ cdef class WorkQueue:
     cdef QueueNode pop(self)
     cdef QueueNode get(self, Waiter worker)
     cdef list drain(self)
-    cdef bint has_idle_worker(self)
+    cdef bint short_of_workers(self) noexcept

@@ -85,8 +85,11 @@ cdef class WorkQueue:
             node = self.pop()
         return nodes
 
-    cdef bint has_idle_worker(self):
-        return len(self.idle_workers) > 0
+    cdef bint short_of_workers(self) noexcept:
+        """More nodes wait than parked or waking workers will take: each
+        idle worker is claimed by one node only, as the stdlib's idle
+        semaphore is by one submit (a running worker is not counted)."""
+        return self.length > len(self.idle_workers) + self.waking
 
     def close(self):
         """No more puts; parked workers wake, finish the queue and return."""

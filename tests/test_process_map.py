@@ -1,0 +1,141 @@
+"""ProcessPoolExecutor.map with the default chunksize, against the stdlib.
+
+cfutures sends such a map's items in runs (several per call); nothing of
+the stdlib's per-item map may show: results in order, an item's exception
+raised when that item is reached (and the iterator ends there), a result
+or an argument that cannot be pickled failing only its item, ``timeout``
+over the whole iteration, and closing the iterator cancelling what has not
+started. Every test runs on both implementations.
+"""
+import os
+import threading
+
+import pytest
+
+from concurrent.futures import TimeoutError as FuturesTimeoutError
+from concurrent.futures.process import _RemoteTraceback
+
+from children import (CustomError, double, fail_at, identity, lock_at,
+                      record_then_wait, spin)
+from support import LONG, pickling_error, wait_until
+
+
+@pytest.fixture
+def pool(impl, release):
+    pool = impl.ProcessPoolExecutor(2)
+    yield pool
+    open(release, "a").close()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def release(tmp_path):
+    return str(tmp_path / "release")
+
+
+def test_results_come_in_input_order(pool):
+    assert list(pool.map(double, range(5000))) == [2 * i for i in range(5000)]
+
+
+def test_several_iterables_and_the_shortest_wins(pool):
+    assert list(pool.map(pow, range(300), [2] * 1000)) == [
+        i ** 2 for i in range(300)]
+
+
+def test_empty_input(pool):
+    assert list(pool.map(double, [])) == []
+
+
+def test_items_of_uneven_cost_keep_their_order(pool):
+    work = [(i * 7919) % 3000 for i in range(400)]
+    assert list(pool.map(spin, work)) == work
+
+
+@pytest.mark.parametrize("bad", [0, 1, 37, 999])
+def test_an_items_exception_is_raised_when_it_is_reached(pool, bad):
+    results = pool.map(fail_at, range(1000), [bad] * 1000)
+    got = []
+    with pytest.raises(CustomError) as caught:
+        for value in results:
+            got.append(value)
+    assert got == list(range(bad))
+    assert caught.value.args == (f"item {bad}", bad)
+    assert isinstance(caught.value.__cause__, _RemoteTraceback)
+    # The iterator ends there, as the stdlib's generator does.
+    assert list(results) == []
+
+
+def test_a_result_that_cannot_be_pickled_fails_only_its_item(pool):
+    results = pool.map(lock_at, range(600), [300] * 600)
+    got = [next(results) for _ in range(300)]
+    assert got == list(range(300))
+    with pytest.raises(Exception) as caught:
+        next(results)
+    assert "pickle" in str(caught.value).lower() or "lock" in str(caught.value)
+
+
+def test_an_argument_that_cannot_be_pickled_fails_only_its_item(pool):
+    args = list(range(700))
+    args[500] = threading.Lock()
+    results = pool.map(identity, args)
+    assert [next(results) for _ in range(500)] == list(range(500))
+    with pytest.raises(type(pickling_error(threading.Lock()))):
+        next(results)
+
+
+def test_timeout_bounds_the_whole_iteration(pool, release, tmp_path):
+    folder = str(tmp_path)
+    results = pool.map(record_then_wait, range(10), [folder] * 10,
+                       [release] * 10, timeout=0.5)
+    with pytest.raises(FuturesTimeoutError):
+        list(results)
+
+
+def test_closing_the_iterator_cancels_what_has_not_started(pool, release,
+                                                            tmp_path):
+    folder = tmp_path / "ran"
+    folder.mkdir()
+    n = 2000
+    results = pool.map(record_then_wait, range(n), [str(folder)] * n,
+                       [release] * n, [1] * n)
+    # Item 1 holds a worker until released; take item 0, then close (a
+    # generator closed before it started cancels nothing, in the stdlib too).
+    assert next(results) == 0
+    wait_until((folder / "1").exists)
+    results.close()
+    open(release, "a").close()
+    pool.shutdown(wait=True)
+    ran = len(os.listdir(folder))
+    assert 2 <= ran < n
+
+
+def test_closing_an_iterator_never_started_cancels_nothing(pool, tmp_path):
+    folder = tmp_path / "ran"
+    folder.mkdir()
+    results = pool.map(record_then_wait, range(300), [str(folder)] * 300,
+                       [None] * 300, [-1] * 300)
+    results.close()
+    pool.shutdown(wait=True)
+    assert len(os.listdir(folder)) == 300
+
+
+def test_map_after_shutdown_raises_at_the_call(impl):
+    pool = impl.ProcessPoolExecutor(2)
+    pool.shutdown()
+    with pytest.raises(RuntimeError):
+        pool.map(double, range(10))
+
+
+def test_bad_iterable_raises_at_the_call(pool):
+    def broken():
+        yield 1
+        raise KeyError("input")
+    with pytest.raises(KeyError):
+        pool.map(double, broken())
+
+
+@pytest.mark.timeout(LONG * 2)
+def test_map_mixed_with_submit(pool):
+    futures = [pool.submit(double, i) for i in range(50)]
+    assert list(pool.map(double, range(3000))) == [2 * i for i in range(3000)]
+    assert [f.result(LONG) for f in futures] == [2 * i for i in range(50)]
