@@ -71,11 +71,18 @@ class Case:
     params: dict = dataclasses.field(default_factory=dict)
     impls: tuple = ("stdlib", "cfutures")
     unit: str = "op"    # what one of the n is, for "per ..." labels
-    # What the comparison table shows for the case: "time" (wall per op) or
-    # the name of a Measurement.extra entry (e.g. "bytes_per_task").
+    # What the comparison table shows for the case: "time" (wall per op),
+    # "wall" (wall time of the whole measured region) or the name of a
+    # Measurement.extra entry (e.g. "bytes_per_task").
     metric: str = "time"
     # Whether the table also gets a row of CPU time per op.
     cpu_row: bool = False
+    # More rows, each (title suffix, Measurement.extra key, note), shown
+    # as times.
+    extra_rows: tuple = ()
+    # impl name -> what the notes call that reference ("{workers}" is
+    # filled in), where it differs from harness.REFERENCE_LABELS.
+    labels: dict = dataclasses.field(default_factory=dict)
     # Whether the case can run here (e.g. it needs os.sched_setaffinity).
     available: object = None
 

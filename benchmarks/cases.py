@@ -8,7 +8,9 @@ measurement. ``impl`` is the module under test: ``concurrent.futures`` or
 ``cfutures`` (both have the same names), or ``THREADPOOL`` / ``MPPOOL`` for
 the multiprocessing reference of a map case.
 
-``SECTIONS`` groups them, with their sizes at scale 1; ``CASES`` lists them
+``SECTIONS`` groups them, with their sizes at scale 1, and adds the workload
+sections (workloads_threads.py, workloads_processes.py: whole jobs, timed
+from the first submit with no worker started before); ``CASES`` lists them
 all in table order. How they are run, repeated and reported is harness.py's.
 """
 import gc
@@ -21,6 +23,8 @@ import time
 import tracemalloc
 from multiprocessing.pool import ThreadPool
 
+import workloads_processes
+import workloads_threads
 from casekit import MPPOOL, THREADPOOL, Case, Section, Timer
 
 # How long the warm-up barrier waits for all of a pool's workers to start
@@ -231,13 +235,17 @@ def wait_all_done(impl, n):
     return timer.measurement(n)
 
 
-def sleep_tasks(impl, n, workers, delay):
+def sleep_tasks(impl, n, workers, delay, prestart=True):
     """n tasks that each time.sleep(delay), on many workers.
 
+    With ``prestart`` every worker is started before the timed region;
+    without, the pool is as constructed and starts its threads while the
+    tasks are submitted, as in a program.
     extra: the ideal wall time (n * delay / workers) and wall / ideal.
     """
     with impl.ThreadPoolExecutor(workers) as executor:
-        start_workers(executor, workers)
+        if prestart:
+            start_workers(executor, workers)
         measurement = submit_all_then_results(
             executor, n, time.sleep, itertools.repeat(delay, n))
     ideal = n * delay / workers
@@ -420,6 +428,11 @@ SECTIONS = (
              wait_all_done, 50_000, unit="future"),
         Case("sleep_32w", "N tasks of sleep(1ms), 32 workers", sleep_tasks,
              10_000, {"workers": 32, "delay": 0.001}, unit="task"),
+        Case("sleep_32w_lazy",
+             "N tasks of sleep(1ms), 32 workers, none started before",
+             sleep_tasks, 10_000,
+             {"workers": 32, "delay": 0.001, "prestart": False},
+             unit="task"),
         Case("memory", "memory per queued task (tracemalloc)",
              queued_memory, 50_000, unit="task", metric="bytes_per_task"),
     )),
@@ -441,16 +454,22 @@ SECTIONS = (
              "process pool: start + shutdown, 2 workers",
              process_start_stop, 10, {"workers": 2}, unit="pool"),
     )),
-    # Last, as before: what a pool costs while it does nothing.
+    # What a pool costs while it does nothing; before the workloads, whose
+    # third-party pools might leave threads behind in this process.
     Section("idle", "idle pools", (
         Case("idle_cpu", "idle pool of 4 workers: CPU per idle second",
              idle_pool_cpu, 1_000, {"workers": 4}, unit="second",
              metric="idle_cpu_fraction"),
     )),
+    workloads_threads.SECTION,
+    workloads_processes.SECTION,
 )
 
 CASES = tuple(case for section in SECTIONS for case in section.cases)
 
 CASES_BY_NAME = {case.name: case for case in CASES}
 
-__all__ = ["CASES", "CASES_BY_NAME", "SECTIONS"]
+SECTION_OF = {case.name: section
+              for section in SECTIONS for case in section.cases}
+
+__all__ = ["CASES", "CASES_BY_NAME", "SECTIONS", "SECTION_OF"]

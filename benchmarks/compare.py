@@ -5,13 +5,17 @@
     python benchmarks/compare.py --quick      # small N, 3 repeats (CI smoke)
     python benchmarks/compare.py --markdown   # the table in Markdown
     python benchmarks/compare.py --json out.json
+    python benchmarks/compare.py --section workloads --plot ratios.png
 
 Both implementations run every case (see cases.py, shared with the
 pytest-benchmark suite) in this one process, on the running Python, taking
 turns; each number is the median over the repeats (harness.py measures and
 makes the rows, table.py lays them out). Times are per task (per future, per
-item, per roundtrip). ``CFUTURES_BENCH_SCALE`` (or ``--scale``) scales every
-N.
+item, per roundtrip), except in the workload sections (workloads_threads.py,
+workloads_processes.py), which show each whole job's wall time.
+``CFUTURES_BENCH_SCALE`` (or ``--scale``) scales every N. Progress goes to
+stderr (one line, rewritten in place, on a terminal: progress.py);
+``--plot`` draws the ratios as a PNG (plot.py, needs matplotlib).
 
 Refuses to run when cfutures' compiled core did not load (the comparison
 would be the stdlib against itself) unless ``--allow-fallback`` is given.
@@ -26,8 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cases  # noqa: E402
 import harness  # noqa: E402
+import plot  # noqa: E402
 import runinfo  # noqa: E402
 import table  # noqa: E402
+from progress import Progress  # noqa: E402
 
 DEFAULT_REPEATS = 5
 QUICK_REPEATS = 3
@@ -57,6 +63,13 @@ def parse_args(argv):
     parser.add_argument("--case", action="append", metavar="NAME",
                         help="run only the cases whose name contains NAME "
                              "(repeatable); see --list")
+    parser.add_argument("--section", action="append", metavar="NAME",
+                        help="run only the sections whose name contains "
+                             "NAME (repeatable; with --case, the cases "
+                             "that match both); see --list")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="also draw the stdlib/cfutures ratios, one bar "
+                             "per case, as a PNG (needs matplotlib)")
     parser.add_argument("--list", action="store_true",
                         help="list the cases and exit")
     parser.add_argument("--case-timeout", type=float, metavar="SECONDS",
@@ -68,18 +81,39 @@ def parse_args(argv):
         parser.error("--repeat must be >= 1")
     if args.scale is not None and not args.scale > 0:
         parser.error("--scale must be > 0")
+    for option, path in (("--json", args.json), ("--plot", args.plot)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not os.path.isdir(folder):
+            parser.error(f"{option}: no folder {folder} to write {path} in")
     return args
 
 
-def select_cases(patterns):
-    if not patterns:
-        return list(cases.CASES)
-    chosen = [case for case in cases.CASES
-              if any(p in case.name for p in patterns)]
+def select_cases(patterns, section_patterns=None):
+    """The cases to run, in table order: those whose name contains one of
+    ``patterns``, in a section whose name contains one of
+    ``section_patterns`` (either None: all)."""
+    sections = [section for section in cases.SECTIONS
+                if not section_patterns
+                or any(p in section.name for p in section_patterns)]
+    if not sections:
+        raise SystemExit(
+            f"compare.py: no section matches {section_patterns}; sections: "
+            f"{', '.join(s.name for s in cases.SECTIONS)}")
+    chosen = [case for section in sections for case in section.cases
+              if not patterns or any(p in case.name for p in patterns)]
     if not chosen:
-        raise SystemExit(f"compare.py: no case matches {patterns}; "
-                         f"cases: {', '.join(c.name for c in cases.CASES)}")
+        raise SystemExit(
+            f"compare.py: no case matches {patterns} in the sections "
+            f"{', '.join(s.name for s in sections)}; cases: "
+            f"{', '.join(c.name for s in sections for c in s.cases)}")
     return chosen
+
+
+def list_cases():
+    for section in cases.SECTIONS:
+        print(f"{section.name}: {section.title}")
+        for case in section.cases:
+            print(f"  {case.name:22} N={case.n:<8} {case.title}")
 
 
 def log(message):
@@ -96,6 +130,7 @@ def write_json(path, info, elapsed, results, rows):
     payload["elapsed_s"] = elapsed
     payload["cases"] = [{
         "name": r.case.name,
+        "section": cases.SECTION_OF[r.case.name].name,
         "title": r.case.title,
         "unit": r.case.unit,
         "n": r.n,
@@ -110,12 +145,30 @@ def write_json(path, info, elapsed, results, rows):
     log(f"wrote {path}")
 
 
+def write_plot(path, info, rows):
+    section_of = {name: section.title
+                  for name, section in cases.SECTION_OF.items()}
+    py, machine = info["python"], info["machine"]
+    settings = info["settings"]
+    subtitle = (f"{py['implementation']} {py['version']}, cfutures "
+                f"{info['cfutures']['version']}, {machine['machine']}, "
+                f"{machine['cpu_count']} CPUs; scale {settings['scale']:g}, "
+                f"median of {settings['repeats']}")
+    plot.save_chart(path, plot.case_bars(rows, section_of),
+                    "cfutures against concurrent.futures: stdlib / cfutures, "
+                    "per case",
+                    subtitle)
+    log(f"wrote {path}")
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.list:
-        for case in cases.CASES:
-            print(f"{case.name:22} N={case.n:<8} {case.title}")
+        list_cases()
         return 0
+    selected = select_cases(args.case, args.section)
+    if args.plot:
+        plot.require()
 
     try:
         scale = args.scale if args.scale is not None else harness.env_scale()
@@ -140,14 +193,17 @@ def main(argv=None):
 
     started = time.perf_counter()
     results = []
-    for case in select_cases(args.case):
+    progress = Progress(len(selected))
+    for case in selected:
         if not case.is_available():
-            log(f"{case.name}: not available on this platform, skipped")
+            progress.note(f"{case.name}: not available on this platform, "
+                          "skipped")
             continue
         n = harness.scaled_n(case, scale)
-        log(f"{case.name} (N={n})")
+        progress.start_case(case.name, n)
         results.append(harness.measure(case, case.impls, n, repeats,
-                                       timeout, log))
+                                       timeout, progress.step))
+    progress.clear()
     elapsed = time.perf_counter() - started
 
     rows = harness.build_rows(results)
@@ -160,9 +216,9 @@ def main(argv=None):
 
     if args.json:
         write_json(args.json, info, elapsed, results, rows)
-    failed = any(record.error is not None
-                 for result in results for record in result.records.values())
-    if failed:
+    if args.plot:
+        write_plot(args.plot, info, rows)
+    if harness.failed(results):
         log("compare.py: some measurements failed (see the notes column)")
         return 1
     return 0

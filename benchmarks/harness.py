@@ -1,19 +1,21 @@
 """How the cases are measured and reported, for compare.py and pytest alike.
 
-- implementations: what is compared (stdlib, cfutures) and the
-  multiprocessing references, with the labels the table gives them;
+- implementations: what is compared (stdlib, cfutures), the multiprocessing
+  references, with the labels the table gives them, and the third-party
+  process pools of peers.py (noted as missing where not installed);
 - sizing: the scale setting, a case's N and its warm-up size;
 - measuring: ``Record`` (the samples of one case on one implementation, their
   medians and spread) and ``measure`` (warm-up, then repeats taking turns);
 - reporting: ``build_rows`` turns measured cases into table rows (the
-  case's metric, its CPU / ideal / floor rows, notes on errors, noise and
-  references), written with the ``fmt_*`` number formats.
+  case's metric, its CPU / ideal / floor / extra rows, notes on errors,
+  noise and references), written with the ``fmt_*`` number formats.
 """
 import concurrent.futures
 import dataclasses
 import faulthandler
 import os
 
+import peers
 from casekit import MPPOOL, THREADPOOL
 
 # -- implementations ---------------------------------------------------------
@@ -21,10 +23,12 @@ from casekit import MPPOOL, THREADPOOL
 # The two the table compares, in column order.
 COMPARED = ("stdlib", "cfutures")
 
-# What each third-party reference is, for the table's notes.
+# What each reference is, for the table's notes (a case's own ``labels``
+# come first).
 REFERENCE_LABELS = {
     "ThreadPool": "ThreadPool({workers}).map(chunksize=1)",
     "Pool": "multiprocessing.Pool({workers}).imap(chunksize=1)",
+    **{name: name for name in peers.THIRD_PARTY},
 }
 
 
@@ -36,7 +40,14 @@ def implementations():
         "cfutures": cfutures,
         "ThreadPool": THREADPOOL,
         "Pool": MPPOOL,
+        **peers.THIRD_PARTY,
     }
+
+
+def missing(impl_name):
+    """Why the implementation cannot run here ("loky not installed"), or
+    None when it can."""
+    return peers.missing(impl_name)
 
 
 # -- sizing ------------------------------------------------------------------
@@ -80,8 +91,9 @@ def warm_up(case, impl, n):
 
 # -- measuring ---------------------------------------------------------------
 
-# The per-op entries of a sample; any other key is looked up in its "extra".
-_PER_OP_KEYS = ("wall_per_op", "cpu_per_op")
+# The entries of a sample itself (per op, and the wall time of the whole
+# measured region); any other key is looked up in its "extra".
+_SAMPLE_KEYS = ("wall_per_op", "cpu_per_op", "seconds")
 
 # max/min of a case's samples above which the table flags it as noisy
 NOISY_SPREAD = 1.5
@@ -99,11 +111,16 @@ def median(values):
 
 
 class Record:
-    """The samples of one case on one implementation, and its error if any."""
+    """The samples of one case on one implementation, and its error if any.
+
+    ``missing`` says why an implementation did not run at all (a reference
+    that is not installed); it is not an error.
+    """
 
     def __init__(self):
         self.samples = []
         self.error = None
+        self.missing = None
 
     def add(self, measurement):
         self.samples.append({
@@ -115,17 +132,18 @@ class Record:
 
     def values(self, key):
         """``key`` of every sample (None where a sample lacks it)."""
-        if key in _PER_OP_KEYS:
+        if key in _SAMPLE_KEYS:
             return [sample[key] for sample in self.samples]
         return [sample["extra"].get(key) for sample in self.samples]
 
     def medians(self):
-        """Wall and CPU per op and every extra entry; None if no samples."""
+        """Wall and CPU per op, wall of the region and every extra entry;
+        None if no samples."""
         if not self.samples:
             return None
         extras = sorted({key for s in self.samples for key in s["extra"]})
         return {key: median(self.values(key))
-                for key in (*_PER_OP_KEYS, *extras)}
+                for key in (*_SAMPLE_KEYS, *extras)}
 
     def median(self, key):
         medians = self.medians()
@@ -139,9 +157,9 @@ class Record:
         return min(values), max(values)
 
     def as_dict(self):
-        """The record as JSON data: samples, error and medians."""
+        """The record as JSON data: samples, error, missing and medians."""
         return {"samples": self.samples, "error": self.error,
-                "median": self.medians()}
+                "missing": self.missing, "median": self.medians()}
 
 
 @dataclasses.dataclass
@@ -158,21 +176,26 @@ def measure(case, impl_names, n, repeats, timeout, log):
 
     Each implementation gets a warm-up run first; then every repeat runs
     each of them once, in alternating order so neither always goes first.
-    An implementation that fails is recorded with its error and not run
-    again; one measurement running past ``timeout`` seconds aborts the
-    process with every thread's traceback.
+    One that is not installed is recorded as missing and skipped; one that
+    fails is recorded with its error and not run again; one measurement
+    running past ``timeout`` seconds aborts the process with every thread's
+    traceback. ``log`` gets a line before each run ("stdlib 2/5").
     """
     impls = implementations()
     records = {name: Record() for name in impl_names}
     for name in impl_names:
+        records[name].missing = missing(name)
+    ready = [name for name in impl_names if records[name].missing is None]
+    for name in ready:
+        log(f"{name} warm-up")
         _guarded(case, impls[name], warmup_n(n), timeout, records[name])
     for repeat in range(repeats):
-        order = impl_names if repeat % 2 == 0 else impl_names[::-1]
+        order = ready if repeat % 2 == 0 else ready[::-1]
         for name in order:
             record = records[name]
             if record.error is not None:
                 continue
-            log(f"  {case.name}: {name} {repeat + 1}/{repeats}")
+            log(f"{name} {repeat + 1}/{repeats}")
             measurement = _guarded(case, impls[name], n, timeout, record)
             if measurement is not None:
                 record.add(measurement)
@@ -190,6 +213,15 @@ def _guarded(case, impl, n, timeout, record):
         faulthandler.cancel_dump_traceback_later()
 
 
+def failed(results):
+    """Whether a measurement failed, other than a third-party reference's
+    (those are noted in the table, as a missing one is)."""
+    return any(record.error is not None
+               for result in results
+               for name, record in result.records.items()
+               if name not in peers.THIRD_PARTY)
+
+
 # -- number formats ----------------------------------------------------------
 
 def fmt_time(seconds):
@@ -204,6 +236,13 @@ def fmt_time(seconds):
 
 def fmt_ms(seconds):
     return f"{seconds * 1e3:.1f} ms"
+
+
+def fmt_wall(seconds):
+    """A whole workload's time: seconds from 1 s up, else as fmt_time."""
+    if seconds is not None and seconds >= 1:
+        return f"{seconds:.2f} s"
+    return fmt_time(seconds)
 
 
 def fmt_bytes(value):
@@ -235,6 +274,8 @@ def main_metric(case):
     """(median key, format) of what the case's first row shows."""
     if case.metric == "time":
         return "wall_per_op", fmt_time
+    if case.metric == "wall":
+        return "seconds", fmt_wall
     if case.metric == "idle_cpu_fraction":
         return case.metric, fmt_fraction
     return case.metric, fmt_bytes
@@ -291,6 +332,11 @@ class _CaseRows:
                                  fmt_time, "process CPU (all threads) per "
                                  + case.unit))
         rows.extend(self.ideal_rows())
+        for suffix, extra_key, note in case.extra_rows:
+            notes = [note, *self.reference_notes(extra_key, fmt_time,
+                                                 say_missing=False)]
+            rows.append(self.row(f"{case.title}: {suffix}", extra_key,
+                                 fmt_time, "; ".join(filter(None, notes))))
         return rows
 
     def main_notes(self, key, fmt):
@@ -308,26 +354,44 @@ class _CaseRows:
                 spreads.append(f"{name} {fmt(low)}..{fmt(high)}")
         if spreads:
             notes.append("noisy: " + ", ".join(spreads))
-        for name in REFERENCE_LABELS:
-            note = self.reference_note(name)
-            if note:
-                notes.append(note)
+        if self.case.metric == "wall":
+            ideal = self.first("ideal_seconds")
+            if ideal is not None:
+                notes.append(f"ideal {fmt_wall(ideal)}")
+        notes.extend(self.reference_notes(key, fmt))
         return notes
 
-    def reference_note(self, name):
-        """'<label>: <time> (<x> cfutures)' for a reference that ran."""
+    def reference_notes(self, key, fmt, say_missing=True):
+        """A note per reference of the case, in its impls order (those
+        not installed left out unless ``say_missing``)."""
+        notes = []
+        for name in self.case.impls:
+            record = self.records.get(name)
+            if record is not None and record.missing and not say_missing:
+                continue
+            if name not in COMPARED:
+                note = self.reference_note(name, key, fmt)
+                if note:
+                    notes.append(note)
+        return notes
+
+    def reference_note(self, name, key, fmt):
+        """'<label>: <value> (<x> cfutures)' for a reference that ran, why
+        it did not otherwise."""
         record = self.records.get(name)
         if record is None:
             return None
+        if record.missing is not None:
+            return record.missing
         if record.error is not None:
             return f"{name} failed: {record.error}"
-        reference = record.median("wall_per_op")
+        reference = record.median(key)
         if reference is None:
             return None
-        label = REFERENCE_LABELS[name].format(
-            workers=self.case.params.get("workers", ""))
-        text = f"{label}: {fmt_time(reference)}"
-        cf = self.median("cfutures", "wall_per_op")
+        label = self.case.labels.get(name) or REFERENCE_LABELS[name]
+        label = label.format(workers=self.case.params.get("workers", ""))
+        text = f"{label}: {fmt(reference)}"
+        cf = self.median("cfutures", key)
         if cf:
             text += f" ({reference / cf:.2f}x cfutures)"
         return text

@@ -7,14 +7,18 @@
 # Makes a virtual environment for $PYTHON (default: python3 on PATH) under
 # the repository (.venv/bench/<python>, or $CFUTURES_BENCH_VENV), installs the
 # build and benchmark tools and this checkout of cfutures into it, then runs
-# benchmarks/compare.py with the arguments given. On a rerun nothing is
-# installed again unless the tool list or cfutures' sources have changed.
+# benchmarks/compare.py with the arguments given. It also tries the optional
+# extras: the process pools the workloads compare with (loky, pebble, mpire)
+# and matplotlib for --plot; one that does not install is noted and left
+# out (the table then says "loky not installed"). On a rerun nothing is
+# installed again unless a package list or cfutures' sources have changed.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 PYTHON="${PYTHON:-python3}"
 TOOLS=("setuptools>=64" "wheel" "cython>=3.0" "pytest>=7" "pytest-benchmark>=4" "pytest-timeout>=2")
+EXTRAS=("loky" "pebble" "mpire" "matplotlib")
 
 say() { echo "run.sh: $*" >&2; }
 
@@ -42,6 +46,25 @@ if [ "$(cat "$TOOLS_STAMP" 2>/dev/null || true)" != "${TOOLS[*]}" ]; then
     say "installing ${TOOLS[*]}"
     "$VPY" -m pip install --quiet --upgrade "${TOOLS[@]}"
     printf '%s' "${TOOLS[*]}" >"$TOOLS_STAMP"
+fi
+
+# The optional extras, once per list: all at once, else one by one, noting
+# those that would not install (remove the stamp to try them again).
+EXTRAS_STAMP="$VENV/.cfutures-bench-extras"
+if [ "$(cat "$EXTRAS_STAMP" 2>/dev/null || true)" != "${EXTRAS[*]}" ]; then
+    say "installing the optional ${EXTRAS[*]}"
+    if ! "$VPY" -m pip install --quiet --prefer-binary "${EXTRAS[@]}" 2>/dev/null; then
+        failed=()
+        for extra in "${EXTRAS[@]}"; do
+            "$VPY" -m pip install --quiet --prefer-binary "$extra" 2>/dev/null \
+                || failed+=("$extra")
+        done
+        if [ "${#failed[@]}" -gt 0 ]; then
+            say "note: could not install ${failed[*]}; running without" \
+                "(rm $EXTRAS_STAMP to try again)"
+        fi
+    fi
+    printf '%s' "${EXTRAS[*]}" >"$EXTRAS_STAMP"
 fi
 
 # cfutures, again whenever its sources change (the core is under development).

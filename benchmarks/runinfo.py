@@ -89,6 +89,6 @@ def header_lines(info):
            " at start" if machine["load_average"] else ""),
         f"Settings: scale={settings['scale']:g}, "
         f"repeats={settings['repeats']} per case and implementation, "
-        f"median shown; times are per "
-        f"task (per future / item / roundtrip)",
+        f"median shown; times per task (future / item / roundtrip), "
+        f"in workload rows a whole job's wall time",
     ]

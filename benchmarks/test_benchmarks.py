@@ -44,6 +44,13 @@ PARAMS = [
 def test_case(benchmark, bench_rounds, keep_record, case, impl_name):
     if not case.is_available():
         pytest.skip(f"{case.name} cannot run on this platform")
+    missing = harness.missing(impl_name)
+    if missing:
+        # Kept, so that the summary table notes it ("loky not installed").
+        record = harness.Record()
+        record.missing = missing
+        keep_record(case, harness.scaled_n(case), impl_name, record)
+        pytest.skip(missing)
     impl = harness.implementations()[impl_name]
     n = harness.scaled_n(case)
     benchmark.group = f"{case.title} (per {case.unit}, N={n})"

@@ -19,7 +19,6 @@ from cfutures._core._lifecycle cimport PROCESS_POOL, is_exiting, raise_if_closed
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
-from cfutures._core._syscalls cimport POLLIN, POLLOUT
 from cfutures._core._tuning cimport (
     CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
@@ -29,30 +28,13 @@ from libc.stdint cimport uint32_t
 
 import collections
 import threading
-import weakref
 
-from cfutures._core._lifecycle import (
-    after_fork_in_child, at_interpreter_exit, forget, track)
+from cfutures._core._lifecycle import at_interpreter_exit, forget, track
 from cfutures._stdlib import BrokenProcessPool, RemoteTraceback
 
 cdef object _deque = collections.deque
 
-# Every dispatcher, for forked children (workers or not).
-_all_dispatchers = weakref.WeakSet()
-
-
-def _disown_after_fork():
-    # A forked child (a worker included) must not write to the parent's
-    # workers.
-    for dispatcher in list(_all_dispatchers):
-        (<ProcessDispatcher>dispatcher).broken = (
-            "the process pool belongs to the parent process; it cannot be "
-            "used in a forked child")
-    _all_dispatchers.clear()
-
-
 at_interpreter_exit(PROCESS_POOL)
-after_fork_in_child(_disown_after_fork)
 
 
 @cython.final
@@ -94,7 +76,11 @@ cdef class ProcessDispatcher:
             ctx, max_workers, initializer, tuple(initargs),
             max_tasks_per_child, self.wakeups.fds())
         self.max_tasks = self.supervisor.max_tasks
-        _all_dispatchers.add(self)
+
+    def disown(self):
+        """In a forked child: the pool is the parent's, and refuses work."""
+        self.broken = ("the process pool belongs to the parent process; it "
+                       "cannot be used in a forked child")
 
     # -- the executor's side ---------------------------------------------------
 
@@ -407,15 +393,7 @@ cdef class ProcessDispatcher:
         cdef Py_ssize_t n = len(workers), i
         cdef WorkerChannel w
         cdef PollSet fds = self.poll_set
-        # Entry 0: the wake-up pipe; then per worker: results, exit, and
-        # the call pipe while output waits for room in it.
-        fds.resize(1 + 3 * n)
-        fds.watch(0, self.wakeups.read_fd, POLLIN)
-        for i in range(n):
-            w = workers[i]
-            fds.watch(1 + 3 * i, -1 if w.eof else w.result_fd, POLLIN)
-            fds.watch(2 + 3 * i, -1 if w.gone else w.sentinel, POLLIN)
-            fds.watch(3 + 3 * i, w.call_fd if w.out else -1, POLLOUT)
+        fds.watch_pool(self.wakeups.read_fd, workers)
         self.sleeping = True
         try:
             if fds.wait() == 0:

@@ -15,5 +15,6 @@ cdef class PollSet:
     cdef Py_ssize_t capacity, count
     cdef int resize(self, Py_ssize_t count) except -1
     cdef int watch(self, Py_ssize_t i, int fd, short events) noexcept
+    cdef int watch_pool(self, int wakeup_fd, list channels) except -1
     cdef bint ready(self, Py_ssize_t i) noexcept
     cdef int wait(self) except -1

@@ -8,7 +8,8 @@ no byte is in the pipe (``sent``), so a burst of submits costs one write;
 must look at. Both ends are non-blocking.
 """
 cimport cython
-from cfutures._core._syscalls cimport poll
+from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._syscalls cimport POLLIN, POLLOUT, poll
 from libc.errno cimport EINTR, errno
 from libc.stdlib cimport free, malloc
 from posix.unistd cimport close
@@ -82,6 +83,21 @@ cdef class PollSet:
         self.fds[i].fd = fd
         self.fds[i].events = events
         self.fds[i].revents = 0
+        return 0
+
+    cdef int watch_pool(self, int wakeup_fd, list channels) except -1:
+        """Entry 0: the wake-up pipe; then per worker (``channels[i]`` at
+        1 + 3i): its results, its exit, and its call pipe while output
+        waits for room in it."""
+        cdef Py_ssize_t i, n = len(channels)
+        cdef WorkerChannel w
+        self.resize(1 + 3 * n)
+        self.watch(0, wakeup_fd, POLLIN)
+        for i in range(n):
+            w = channels[i]
+            self.watch(1 + 3 * i, -1 if w.eof else w.result_fd, POLLIN)
+            self.watch(2 + 3 * i, -1 if w.gone else w.sentinel, POLLIN)
+            self.watch(3 + 3 * i, w.call_fd if w.out else -1, POLLOUT)
         return 0
 
     cdef bint ready(self, Py_ssize_t i) noexcept:

@@ -8,8 +8,24 @@ cfutures._process_pool.ProcessPoolExecutor.
 from cfutures._core._dispatcher cimport (
     ProcessDispatcher, ProcessWorkItem, new_work_item)
 
-from cfutures._core._lifecycle import on_collect, process_pool_arguments
+import weakref
+
+from cfutures._core._lifecycle import (
+    after_fork_in_child, on_collect, process_pool_arguments)
 from cfutures._stdlib import check_system_limits
+
+# Every pool's dispatcher, for forked children (workers or not), which
+# must not write to the parent's workers.
+_all_dispatchers = weakref.WeakSet()
+
+
+def _disown_after_fork():
+    for dispatcher in list(_all_dispatchers):
+        dispatcher.disown()
+    _all_dispatchers.clear()
+
+
+after_fork_in_child(_disown_after_fork)
 
 
 cdef class ProcessExecutorBase:
@@ -27,6 +43,7 @@ cdef class ProcessExecutorBase:
             mp_context, max_workers, initializer, initargs,
             max_tasks_per_child)
         self.self_ref = on_collect(self, self.dispatcher.request_shutdown)
+        _all_dispatchers.add(self.dispatcher)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
