@@ -161,3 +161,14 @@ def spin(n):
     for k in range(n):
         total += k
     return n
+
+
+class Dummy:
+    """A result that weak references can watch."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def make_dummy(value):
+    return Dummy(value)

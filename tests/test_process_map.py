@@ -7,8 +7,10 @@ or an argument that cannot be pickled failing only its item, ``timeout``
 over the whole iteration, and closing the iterator cancelling what has not
 started. Every test runs on both implementations.
 """
+import gc
 import os
 import threading
+import weakref
 
 import pytest
 
@@ -16,7 +18,7 @@ from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import _RemoteTraceback
 
 from children import (CustomError, double, fail_at, identity, lock_at,
-                      record_then_wait, spin)
+                      make_dummy, record_then_wait, spin)
 from support import LONG, pickling_error, wait_until
 
 
@@ -139,3 +141,13 @@ def test_map_mixed_with_submit(pool):
     futures = [pool.submit(double, i) for i in range(50)]
     assert list(pool.map(double, range(3000))) == [2 * i for i in range(3000)]
     assert [f.result(LONG) for f in futures] == [2 * i for i in range(50)]
+
+
+def test_yielded_results_are_not_kept_alive(pool):
+    # As CPython's test_free_reference: once the caller drops a result,
+    # nothing in the iterator holds it.
+    for obj in pool.map(make_dummy, range(200)):
+        ref = weakref.ref(obj)
+        del obj
+        gc.collect()
+        assert ref() is None

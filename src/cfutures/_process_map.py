@@ -80,13 +80,13 @@ def _run_results(runs, fn, rows, executor_ref, deadline):
             del batch
             values, errors = run.values, run.errors
             del run
+            # Popped as yielded: nothing here keeps a result alive once the
+            # caller dropped it (the stdlib's map does not either).
+            values.reverse()
             for i in range(len(values)):
                 if errors is not None and i in errors:
                     raise decode_exception(errors.pop(i))
-                value = values[i]
-                values[i] = None   # not kept alive here once yielded
-                yield value
-                del value
+                yield values.pop()
     finally:
         for future, _ in runs:
             future.cancel()
