@@ -30,6 +30,7 @@ COMPILED_MODULES = (
     "cfutures._core._dispatcher",
     "cfutures._core._process_executor",
     "cfutures._core._worker",
+    "cfutures._core._map_results",
 )
 
 
@@ -117,3 +118,29 @@ def test_subprocess_without_env_gets_extensions():
     assert extensions == "True"
     # The child imports the same cfutures as this process.
     assert path == cfutures.__file__
+
+
+def test_free_threaded_builds_get_the_stdlib_with_a_warning():
+    from cfutures import _fallback
+    _implementation = importlib.import_module("cfutures._implementation")
+    with pytest.warns(RuntimeWarning, match="free-threaded"):
+        module, compiled = _implementation._choose({}, free_threaded=True)
+    assert (module, compiled) == (_fallback, False)
+    assert module.Future is concurrent.futures.Future
+
+
+def test_the_opt_out_wins_over_the_free_threaded_warning(recwarn):
+    from cfutures import _fallback
+    _implementation = importlib.import_module("cfutures._implementation")
+    module, compiled = _implementation._choose(
+        {"CFUTURES_NO_EXTENSIONS": "1"}, free_threaded=True)
+    assert (module, compiled) == (_fallback, False)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@needs_extensions
+def test_a_gil_build_gets_the_compiled_core():
+    from cfutures import _accelerated
+    _implementation = importlib.import_module("cfutures._implementation")
+    assert _implementation.gil_disabled() is False
+    assert _implementation._choose({}, free_threaded=False) == (_accelerated, True)

@@ -93,18 +93,31 @@ def test_timeout_bounds_the_whole_iteration(pool, release, tmp_path):
         list(results)
 
 
-def test_closing_the_iterator_cancels_what_has_not_started(pool, release,
-                                                            tmp_path):
+def _close(held):
+    held[0].close()
+
+
+def _drop(held):
+    held.clear()   # the last reference
+    gc.collect()
+
+
+@pytest.mark.parametrize("stop", [_close, _drop], ids=["close", "drop"])
+def test_stopping_the_iterator_cancels_what_has_not_started(
+        pool, release, tmp_path, stop):
     folder = tmp_path / "ran"
     folder.mkdir()
     n = 2000
     results = pool.map(record_then_wait, range(n), [str(folder)] * n,
                        [release] * n, [1] * n)
-    # Item 1 holds a worker until released; take item 0, then close (a
-    # generator closed before it started cancels nothing, in the stdlib too).
+    # Item 1 holds a worker until released; take item 0, then close the
+    # iterator or drop it (a generator closed before it started cancels
+    # nothing, in the stdlib too).
     assert next(results) == 0
     wait_until((folder / "1").exists)
-    results.close()
+    held = [results]
+    del results
+    stop(held)
     open(release, "a").close()
     pool.shutdown(wait=True)
     ran = len(os.listdir(folder))

@@ -5,16 +5,38 @@ classes from ``implementation``: the compiled core (``_accelerated``), or
 the stdlib's own classes (``_fallback``) with ``CFUTURES_NO_EXTENSIONS=1``
 or when the core fails to import. The latter is said once, with a
 RuntimeWarning naming the import error; a deliberate opt-out is not.
+
+A free-threaded interpreter (``Py_GIL_DISABLED``) gets the stdlib's classes
+too, with a RuntimeWarning: the core relies on the GIL for the atomicity of
+its transitions, and importing an extension not marked free-threading safe
+would turn the GIL back on for the whole process.
 """
 import os
+import sysconfig
 import warnings
 
 NO_EXTENSIONS_ENV = "CFUTURES_NO_EXTENSIONS"
 
 
-def _choose():
+def gil_disabled():
+    """Whether this interpreter is a free-threaded build."""
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def _choose(environ=os.environ, free_threaded=None):
     """(the module serving the classes, whether it is the compiled core)."""
-    if os.environ.get(NO_EXTENSIONS_ENV, "") not in ("", "0"):
+    if environ.get(NO_EXTENSIONS_ENV, "") not in ("", "0"):
+        from . import _fallback
+        return _fallback, False
+    if gil_disabled() if free_threaded is None else free_threaded:
+        warnings.warn(
+            "cfutures: this is a free-threaded Python build and the compiled "
+            "core relies on the GIL (importing it would re-enable the GIL "
+            "for the whole process); serving the stdlib concurrent.futures "
+            "implementation instead",
+            RuntimeWarning,
+            stacklevel=4,
+        )
         from . import _fallback
         return _fallback, False
     try:

@@ -22,23 +22,26 @@ the inputs exactly as lazily as the stdlib's), and so it is with
 ``max_tasks_per_child``, which counts every item as a task.
 """
 import collections
-import time
 import weakref
 
 from ._core._batching import map_run_size
-from ._core._wire import decode_exception, out_of_band_items
+from ._core._map_results import RunResults
+from ._core._wire import out_of_band_items
 from ._core._worker import run_items
-from ._stdlib import BrokenExecutor, CancelledError, TimeoutError
 
 
 def map_in_runs(executor, fn, iterables, timeout):
     """The iterator of ``executor.map(fn, *iterables, timeout=timeout)``."""
-    deadline = None if timeout is None else time.monotonic() + timeout
+    runs = collections.deque()
+    executor_ref = weakref.ref(executor)
+    # Made first: the timeout counts from the call of map(), as the stdlib's.
+    results = RunResults(
+        runs, lambda batch: _one_per_call(executor_ref, fn, batch, rows),
+        timeout)
     # One iterable: its items are the arguments (no tuple per item).
     rows = len(iterables) != 1
     items = list(zip(*iterables)) if rows else list(iterables[0])
     workers = executor._max_workers
-    runs = collections.deque()
     start = 0
     try:
         while start < len(items):
@@ -51,45 +54,7 @@ def map_in_runs(executor, fn, iterables, timeout):
         for future, _ in runs:
             future.cancel()
         raise
-    del items
-    return _run_results(runs, fn, rows, weakref.ref(executor), deadline)
-
-
-def _run_results(runs, fn, rows, executor_ref, deadline):
-    try:
-        while runs:
-            future, batch = runs[0]
-            try:
-                run = future.result(
-                    None if deadline is None else deadline - time.monotonic())
-            except (BrokenExecutor, CancelledError, TimeoutError):
-                raise
-            except BaseException:
-                if len(batch) == 1:
-                    raise
-                # The call itself failed (an argument that cannot be
-                # pickled): send its items one per call, so only the bad
-                # one fails, where it stands.
-                runs.popleft()
-                runs.extendleft(
-                    reversed(_one_per_call(executor_ref, fn, batch, rows)))
-                continue
-            finally:
-                del future
-            runs.popleft()
-            del batch
-            values, errors = run.values, run.errors
-            del run
-            # Popped as yielded: nothing here keeps a result alive once the
-            # caller dropped it (the stdlib's map does not either).
-            values.reverse()
-            for i in range(len(values)):
-                if errors is not None and i in errors:
-                    raise decode_exception(errors.pop(i))
-                yield values.pop()
-    finally:
-        for future, _ in runs:
-            future.cancel()
+    return results
 
 
 def _one_per_call(executor_ref, fn, batch, rows):
