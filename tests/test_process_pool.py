@@ -630,8 +630,10 @@ def test_manager_thread_that_cannot_start(accel, monkeypatch, method):
 EXIT_SCRIPT = """
 from children import getpid, wait_for_file
 pool = cfutures.ProcessPoolExecutor(2)
-pids = {{pool.submit(getpid, i).result(30) for i in range(4)}}
-pids |= set(pool._processes)
+# Submitted together, so both workers start (sequential calls may all
+# reuse one idle worker, as 3.14's stdlib does under forkserver).
+started = [pool.submit(getpid, i) for i in range(4)]
+pids = {{f.result(30) for f in started}} | set(pool._processes)
 print(" ".join(map(str, sorted(pids))), flush=True)
 futures = [pool.submit(wait_for_file, {flag!r}, i) for i in range(6)]
 futures[-1].add_done_callback(lambda f: print('last', f.result(), flush=True))

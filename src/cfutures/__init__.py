@@ -7,6 +7,7 @@ the stdlib's own classes. ``cfutures.EXTENSIONS`` says which one is live;
 """
 from ._implementation import EXTENSIONS, implementation as _implementation
 from ._stdlib import (
+    HAS_INTERPRETERS as _HAS_INTERPRETERS,
     ALL_COMPLETED,
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -25,6 +26,8 @@ ThreadPoolExecutor = _implementation.ThreadPoolExecutor
 ProcessPoolExecutor = _implementation.ProcessPoolExecutor
 wait = _implementation.wait
 as_completed = _implementation.as_completed
+if _HAS_INTERPRETERS:   # 3.14+, as the stdlib
+    InterpreterPoolExecutor = _implementation.InterpreterPoolExecutor
 
 __all__ = PUBLIC_NAMES
 del PUBLIC_NAMES

@@ -7,3 +7,8 @@ from ._future import Future
 # (see _core/_lifecycle.pyx).
 from ._process_pool import ProcessPoolExecutor
 from ._thread_pool import ThreadPoolExecutor
+
+from ._stdlib import HAS_INTERPRETERS
+
+if HAS_INTERPRETERS:   # 3.14+, as the stdlib
+    from ._interpreter_pool import InterpreterPoolExecutor

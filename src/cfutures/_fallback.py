@@ -7,8 +7,8 @@ import inspect
 
 from ._executor import Executor, map_in_chunks
 from ._stdlib import (
-    StdlibProcessPoolExecutor, StdlibThreadPoolExecutor, StdlibFuture,
-    stdlib_as_completed, stdlib_wait)
+    HAS_INTERPRETERS, StdlibInterpreterPoolExecutor, StdlibProcessPoolExecutor,
+    StdlibThreadPoolExecutor, StdlibFuture, stdlib_as_completed, stdlib_wait)
 
 Future = StdlibFuture
 wait = stdlib_wait
@@ -21,6 +21,11 @@ _STDLIB_MAP_BUFFERS = (
 
 class ThreadPoolExecutor(Executor, StdlibThreadPoolExecutor):
     __doc__ = StdlibThreadPoolExecutor.__doc__
+
+
+if HAS_INTERPRETERS:   # 3.14+
+    class InterpreterPoolExecutor(Executor, StdlibInterpreterPoolExecutor):
+        __doc__ = StdlibInterpreterPoolExecutor.__doc__
 
 
 class ProcessPoolExecutor(Executor, StdlibProcessPoolExecutor):

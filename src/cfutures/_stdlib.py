@@ -24,14 +24,23 @@ BrokenExecutor = _base.BrokenExecutor
 BrokenThreadPool = _thread.BrokenThreadPool
 BrokenProcessPool = _process.BrokenProcessPool
 
-# The public names of concurrent.futures as of Python 3.14, less
-# InterpreterPoolExecutor (3.14-only, not served yet).
+try:   # 3.14+
+    from concurrent.futures import interpreter as _interpreter
+except ImportError:
+    _interpreter = None
+HAS_INTERPRETERS = _interpreter is not None
+BrokenInterpreterPool = _interpreter.BrokenInterpreterPool if HAS_INTERPRETERS else None
+StdlibInterpreterPoolExecutor = (
+    _interpreter.InterpreterPoolExecutor if HAS_INTERPRETERS else None)
+
+# The public names of concurrent.futures on this Python (3.14's, with
+# InterpreterPoolExecutor where the stdlib has it).
 PUBLIC_NAMES = (
     "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED",
     "CancelledError", "TimeoutError", "InvalidStateError", "BrokenExecutor",
     "Future", "Executor", "wait", "as_completed",
     "ProcessPoolExecutor", "ThreadPoolExecutor",
-)
+) + (("InterpreterPoolExecutor",) if HAS_INTERPRETERS else ())
 
 # The stdlib classes: second bases of cfutures' own (isinstance holds) and
 # what the fallback serves.

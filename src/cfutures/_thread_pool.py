@@ -3,6 +3,13 @@
 Everything runs in the compiled base (cfutures._core._thread_executor); the
 stdlib class is a base for isinstance() alone (asyncio's
 set_default_executor demands it), and every method it has is overridden.
+
+On 3.14+ the constructor takes ``**ctxkwargs`` for ``prepare_context()``,
+as the stdlib's. ``prepare_context``, ``BROKEN`` and the worker context
+classes are the stdlib's own (inherited): when a subclass replaces
+``prepare_context`` (InterpreterPoolExecutor does) or ctxkwargs are given,
+every call runs through the contexts it makes; otherwise calls run directly,
+which is what the default context does.
 """
 from ._compat import ThreadPoolCompat
 from ._core._thread_executor import ThreadExecutorBase
@@ -10,24 +17,69 @@ from ._executor import Executor
 from ._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
 
 
+# 3.14+: the stdlib's pool runs calls through worker contexts.
+HAS_WORKER_CONTEXTS = hasattr(StdlibThreadPoolExecutor, "prepare_context")
+
+
 class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
                          StdlibThreadPoolExecutor):
     """An Executor that runs calls on a pool of at most max_workers threads."""
 
-    def __init__(self, max_workers=None, thread_name_prefix='',
-                 initializer=None, initargs=()):
-        """Initializes a new ThreadPoolExecutor instance.
+    if HAS_WORKER_CONTEXTS:
+        def __init__(self, max_workers=None, thread_name_prefix='',
+                     initializer=None, initargs=(), **ctxkwargs):
+            """Initializes a new ThreadPoolExecutor instance.
 
-        Args:
-            max_workers: The maximum number of threads that can be used to
-                execute the given calls.
-            thread_name_prefix: An optional name prefix to give our threads.
-            initializer: A callable used to initialize worker threads.
-            initargs: A tuple of arguments to pass to the initializer.
-        """
-        self.configure(max_workers, thread_name_prefix, initializer, initargs)
+            Args:
+                max_workers: The maximum number of threads that can be used
+                    to execute the given calls.
+                thread_name_prefix: An optional name prefix to give our
+                    threads.
+                initializer: A callable used to initialize worker threads.
+                initargs: A tuple of arguments to pass to the initializer.
+                ctxkwargs: Additional arguments to cls.prepare_context().
+            """
+            prepare = type(self).prepare_context
+            if ctxkwargs or prepare.__func__ is not _DEFAULT_PREPARE:
+                # As the stdlib: max_workers is checked first.
+                self.configure(max_workers, thread_name_prefix, None, ())
+                self.use_contexts(*prepare(initializer, initargs, **ctxkwargs))
+                self.initializer, self.initargs = initializer, tuple(initargs)
+            else:
+                self.configure(max_workers, thread_name_prefix, initializer,
+                               initargs)
+    else:
+        def __init__(self, max_workers=None, thread_name_prefix='',
+                     initializer=None, initargs=()):
+            """Initializes a new ThreadPoolExecutor instance.
+
+            Args:
+                max_workers: The maximum number of threads that can be used
+                    to execute the given calls.
+                thread_name_prefix: An optional name prefix to give our
+                    threads.
+                initializer: A callable used to initialize worker threads.
+                initargs: A tuple of arguments to pass to the initializer.
+            """
+            self.configure(max_workers, thread_name_prefix, initializer,
+                           initargs)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         super().shutdown(wait, cancel_futures=cancel_futures)
 
     shutdown.__doc__ = StdlibExecutor.shutdown.__doc__
+
+    if HAS_WORKER_CONTEXTS:
+        # The stdlib's names for what prepare_context() returned.
+        _create_worker_context = property(
+            lambda self: self.create_context or self._default_context()[0])
+        _resolve_work_item_task = property(
+            lambda self: self.resolve_task or self._default_context()[1])
+
+        def _default_context(self):
+            return StdlibThreadPoolExecutor.prepare_context(
+                self.initializer, self.initargs)
+
+
+_DEFAULT_PREPARE = (StdlibThreadPoolExecutor.prepare_context.__func__
+                    if HAS_WORKER_CONTEXTS else None)

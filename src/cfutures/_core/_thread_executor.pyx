@@ -26,6 +26,7 @@ cdef class ThreadWorkItem(QueueNode):
     cdef object fn
     cdef tuple args
     cdef dict kwargs   # None when the call has no keyword arguments
+    cdef object task   # what a worker context runs (context mode), else None
 
     cdef int run(self) except -1:
         cdef CoreFuture future = self.future
@@ -36,6 +37,20 @@ cdef class ThreadWorkItem(QueueNode):
                 result = self.fn(*self.args)
             else:
                 result = self.fn(*self.args, **self.kwargs)
+        except BaseException as exc:
+            future.finish(exc, True)
+        else:
+            future.finish(result, False)
+        return 0
+
+    cdef int run_in(self, context) except -1:
+        """Run the resolved task in a worker context (3.14's WorkerContext
+        protocol: ``context.run(task)``)."""
+        cdef CoreFuture future = self.future
+        if not future.start_or_notify_cancel():
+            return 0
+        try:
+            result = context.run(self.task)
         except BaseException as exc:
             future.finish(exc, True)
         else:
@@ -72,16 +87,43 @@ def worker_loop(WorkQueue queue, executor_ref, initializer, tuple initargs):
         LOGGER.critical('Exception in worker', exc_info=True)
 
 
+def context_worker_loop(WorkQueue queue, executor_ref, context):
+    """A worker thread's body in context mode (a subclass's prepare_context,
+    or ctxkwargs, as InterpreterPoolExecutor has): initialize the context,
+    run queued tasks in it, finalize it."""
+    cdef QueueNode item
+    cdef Waiter parking = _IdleWorker.__new__(_IdleWorker)
+    try:
+        context.initialize()
+    except BaseException:
+        LOGGER.critical('Exception in initializer:', exc_info=True)
+        executor = executor_ref()
+        if executor is not None:
+            executor._initializer_failed()
+        return
+    try:
+        while True:
+            item = queue.get(parking)
+            if item is None:
+                return
+            (<ThreadWorkItem>item).run_in(context)
+            item = None
+    except BaseException:
+        LOGGER.critical('Exception in worker', exc_info=True)
+    finally:
+        context.finalize()
+
+
 def cancel_queued(WorkQueue queue):
     """Cancel every queued item's future (shutdown(cancel_futures=True))."""
     for item in queue.drain():
         (<ThreadWorkItem>item).future.cancel()
 
 
-def fail_queued(WorkQueue queue, str message):
-    """Fail every queued item's future with BrokenThreadPool(message)."""
+def fail_queued(WorkQueue queue, broken_type, str message):
+    """Fail every queued item's future with broken_type(message)."""
     for item in queue.drain():
-        (<ThreadWorkItem>item).future.finish(BrokenThreadPool(message), True)
+        (<ThreadWorkItem>item).future.finish(broken_type(message), True)
 
 
 at_interpreter_exit(THREAD_POOL)
@@ -103,6 +145,9 @@ cdef class ThreadExecutorBase:
     cdef public tuple initargs
     cdef readonly object shutdown_lock  # guards starting threads and shutdown
     cdef object self_ref              # closes the queue once collected
+    # Context mode (3.14+, see use_contexts()); both None otherwise.
+    cdef public object create_context
+    cdef public object resolve_task
 
     def __cinit__(self, *args, **kwargs):
         self.work_queue = WorkQueue()
@@ -121,6 +166,15 @@ cdef class ThreadExecutorBase:
         self.initargs = tuple(initargs)
         self.self_ref = on_collect(self, self.work_queue.close)
 
+    def use_contexts(self, create_context, resolve_task):
+        """Run calls through worker contexts, as 3.14's ThreadPoolExecutor
+        does: each thread gets ``create_context()`` (initialized when it
+        starts, finalized when it ends) and runs ``resolve_task(fn, args,
+        kwargs)`` in it. Used only when prepare_context is not the default
+        one or has ctxkwargs: the default context is the direct path."""
+        self.create_context = create_context
+        self.resolve_task = resolve_task
+
     def set_max_workers(self, value):
         # As the stdlib's `len(threads) < max_workers`: 2.5 allows 3 threads.
         limit = math.ceil(value) if value < PY_SSIZE_T_MAX else PY_SSIZE_T_MAX
@@ -131,15 +185,17 @@ cdef class ThreadExecutorBase:
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
         cdef ThreadWorkItem item
         cdef CoreFuture future
-        raise_if_closed(self.broken, self.shut_down, THREAD_POOL)
+        self.check_open()
         future = new_future()
         item = ThreadWorkItem.__new__(ThreadWorkItem)
         item.future = future
         item.fn = fn
         item.args = args
         item.kwargs = kwargs if kwargs else None
+        if self.resolve_task is not None:
+            item.task = self.resolve_task(fn, args, kwargs)
         if self.work_queue.put(item):
-            raise_if_closed(self.broken, self.shut_down, THREAD_POOL)
+            self.check_open()
             raise RuntimeError('cannot schedule new futures after shutdown')
         if (len(self.threads) < self.max_threads
                 and self.work_queue.short_of_workers()):
@@ -158,21 +214,34 @@ cdef class ThreadExecutorBase:
             # and returns).
             if num_threads >= self.max_threads or (queue.closed and not len(queue)):
                 return
+            if self.create_context is None:
+                target = worker_loop
+                args = (queue, self.self_ref, self.initializer, self.initargs)
+            else:
+                target = context_worker_loop
+                args = (queue, self.self_ref, self.create_context())
             thread = threading.Thread(
                 name=f"{self.thread_name_prefix}_{num_threads}",
-                target=worker_loop,
-                args=(queue, self.self_ref, self.initializer, self.initargs),
-            )
+                target=target, args=args)
             thread.start()
             self.threads.add(thread)
             # At exit it ends what is queued, then finds the queue closed.
             track(THREAD_POOL, thread, queue.close)
 
+    cdef int check_open(self) except -1:
+        if self.broken:
+            raise self.broken_type()(self.broken)
+        return raise_if_closed(False, self.shut_down, THREAD_POOL)
+
+    cdef object broken_type(self):
+        # 3.14's BROKEN: BrokenInterpreterPool for an interpreter pool.
+        return getattr(self, "BROKEN", BrokenThreadPool)
+
     def _initializer_failed(self):
         with self.shutdown_lock:
             self.broken = ("A thread initializer failed, the thread pool "
                            "is not usable anymore")
-            fail_queued(self.work_queue, self.broken)
+            fail_queued(self.work_queue, self.broken_type(), self.broken)
             # Closed, so a submit racing with this refuses its item rather
             # than leaving it in a queue that nobody drains any more.
             self.work_queue.close()
