@@ -1,8 +1,9 @@
 """Serve cfutures through the stdlib's ``concurrent.futures`` modules.
 
 ``install()`` rebinds the public classes and functions of
-``concurrent.futures`` (and the same names in ``concurrent.futures._base``
-and ``concurrent.futures.thread``) to cfutures' compiled ones, so code that
+``concurrent.futures`` (and the same names in ``concurrent.futures._base``,
+``.thread``, ``.process`` and, on 3.14+, ``.interpreter``) to cfutures'
+compiled ones, so code that
 imports the stdlib package, including the stdlib's own internals that look
 names up at call time (``_base.Future()`` in the process pool's submit, for
 one), gets cfutures from then on. ``uninstall()`` puts the stdlib objects
@@ -36,6 +37,13 @@ _TARGETS = {
     "concurrent.futures.thread": ("ThreadPoolExecutor",),
     "concurrent.futures.process": ("ProcessPoolExecutor",),
 }
+try:   # 3.14+
+    import concurrent.futures.interpreter  # noqa: F401
+except ImportError:
+    pass
+else:
+    _TARGETS["concurrent.futures"] += ("InterpreterPoolExecutor",)
+    _TARGETS["concurrent.futures.interpreter"] = ("InterpreterPoolExecutor",)
 
 # Marks a name that was absent from the module's namespace before install()
 # (concurrent.futures resolves ThreadPoolExecutor lazily, via __getattr__).

@@ -112,6 +112,8 @@ CHECK_CHILD = textwrap.dedent('''\
             cf.ProcessPoolExecutor is cfutures.ProcessPoolExecutor,
         "process.ProcessPoolExecutor":
             process.ProcessPoolExecutor is cfutures.ProcessPoolExecutor,
+        "InterpreterPoolExecutor": getattr(cf, "InterpreterPoolExecutor", None)
+            is getattr(cfutures, "InterpreterPoolExecutor", None),
         "wait": cf.wait is cfutures.wait and _base.wait is cfutures.wait,
         "as_completed": cf.as_completed is cfutures.as_completed
             and _base.as_completed is cfutures.as_completed,
@@ -191,8 +193,13 @@ def check_test_process(selected):
             problems.append("%s.PENDING_FUTURE is a %s" % (name, type(future)))
     for test in selected:
         executor_type = getattr(test, "executor_type", None)
-        wanted = (cfutures.ProcessPoolExecutor if is_process_pool_test(test)
-                  else cfutures.ThreadPoolExecutor)
+        if is_process_pool_test(test):
+            wanted = cfutures.ProcessPoolExecutor
+        elif ("InterpreterPool" in type(test).__name__
+              or type(test).__module__.endswith("test_interpreter_pool")):
+            wanted = cfutures.InterpreterPoolExecutor
+        else:
+            wanted = cfutures.ThreadPoolExecutor
         if executor_type is not None and executor_type is not wanted:
             problems.append("%s uses %r" % (short_id(test), executor_type))
     return problems
