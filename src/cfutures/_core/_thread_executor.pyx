@@ -63,19 +63,26 @@ cdef class _IdleWorker(Waiter):
     pass
 
 
+cdef bint set_up(initialize, tuple args, executor_ref) except -1:
+    """Run a worker's initializer; if it raises, log it, break the pool
+    (as the stdlib's worker does) and return False."""
+    try:
+        initialize(*args)
+    except BaseException:
+        LOGGER.critical('Exception in initializer:', exc_info=True)
+        executor = executor_ref()
+        if executor is not None:
+            executor._initializer_failed()
+        return False
+    return True
+
+
 def worker_loop(WorkQueue queue, executor_ref, initializer, tuple initargs):
     """A worker thread's body: run queued items until the queue closes."""
     cdef QueueNode item
     cdef Waiter parking = _IdleWorker.__new__(_IdleWorker)
-    if initializer is not None:
-        try:
-            initializer(*initargs)
-        except BaseException:
-            LOGGER.critical('Exception in initializer:', exc_info=True)
-            executor = executor_ref()
-            if executor is not None:
-                executor._initializer_failed()
-            return
+    if initializer is not None and not set_up(initializer, initargs, executor_ref):
+        return
     try:
         while True:
             item = queue.get(parking)
@@ -93,13 +100,7 @@ def context_worker_loop(WorkQueue queue, executor_ref, context):
     run queued tasks in it, finalize it."""
     cdef QueueNode item
     cdef Waiter parking = _IdleWorker.__new__(_IdleWorker)
-    try:
-        context.initialize()
-    except BaseException:
-        LOGGER.critical('Exception in initializer:', exc_info=True)
-        executor = executor_ref()
-        if executor is not None:
-            executor._initializer_failed()
+    if not set_up(context.initialize, (), executor_ref):
         return
     try:
         while True:
