@@ -63,11 +63,16 @@ enum { CF_DEPTH = 2 };
 #define CF_STALL_SECONDS 0.005
 
 /* -- process pool: map --------------------------------------------------
- * map() with chunksize 1 sends its items in runs, one call each: run sizes
- * ramp up from 1 (doubling every second run) to CF_MAP_RUN_MAX items, and
- * never exceed the items left / (CF_MAP_RUNS_PER_WORKER x workers), so the
- * last runs stay small and every worker gets a share of the tail. */
-enum { CF_MAP_RUN_MAX = 256, CF_MAP_RUNS_PER_WORKER = 4 };
+ * map() with chunksize 1 sends its items in runs, one call each. Every run
+ * costs a frame each way, a future and wake-ups (tens of microseconds), so
+ * there are few of them: sizes double from 1 (the first results come back
+ * at once, and a slow function is found out early) up to CF_MAP_RUN_MAX
+ * items, and a run never takes more than the items left / workers, rounded
+ * up (guided scheduling: the runs shrink towards the end, so the workers
+ * finish together, in about workers x ln(items) runs in all). A run carries
+ * at most about CF_MAP_RUN_BYTES of arguments: big payloads go one by one,
+ * so their pickling, transfer and work overlap. */
+enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576 };
 
 /* -- process pool: the worker side --------------------------------------- */
 /* A worker sends what it has after this long, or this many bytes of large

@@ -4,7 +4,9 @@ The stdlib gives every item its own future and its own call. Here the items
 (read eagerly, as the stdlib does) are cut into runs, each one call of
 ``_core._worker.run_items`` with its own future, sized by
 ``_core._batching.map_run_size``: the first runs carry one item, so slow
-calls are not held back, and the size ramps up to hundreds of tiny items.
+calls are not held back; sizes double up to thousands of tiny items (or
+about a megabyte of arguments), and shrink again towards the end, so the
+workers finish together.
 What the caller sees is the stdlib's ``chunksize=1``:
 
 * results come in input order, one per item;
@@ -45,7 +47,7 @@ def map_in_runs(executor, fn, iterables, timeout):
     start = 0
     try:
         while start < len(items):
-            size = map_run_size(len(runs), len(items) - start, workers)
+            size = map_run_size(len(runs), items, start, workers, rows)
             batch = out_of_band_items(items[start:start + size], rows)
             runs.append((executor.submit_run(run_items, fn, batch, rows),
                          batch))

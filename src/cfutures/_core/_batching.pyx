@@ -14,7 +14,9 @@ estimate whenever the pool goes idle, so each burst is measured afresh.
 cimport cython
 from cfutures._core._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_MAX, CF_MAP_RUNS_PER_WORKER)
+    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX)
+
+from sys import getsizeof as _getsizeof
 
 
 cdef inline double moving_average(double estimate, double sample):
@@ -67,12 +69,31 @@ cdef class BatchPolicy:
         return <Py_ssize_t>k
 
 
-cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, Py_ssize_t items_left,
-                              Py_ssize_t workers):
-    """How many items the next run of a map carries (see cf_tuning.h)."""
+cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, list items,
+                              Py_ssize_t start, Py_ssize_t workers, bint rows):
+    """How many of ``items[start:]`` the next run of a map carries (see
+    cf_tuning.h); ``rows``: each item is a tuple of arguments."""
+    cdef Py_ssize_t left = len(items) - start
     cdef Py_ssize_t size = CF_MAP_RUN_MAX
-    cdef Py_ssize_t share = items_left // (CF_MAP_RUNS_PER_WORKER * (workers if workers > 0 else 1))
-    if runs_planned // 2 < 16:
-        size = min(size, (<Py_ssize_t>1) << (runs_planned // 2))
-    size = min(size, share)
+    cdef Py_ssize_t item_bytes
+    if workers < 1:
+        workers = 1
+    if runs_planned < 16:
+        size = min(size, (<Py_ssize_t>1) << runs_planned)
+    size = min(size, (left + workers - 1) // workers)
+    if size > 1:
+        # The run's first item stands for the others (shallow sizes: what
+        # matters is a big bytes, str or array argument).
+        item_bytes = argument_bytes(items[start], rows)
+        if item_bytes * size > CF_MAP_RUN_BYTES:
+            size = CF_MAP_RUN_BYTES // item_bytes
     return size if size >= 1 else 1
+
+
+cdef Py_ssize_t argument_bytes(object item, bint rows) except -1:
+    cdef Py_ssize_t total = 0
+    if not rows:
+        return _getsizeof(item)
+    for value in <tuple>item:
+        total += _getsizeof(value)
+    return total

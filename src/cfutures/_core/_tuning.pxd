@@ -16,7 +16,7 @@ cdef extern from "cf_tuning.h":
         CF_DEPTH
         CF_FLUSH_BYTES
         CF_MAP_RUN_MAX
-        CF_MAP_RUNS_PER_WORKER
+        CF_MAP_RUN_BYTES
     double CF_BATCH_SECONDS
     double CF_BATCH_BYTES
     double CF_FASTEST_CALL

@@ -25,6 +25,7 @@ import os
 import pickle
 import threading
 
+from cfutures._item_calls import call_each, call_each_row
 from cfutures._stdlib import LOGGER
 
 
@@ -209,18 +210,18 @@ def run_items(fn, list items, bint rows):
     of what each returned or raised."""
     cdef ItemRun run = ItemRun.__new__(ItemRun)
     cdef list values = []
-    cdef Py_ssize_t i
+    cdef Py_ssize_t n = len(items)
     run.values = values
-    for i in range(len(items)):
+    call_loop = call_each_row if rows else call_each
+    remaining = iter(items)
+    while len(values) < n:
         try:
-            if rows:
-                values.append(fn(*items[i]))
-            else:
-                values.append(fn(items[i]))
+            call_loop(fn, remaining, values)
         except BaseException as exc:
+            # The item at len(values) raised; the loop goes on after it.
             if run.errors is None:
                 run.errors = {}
-            run.errors[i] = encode_exception(exc)
+            run.errors[len(values)] = encode_exception(exc)
             values.append(None)
     return run
 
