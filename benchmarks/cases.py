@@ -343,17 +343,18 @@ def start_processes(executor, workers):
     list(executor.map(abs, range(workers * 4)))
 
 
-def process_map(impl, n, workers, payload_bytes=0):
+def process_map(impl, n, workers, payload_bytes=0, as_list=False):
     """list(map(bytes, items)) on a warmed-up process pool.
 
     With payload_bytes, each item is that many bytes (travelling both ways);
-    otherwise the items are small ints and the task a no-op (``abs``).
+    otherwise the items are small ints (range(n), or a list of them with
+    ``as_list``) and the task a no-op (``abs``).
     """
     if payload_bytes:
         items = [bytes(payload_bytes) for _ in range(n)]
         fn = bytes
     else:
-        items = range(n)
+        items = list(range(n)) if as_list else range(n)
         fn = abs
     if impl is MPPOOL:
         import multiprocessing
@@ -439,6 +440,10 @@ SECTIONS = (
     Section("processes", "the process pool", (
         Case("process_map_2w", "process pool: map(no-op), 2 workers",
              process_map, 20_000, {"workers": 2},
+             impls=("stdlib", "cfutures", "Pool"), unit="item"),
+        Case("process_map_2w_list",
+             "process pool: map(no-op) over a list of ints, 2 workers",
+             process_map, 20_000, {"workers": 2, "as_list": True},
              impls=("stdlib", "cfutures", "Pool"), unit="item"),
         Case("process_submit_2w",
              "process pool: submit N + result(), 2 workers",

@@ -140,6 +140,13 @@ def fail_at(i, bad_i):
     return i
 
 
+def fail_if_negative(i):
+    """i, unless negative: then CustomError(i)."""
+    if i < 0:
+        raise CustomError(f"item {i}", i)
+    return i
+
+
 def lock_at(i, bad_i):
     """i, unless i == bad_i: that one returns a result that cannot be pickled."""
     return threading.Lock() if i == bad_i else i

@@ -17,7 +17,8 @@ import pytest
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import _RemoteTraceback
 
-from children import (CustomError, double, fail_at, identity, lock_at,
+from children import (CustomError, double, fail_at, fail_if_negative,
+                      identity, lock_at,
                       make_dummy, record_then_wait, spin)
 from support import LONG, pickling_error, wait_until
 
@@ -37,6 +38,29 @@ def release(tmp_path):
 
 def test_results_come_in_input_order(pool):
     assert list(pool.map(double, range(5000))) == [2 * i for i in range(5000)]
+
+
+@pytest.mark.parametrize("items", [
+    range(0), range(1), range(7, 10), range(10 ** 9, 10 ** 9 + 3000),
+    range(5000, -5000, -3), range(-1, -200, -1)])
+def test_ranges_give_every_item_in_order(pool, items):
+    assert list(pool.map(double, items)) == [2 * i for i in items]
+
+
+def test_a_list_of_ints_gives_every_item_in_order(pool):
+    items = list(range(4999, -1, -1))
+    assert list(pool.map(double, items)) == [2 * i for i in items]
+
+
+def test_an_items_exception_in_a_range_is_raised_when_it_is_reached(pool):
+    results = pool.map(fail_if_negative, range(2500, -10, -1))
+    got = []
+    with pytest.raises(CustomError) as caught:
+        for value in results:
+            got.append(value)
+    assert got == list(range(2500, -1, -1))
+    assert caught.value.args == ("item -1", -1)
+    assert list(results) == []
 
 
 def test_several_iterables_and_the_shortest_wins(pool):

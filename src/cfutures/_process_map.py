@@ -9,7 +9,8 @@ about a megabyte of arguments), and shrink again towards the end, so the
 workers finish together.
 What the caller sees is the stdlib's ``chunksize=1``:
 
-* results come in input order, one per item;
+* results come in input order, one per item (a ``range`` is cut into
+  ranges, so its ints are made in the worker, not pickled);
 * an item's exception (with its remote traceback as ``__cause__``) is
   raised when that item is reached, and the iterator ends there;
 * a result that cannot be pickled fails only its item (the worker encodes
@@ -42,13 +43,21 @@ def map_in_runs(executor, fn, iterables, timeout):
         timeout)
     # One iterable: its items are the arguments (no tuple per item).
     rows = len(iterables) != 1
-    items = list(zip(*iterables)) if rows else list(iterables[0])
+    # A range travels as ranges: its runs pickle to a few bytes each, and
+    # reading it has no effects to keep in order.
+    ranged = not rows and type(iterables[0]) is range
+    if ranged:
+        items = iterables[0]
+    else:
+        items = list(zip(*iterables)) if rows else list(iterables[0])
     workers = executor._max_workers
     start = 0
     try:
         while start < len(items):
             size = map_run_size(len(runs), items, start, workers, rows)
-            batch = out_of_band_items(items[start:start + size], rows)
+            batch = items[start:start + size]
+            if not ranged:
+                batch = out_of_band_items(batch, rows)
             runs.append((executor.submit_run(run_items, fn, batch, rows),
                          batch))
             start += size

@@ -69,10 +69,11 @@ cdef class BatchPolicy:
         return <Py_ssize_t>k
 
 
-cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, list items,
+cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, object items,
                               Py_ssize_t start, Py_ssize_t workers, bint rows):
-    """How many of ``items[start:]`` the next run of a map carries (see
-    cf_tuning.h); ``rows``: each item is a tuple of arguments."""
+    """How many of ``items[start:]`` (a list or a range) the next run of a
+    map carries (see cf_tuning.h); ``rows``: each item is a tuple of
+    arguments."""
     cdef Py_ssize_t left = len(items) - start
     cdef Py_ssize_t size = CF_MAP_RUN_MAX
     cdef Py_ssize_t item_bytes

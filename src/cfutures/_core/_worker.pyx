@@ -204,10 +204,10 @@ def _item_run(list values, dict errors):
     return run
 
 
-def run_items(fn, list items, bint rows):
-    """Call ``fn(*item)`` (``rows``) or ``fn(item)`` for each item, in
-    order, in one worker call (a run of a process pool's map): an ItemRun
-    of what each returned or raised."""
+def run_items(fn, items, bint rows):
+    """Call ``fn(*item)`` (``rows``) or ``fn(item)`` for each of ``items``
+    (a list, or a range of ints), in order, in one worker call (a run of a
+    process pool's map): an ItemRun of what each returned or raised."""
     cdef ItemRun run = ItemRun.__new__(ItemRun)
     cdef list values = []
     cdef Py_ssize_t n = len(items)
