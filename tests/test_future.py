@@ -382,3 +382,81 @@ class TestSubclassing:
         f.set_result(2)
         assert f.result() == 2 and f.extra() == "extra"
         assert repr(f).startswith("<MyFuture at ")
+
+
+class TestSnapshot:
+    """_get_snapshot(): 3.15's one-read state that asyncio copies from."""
+
+    @pytest.fixture(autouse=True)
+    def needs_snapshot(self, impl):
+        if not hasattr(impl.Future, "_get_snapshot"):
+            pytest.skip("this Python's stdlib Future has no _get_snapshot")
+
+    def test_pending_and_running(self, impl):
+        f = impl.Future()
+        assert f._get_snapshot() == (False, False, None, None)
+        f.set_running_or_notify_cancel()
+        assert f._get_snapshot() == (False, False, None, None)
+
+    def test_result(self, impl):
+        assert done_future(impl, 42)._get_snapshot() == (True, False, 42, None)
+
+    def test_exception(self, impl):
+        error = ValueError("boom")
+        snapshot = done_future(impl, exception=error)._get_snapshot()
+        assert snapshot == (True, False, None, error)
+        assert snapshot[3] is error
+
+    @pytest.mark.parametrize("notified", [False, True])
+    def test_cancelled(self, impl, notified):
+        f = cancelled_future(impl, notified)
+        assert f._get_snapshot() == (True, True, None, None)
+
+
+class TestAsyncioCopiesState:
+    """asyncio.wrap_future and run_in_executor copy a future's outcome."""
+
+    @pytest.mark.parametrize("outcome", ["result", "exception", "cancel"])
+    def test_wrap_future(self, impl, outcome):
+        import asyncio
+
+        async def main():
+            f = impl.Future()
+            wrapped = asyncio.wrap_future(f)
+            if outcome == "result":
+                f.set_result(7)
+                return await asyncio.wait_for(wrapped, LONG)
+            if outcome == "exception":
+                f.set_exception(KeyError("k"))
+                with pytest.raises(KeyError):
+                    await asyncio.wait_for(wrapped, LONG)
+                return "raised"
+            f.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(wrapped, LONG)
+            return "cancelled"
+
+        expected = {"result": 7, "exception": "raised", "cancel": "cancelled"}
+        assert asyncio.run(main()) == expected[outcome]
+
+    def test_wrap_future_of_a_done_future(self, impl):
+        import asyncio
+
+        async def main():
+            return await asyncio.wait_for(
+                asyncio.wrap_future(done_future(impl, "done")), LONG)
+
+        assert asyncio.run(main()) == "done"
+
+    def test_run_in_executor(self, impl):
+        import asyncio
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            with impl.ThreadPoolExecutor(2) as pool:
+                results = await asyncio.wait_for(asyncio.gather(
+                    *[loop.run_in_executor(pool, abs, -i) for i in range(200)]),
+                    LONG)
+            return results
+
+        assert asyncio.run(main()) == list(range(200))

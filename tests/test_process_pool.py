@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -332,11 +333,23 @@ def test_dead_worker_breaks_the_pool(impl, pools, tmp_path, release,
     waiting = [pool.submit(wait_for_file, release, i) for i in range(6)]
     start = time.monotonic()
     open(flag, "w").close()
+    errors = []
     for future in [dying] + waiting:
         with pytest.raises(BrokenProcessPool) as info:
             future.result(LONG)
+        errors.append(info.value)
     elapsed = time.monotonic() - start
     assert elapsed < 5.0, elapsed
+    if impl.accelerated or sys.version_info >= (3, 14):
+        # One exception per future, so raising one grows no other's
+        # traceback (gh-101267; the stdlib's since 3.14).
+        assert len({id(error) for error in errors}) == len(errors)
+    if impl.accelerated or sys.version_info >= (3, 15):
+        # 3.15's cause names each dead worker and its exit code.
+        for error in errors:
+            assert isinstance(error.__cause__, _RemoteTraceback)
+            assert (f"terminated abruptly with exit code {code}"
+                    in error.__cause__.tb)
     with pytest.raises(BrokenProcessPool):
         pool.submit(double, 1)
     if impl.accelerated:
@@ -423,6 +436,37 @@ def test_max_tasks_per_child_then_shutdown(impl):
     futures = [pool.submit(double, i) for i in range(5)]
     pool.shutdown(wait=True)
     assert [f.result(0) for f in futures] == [2 * i for i in range(5)]
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("shut_down_first", [False, True])
+def test_collected_executor_cannot_replace_a_retiring_worker(
+        impl, tmp_path, shut_down_first):
+    # Nothing starts a worker for an executor that was garbage collected:
+    # once its last worker retires (max_tasks_per_child), what waits fails
+    # with BrokenProcessPool instead of never ending (gh-152967).
+    needs_max_tasks(impl)
+    if not impl.accelerated and PY < (3, 14):
+        pytest.skip("the stdlib leaves such futures pending before 3.14")
+    BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
+    method = "forkserver" if "forkserver" in START_METHODS else "spawn"
+    started, release = str(tmp_path / "started"), str(tmp_path / "release")
+    pool = impl.ProcessPoolExecutor(1, mp_context=mp.get_context(method),
+                                    max_tasks_per_child=1)
+    futures = [pool.submit(touch_and_wait, started, release, i)
+               for i in range(3)]
+    wait_until(lambda: os.path.exists(started), timeout=LONG)
+    if shut_down_first:
+        pool.shutdown(wait=False)
+    collected = weakref.ref(pool)
+    del pool
+    wait_until(lambda: gc.collect() is not None and collected() is None,
+               timeout=LONG)
+    open(release, "w").close()
+    assert futures[0].result(LONG) == 0
+    for future in futures[1:]:
+        with pytest.raises(BrokenProcessPool, match="garbage collected"):
+            future.result(LONG)
 
 
 def test_max_tasks_per_child_defaults_to_spawn(impl):

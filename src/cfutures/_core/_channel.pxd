@@ -35,7 +35,7 @@ cdef class WorkerChannel:
     cdef Frame next_frame(self)
     cdef int fit_result_pipe(self) except -1
     cdef Py_ssize_t complete(self, list values, dict errors) except -1
-    cdef Py_ssize_t fail_inflight(self, object exc) except -1
+    cdef list take_inflight(self)
     cdef int send_stop(self) except -1
     cdef int mark_stopping(self) except -1
     cdef int mark_gone(self) except -1

@@ -160,16 +160,14 @@ cdef class WorkerChannel:
                 left = 0
         return n
 
-    cdef Py_ssize_t fail_inflight(self, object exc) except -1:
-        """Fail every future the worker owes with ``exc``; how many."""
-        cdef Py_ssize_t n = len(self.inflight)
-        cdef CoreFuture future
-        while self.inflight:
-            future = self.inflight.popleft()
-            future.finish_unless_done(exc, True)
+    cdef list take_inflight(self):
+        """Forget every future the worker owes, and hand them over (to be
+        failed: the pool broke)."""
+        cdef list futures = list(self.inflight)
+        self.inflight.clear()
         self.batches.clear()
         self.shorts.clear()
-        return n
+        return futures
 
     # -- reading ---------------------------------------------------------------
 

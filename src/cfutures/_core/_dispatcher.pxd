@@ -27,6 +27,7 @@ cdef class ProcessDispatcher:
     cdef bint sleeping                # the manager is in poll()
     cdef readonly object broken       # False, or the reason submit() refuses
     cdef readonly bint shutdown_requested
+    cdef readonly bint owner_collected  # the executor was garbage collected
     cdef readonly bint started
     cdef readonly object manager_thread
     cdef object start_lock            # guards starting and forgetting it
@@ -58,4 +59,6 @@ cdef class ProcessDispatcher:
     cdef int handle_frame(self, WorkerChannel w, Frame frame) except -1
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1
     cdef int worker_exited(self, WorkerChannel w) except -1
-    cdef int break_pool(self, str message, object cause, str reason) except -1
+    cdef int break_pool(self, str message, object cause, str reason,
+                        str cause_text=*) except -1
+    cdef str exits_text(self, WorkerChannel exited)

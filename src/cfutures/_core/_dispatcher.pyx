@@ -37,6 +37,15 @@ cdef object _deque = collections.deque
 at_interpreter_exit(PROCESS_POOL)
 
 
+cdef object broken_error(str message, object cause, str cause_text):
+    exc = BrokenProcessPool(message)
+    if cause is not None:
+        exc.__cause__ = cause
+    elif cause_text is not None:
+        exc.__cause__ = RemoteTraceback(f"\n'''\n{cause_text}'''")
+    return exc
+
+
 @cython.final
 cdef class ProcessWorkItem:
     pass
@@ -92,7 +101,7 @@ cdef class ProcessDispatcher:
         (counting ``extra`` about to be) than workers can take."""
         cdef ProcessSupervisor supervisor = self.supervisor
         if (not supervisor.spawn_on_demand or self.broken
-                or not supervisor.has_room()
+                or self.owner_collected or not supervisor.has_room()
                 or self.outstanding() + extra <= supervisor.capacity()):
             return 0
         supervisor.spawn_if_short(self.count_outstanding, extra)
@@ -199,6 +208,12 @@ cdef class ProcessDispatcher:
                 item.future.cancel()
             self.pending.extend(kept)
         self.wakeup()
+
+    def executor_collected(self):
+        """The executor was collected without shutdown(): finish what the
+        workers can, as the stdlib, which starts no worker from then on."""
+        self.owner_collected = True
+        self.request_shutdown(False)
 
     def shutdown(self, bint wait, bint cancel_futures):
         """The executor's shutdown(): request it, then join the manager."""
@@ -501,33 +516,62 @@ cdef class ProcessDispatcher:
         if not owes and (w.stopping or w.retiring or self.shutdown_requested):
             # Replaced if it retired, as the stdlib forgets such a worker.
             self.supervisor.retire(w, w.retiring and not self.shutdown_requested)
+            if (w.retiring and self.owner_collected and self.pending
+                    and not self.supervisor.channels):
+                # As 3.14's stdlib (gh-152967): nothing may start a worker
+                # for a collected executor, so what waits can never run.
+                self.break_pool(
+                    "The ProcessPoolExecutor was garbage collected with work "
+                    "pending after its last worker process exited upon "
+                    "reaching max_tasks_per_child; the pending work can "
+                    "never be run.", None,
+                    "The ProcessPoolExecutor was garbage collected")
             return 0
         self.break_pool(
             f"A process in the process pool was terminated abruptly while "
             f"the future was running or pending (pid {w.pid}, "
             f"{describe_exit(exitcode)})", None,
             f"A child process terminated abruptly, the process pool is not "
-            f"usable anymore (pid {w.pid}, {describe_exit(exitcode)})")
+            f"usable anymore (pid {w.pid}, {describe_exit(exitcode)})",
+            self.exits_text(w))
         return 0
 
-    cdef int break_pool(self, str message, object cause, str reason) except -1:
+    cdef str exits_text(self, WorkerChannel exited):
+        """``exited`` and every other worker that ended with a nonzero exit
+        code, a line each, as the cause of 3.15's BrokenProcessPool reads."""
+        cdef WorkerChannel w
+        lines = []
+        for w in [exited] + [other for other in self.supervisor.channels
+                             if other is not exited]:
+            code = w.process.exitcode
+            if code is not None and code != 0:
+                lines.append(f"Process {w.pid} terminated abruptly with "
+                             f"exit code {code}")
+        return "\n".join(lines) if lines else None
+
+    cdef int break_pool(self, str message, object cause, str reason,
+                        str cause_text=None) except -1:
         """Mark the pool broken, fail everything, end every worker.
 
         ``message`` is what the futures raise, ``reason`` what submit() does.
+        Each future gets a BrokenProcessPool of its own (a shared one would
+        gather every raiser's traceback), whose ``__cause__`` is ``cause``,
+        or a RemoteTraceback of ``cause_text`` as the stdlib's.
         """
         cdef WorkerChannel w
         cdef ProcessWorkItem item
+        cdef CoreFuture future
         cdef ProcessSupervisor supervisor = self.supervisor
         self.broken = reason
-        exc = BrokenProcessPool(message)
-        if cause is not None:
-            exc.__cause__ = cause
         supervisor.terminate_all(True)
         for w in list(supervisor.channels):
-            w.fail_inflight(exc)
+            for future in w.take_inflight():
+                future.finish_unless_done(
+                    broken_error(message, cause, cause_text), True)
         self.inflight_total = 0
         while self.pending:
             item = self.pending.popleft()
-            item.future.finish_unless_done(exc, True)
+            item.future.finish_unless_done(
+                broken_error(message, cause, cause_text), True)
         supervisor.join_all()
         return 0

@@ -160,6 +160,20 @@ cdef class CoreFuture:
         """Return True if the future was cancelled or finished executing."""
         return self.state >= CANCELLED
 
+    def _get_snapshot(self):
+        """(done, cancelled, result, exception), read at one instant.
+
+        The contract of 3.15's Future._get_snapshot, which asyncio calls on
+        every future it copies state from (wrap_future, run_in_executor).
+        Transitions happen under the GIL, so no lock (and no Condition) is
+        needed to read the four together.
+        """
+        if self.state == FINISHED:
+            return (True, False, self.result_value, self.exception_value)
+        if self.state >= CANCELLED:
+            return (True, True, None, None)
+        return (False, False, None, None)
+
     # -- results -----------------------------------------------------------
 
     cdef object get_result(self):

@@ -42,7 +42,7 @@ cdef class ProcessExecutorBase:
         self.dispatcher = ProcessDispatcher(
             mp_context, max_workers, initializer, initargs,
             max_tasks_per_child)
-        self.self_ref = on_collect(self, self.dispatcher.request_shutdown)
+        self.self_ref = on_collect(self, self.dispatcher.executor_collected)
         _all_dispatchers.add(self.dispatcher)
 
     def submit(self, fn, /, *args, **kwargs):
