@@ -5,6 +5,7 @@ module, so every test that sends work to a worker process (directly, or
 from a script that ``support.run_script`` runs) takes it from here. This
 module imports neither pytest nor cfutures, so that a worker imports little.
 """
+import multiprocessing.context
 import os
 import signal
 import threading
@@ -179,3 +180,20 @@ class Dummy:
 
 def make_dummy(value):
     return Dummy(value)
+
+
+class FailingStartProcess(multiprocessing.context.SpawnProcess):
+    """A spawn Process of which only ``starts_left`` more start() calls
+    (counted in the parent) succeed; later ones raise OSError."""
+    starts_left = 0
+
+    def start(self):
+        if type(self).starts_left <= 0:
+            raise OSError("no more worker processes may start (test)")
+        type(self).starts_left -= 1
+        super().start()
+
+
+class FailingStartContext(multiprocessing.context.SpawnContext):
+    """A spawn context whose processes are FailingStartProcess."""
+    Process = FailingStartProcess

@@ -26,7 +26,8 @@ import concurrent.futures as stdlib_futures
 from concurrent.futures.process import _RemoteTraceback
 
 import cfutures
-from children import (CustomError, add, die, double, failing_initializer,
+from children import (CustomError, FailingStartContext, FailingStartProcess,
+                      add, die, double, failing_initializer,
                       getpid, identity, init_worker, raise_base, raise_custom,
                       raise_not_rebuildable, read_initialized, return_lock,
                       sizes, slow_at, touch_and_wait, types_of, wait_for_file)
@@ -467,6 +468,29 @@ def test_collected_executor_cannot_replace_a_retiring_worker(
     for future in futures[1:]:
         with pytest.raises(BrokenProcessPool, match="garbage collected"):
             future.result(LONG)
+
+
+@pytest.mark.timeout(90)
+def test_a_worker_that_cannot_be_replaced_breaks_the_pool(impl):
+    # The only worker retires (max_tasks_per_child) and its replacement
+    # cannot start: what waits fails with BrokenProcessPool, not forever.
+    needs_max_tasks(impl)
+    if not impl.accelerated and PY < (3, 14):
+        pytest.skip("the stdlib leaves such futures pending before 3.14")
+    BrokenProcessPool = stdlib_futures.process.BrokenProcessPool
+    FailingStartProcess.starts_left = 1
+    pool = impl.ProcessPoolExecutor(1, mp_context=FailingStartContext(),
+                                    max_tasks_per_child=1)
+    try:
+        futures = [pool.submit(double, i) for i in range(3)]
+        assert futures[0].result(LONG) == 0
+        for future in futures[1:]:
+            with pytest.raises(BrokenProcessPool, match="could not be started"):
+                future.result(LONG)
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(double, 1)
+    finally:
+        pool.shutdown(wait=True)
 
 
 def test_max_tasks_per_child_defaults_to_spawn(impl):

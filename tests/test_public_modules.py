@@ -152,3 +152,28 @@ def test_a_core_that_fails_to_import_gives_the_stdlib_and_one_warning(mode):
     [warning] = report["warnings"]
     assert warning.startswith("RuntimeWarning: cfutures: compiled core unavailable")
     assert "blocked by the test" in warning
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("package", ["concurrent.futures", "cfutures"])
+def test_no_interpreter_pool_without_interpreters(package):
+    # As the stdlib: where the private _interpreters module is missing,
+    # there is no InterpreterPoolExecutor, by attribute or by import.
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["_interpreters"] = None
+        import {package} as futures
+        assert not hasattr(futures, "InterpreterPoolExecutor")
+        try:
+            from {package} import InterpreterPoolExecutor
+        except ImportError:
+            pass
+        else:
+            sys.exit("ImportError not raised")
+        assert "InterpreterPoolExecutor" not in futures.__all__
+        with futures.ThreadPoolExecutor(1) as pool:
+            assert pool.submit(abs, -1).result() == 1
+        """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=LONG)
+    assert proc.returncode == 0, proc.stderr

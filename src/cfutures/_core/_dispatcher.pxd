@@ -62,3 +62,4 @@ cdef class ProcessDispatcher:
     cdef int break_pool(self, str message, object cause, str reason,
                         str cause_text=*) except -1
     cdef str exits_text(self, WorkerChannel exited)
+    cdef int replace_workers(self) except -1

@@ -240,7 +240,7 @@ cdef class ProcessDispatcher:
             while not self.broken:
                 if self.pending:
                     # A worker that retired (max_tasks_per_child) left, say.
-                    self.add_worker_if_short(0)
+                    self.replace_workers()
                 if self.broken:
                     break
                 self.dispatch()
@@ -258,6 +258,23 @@ cdef class ProcessDispatcher:
                     f"process pool is not usable anymore")
             if not isinstance(exc, Exception):
                 raise
+
+    cdef int replace_workers(self) except -1:
+        """Start the workers that what waits needs. One that cannot start
+        only costs capacity while other workers remain; with none left, the
+        pool breaks (as 3.14's stdlib), since nothing would run what waits."""
+        try:
+            self.add_worker_if_short(0)
+        except Exception as exc:
+            if self.supervisor.channels or self.broken:
+                return 0
+            self.break_pool(
+                f"A replacement worker process could not be started, "
+                f"leaving the pool without workers to run the remaining "
+                f"work: {exc!r}", exc,
+                f"A replacement worker process could not be started "
+                f"({exc!r}), the process pool is not usable anymore")
+        return 0
 
     cdef Py_ssize_t outstanding(self):
         """Calls submitted and not answered by a worker yet.
