@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: for every CPython 3.10-3.13 found, build cfutures from a
+# The test command: for every CPython 3.10-3.15, build cfutures from a
 # fresh sdist into a wheel, install it in a venv of that Python and run the
 # whole suite (behavioural tests, both implementations, and CPython's own
 # test_concurrent_futures with cfutures substituted).
@@ -7,10 +7,6 @@
 #   bash scripts/test.sh [pytest args...]
 #   PYTHONS="3.11 3.13" bash scripts/test.sh      # a subset of versions
 #   PYTHONS="3.14 3.15" bash scripts/test.sh      # the current Pythons
-#
-# 3.14 and 3.15 are not in the default list yet: their behavioural suites
-# pass, but CPython's own 3.14/3.15 conformance runs still have failures
-# (issue 10); they join the default once those pass.
 #
 # A version found here (pyenv, or pythonX.Y on PATH) is used directly. One of
 # $CFUTURES_SID_VERSIONS (default 3.14 3.15) that is not found here runs in
@@ -25,7 +21,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"   # physical: the path bind-mounted into the sid chroot
 cd "$ROOT"
-VERSIONS="${PYTHONS:-3.10 3.11 3.12 3.13}"
+VERSIONS="${PYTHONS:-3.10 3.11 3.12 3.13 3.14 3.15}"
 SID_VERSIONS=" ${CFUTURES_SID_VERSIONS:-3.14 3.15} "
 SID="$ROOT/scripts/sid_pythons.sh"
 SID_WHEELHOUSE=/opt/cfutures-wheelhouse   # inside the chroot, as sid_pythons.sh makes it
