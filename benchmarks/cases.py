@@ -398,6 +398,23 @@ def process_start_stop(impl, n, workers):
     return timer.measurement(n)
 
 
+def interpreter_pool_calls(impl, n, workers):
+    """Start an InterpreterPoolExecutor, submit n abs() calls, result() each,
+    shut it down: the whole life of a pool, as a program has it (3.14+)."""
+    with Timer() as timer:
+        with impl.InterpreterPoolExecutor(workers) as executor:
+            futures = [executor.submit(abs, -i) for i in range(n)]
+            for future in futures:
+                future.result()
+    del futures
+    return timer.measurement(n)
+
+
+def interpreters_available():
+    import concurrent.futures
+    return hasattr(concurrent.futures, "InterpreterPoolExecutor")
+
+
 # -- the registry ------------------------------------------------------------
 
 SECTIONS = (
@@ -436,6 +453,10 @@ SECTIONS = (
              unit="task"),
         Case("memory", "memory per queued task (tracemalloc)",
              queued_memory, 50_000, unit="task", metric="bytes_per_task"),
+        Case("interpreters_2w",
+             "interpreter pool (3.14+): start, N abs() calls, shutdown, 2 workers",
+             interpreter_pool_calls, 5_000, {"workers": 2}, unit="call",
+             available=interpreters_available),
     )),
     Section("processes", "the process pool", (
         Case("process_map_2w", "process pool: map(no-op), 2 workers",

@@ -10,10 +10,15 @@
   case's metric, its CPU / ideal / floor / extra rows, notes on errors,
   noise and references), written with the ``fmt_*`` number formats.
 """
+# Both imported at the top, as a program using either one has it: under the
+# forkserver start method the server preloads __main__'s imports, so the
+# workers of both pools start with their library loaded.
 import concurrent.futures
 import dataclasses
 import faulthandler
 import os
+
+import cfutures
 
 import peers
 from casekit import MPPOOL, THREADPOOL
@@ -34,7 +39,6 @@ REFERENCE_LABELS = {
 
 def implementations():
     """Name -> implementation object, in table order."""
-    import cfutures
     return {
         "stdlib": concurrent.futures,
         "cfutures": cfutures,

@@ -839,3 +839,23 @@ def test_a_frame_that_grows_its_pipe_is_not_overtaken(accel, pools, release,
     assert overtaker[0].result(LONG) == "small"
     open(release, "a").close()
     assert blocker.result(LONG) == "blocker"
+
+
+@pytest.mark.timeout(120)
+def test_forkserver_preload_keeps_the_programs_own(accel):
+    # A pool on a forkserver not started yet adds the workers' module to
+    # what the server preloads, keeping the program's own choices.
+    if "forkserver" not in START_METHODS:
+        pytest.skip("no forkserver here")
+    result = run_script(accel, """
+        import multiprocessing as mp
+        from multiprocessing import forkserver
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["json"])
+        with cfutures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+            assert pool.submit(abs, -3).result(30) == 3
+        print(sorted(forkserver._forkserver._preload_modules))
+        """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == str(
+        sorted(["json", "cfutures._core._worker"]))

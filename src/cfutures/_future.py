@@ -4,10 +4,17 @@ The stdlib class is a second base only so that isinstance() holds and the
 stdlib's generic alias support (``Future[int]``) is inherited; every method
 comes from the core, which is first in the MRO.
 """
-import inspect
-
 from ._core._future import CoreFuture, register_future_type
 from ._stdlib import StdlibFuture
+
+
+class _NoParameters:
+    """``Future.__signature__``, made when asked for: importing inspect
+    costs about 10 ms, which every process-pool worker would pay."""
+
+    def __get__(self, instance, owner):
+        import inspect
+        return inspect.Signature()
 
 
 class Future(CoreFuture, StdlibFuture):
@@ -15,7 +22,7 @@ class Future(CoreFuture, StdlibFuture):
 
     __slots__ = ()
     # The compiled __init__ has no introspectable signature; this is its own.
-    __signature__ = inspect.Signature()
+    __signature__ = _NoParameters()
 
 
 register_future_type(Future)

@@ -9,7 +9,6 @@ and scripts where the stdlib takes them), the initializer, and the errors
 (``BrokenInterpreterPool``, the stdlib's) are the stdlib's. The futures are
 cfutures'.
 """
-import inspect
 import itertools
 
 from ._stdlib import StdlibInterpreterPoolExecutor
@@ -33,7 +32,7 @@ class InterpreterPoolExecutor(ThreadPoolExecutor, StdlibInterpreterPoolExecutor)
         super().__init__(max_workers, thread_name_prefix, initializer,
                          initargs, **ctxkwargs)
 
-    # What the stdlib's signature says (its ctxkwargs, if any, are named).
-    __init__.__signature__ = inspect.signature(
-        StdlibInterpreterPoolExecutor.__init__)
+    # What the stdlib's signature says (its ctxkwargs, if any, are named):
+    # inspect.signature() follows __wrapped__ (no import of inspect here).
+    __init__.__wrapped__ = StdlibInterpreterPoolExecutor.__init__
     __init__.__doc__ = StdlibInterpreterPoolExecutor.__init__.__doc__
