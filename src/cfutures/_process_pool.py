@@ -85,7 +85,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         """Return an iterator equivalent to ``map(fn, *iterables)``.
 
         With the default ``chunksize`` (1) and no ``buffersize``, items
-        travel in runs of up to hundreds per call (see cfutures._process_map)
+        travel in runs of up to thousands per call (see cfutures._process_map)
         with every visible behaviour of the stdlib's per-item map;
         ``chunksize`` > 1 groups items as the stdlib does (one future per
         chunk, so an exception fails its whole chunk).
