@@ -177,3 +177,43 @@ def test_no_interpreter_pool_without_interpreters(package):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, timeout=LONG)
     assert proc.returncode == 0, proc.stderr
+
+
+_INSTALL_SCRIPT = '''
+import concurrent.futures
+{before}
+import cfutures, cfutures._substitute as substitute
+import concurrent.futures.process as process, concurrent.futures.thread as thread
+names = [n for n in ("ThreadPoolExecutor", "ProcessPoolExecutor",
+                     "InterpreterPoolExecutor") if hasattr(cfutures, n)]
+assert substitute.install()
+for name in names:
+    assert getattr(concurrent.futures, name) is getattr(cfutures, name), name
+from concurrent.futures import ThreadPoolExecutor
+assert ThreadPoolExecutor is cfutures.ThreadPoolExecutor
+with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    assert type(pool.submit(abs, -1)) is cfutures.Future
+substitute.uninstall()
+assert concurrent.futures.ThreadPoolExecutor is thread.ThreadPoolExecutor
+assert concurrent.futures.ProcessPoolExecutor is process.ProcessPoolExecutor
+assert concurrent.futures.Future is not cfutures.Future
+print("ok")
+'''
+
+
+@pytest.mark.skipif(NO_EXTENSIONS, reason="CFUTURES_NO_EXTENSIONS is set")
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("before", [
+    "",
+    "concurrent.futures.ThreadPoolExecutor, concurrent.futures.ProcessPoolExecutor",
+    "from concurrent.futures import ThreadPoolExecutor",
+], ids=["untouched", "touched", "from-imported"])
+def test_install_and_uninstall_whatever_was_touched_before(before):
+    # The pool names of concurrent.futures are lazy (a module __getattr__
+    # before 3.15, `lazy from` imports on 3.15): install() and uninstall()
+    # work whether or not they were resolved before.
+    proc = subprocess.run(
+        [sys.executable, "-c", _INSTALL_SCRIPT.format(before=before)],
+        capture_output=True, text=True, timeout=LONG)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
