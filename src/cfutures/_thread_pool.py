@@ -21,6 +21,20 @@ from ._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
 HAS_WORKER_CONTEXTS = hasattr(StdlibThreadPoolExecutor, "prepare_context")
 
 
+# The stdlib's docstring; 3.14+ adds the ctxkwargs line.
+_INIT_DOC = """Initializes a new ThreadPoolExecutor instance.
+
+        Args:
+            max_workers: The maximum number of threads that can be used to
+                execute the given calls.
+            thread_name_prefix: An optional name prefix to give our threads.
+            initializer: A callable used to initialize worker threads.
+            initargs: A tuple of arguments to pass to the initializer.
+"""
+_CTXKWARGS_DOC = """            ctxkwargs: Additional arguments to cls.prepare_context().
+"""
+
+
 class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
                          StdlibThreadPoolExecutor):
     """An Executor that runs calls on a pool of at most max_workers threads."""
@@ -28,17 +42,6 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
     if HAS_WORKER_CONTEXTS:
         def __init__(self, max_workers=None, thread_name_prefix='',
                      initializer=None, initargs=(), **ctxkwargs):
-            """Initializes a new ThreadPoolExecutor instance.
-
-            Args:
-                max_workers: The maximum number of threads that can be used
-                    to execute the given calls.
-                thread_name_prefix: An optional name prefix to give our
-                    threads.
-                initializer: A callable used to initialize worker threads.
-                initargs: A tuple of arguments to pass to the initializer.
-                ctxkwargs: Additional arguments to cls.prepare_context().
-            """
             prepare = type(self).prepare_context
             if ctxkwargs or prepare.__func__ is not _DEFAULT_PREPARE:
                 # As the stdlib: max_workers is checked first.
@@ -48,21 +51,13 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
             else:
                 self.configure(max_workers, thread_name_prefix, initializer,
                                initargs)
+        __init__.__doc__ = _INIT_DOC + _CTXKWARGS_DOC
     else:
         def __init__(self, max_workers=None, thread_name_prefix='',
                      initializer=None, initargs=()):
-            """Initializes a new ThreadPoolExecutor instance.
-
-            Args:
-                max_workers: The maximum number of threads that can be used
-                    to execute the given calls.
-                thread_name_prefix: An optional name prefix to give our
-                    threads.
-                initializer: A callable used to initialize worker threads.
-                initargs: A tuple of arguments to pass to the initializer.
-            """
             self.configure(max_workers, thread_name_prefix, initializer,
                            initargs)
+        __init__.__doc__ = _INIT_DOC
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         super().shutdown(wait, cancel_futures=cancel_futures)

@@ -77,19 +77,28 @@ cdef bint set_up(initialize, tuple args, executor_ref) except -1:
     return True
 
 
-def worker_loop(WorkQueue queue, executor_ref, initializer, tuple initargs):
-    """A worker thread's body: run queued items until the queue closes."""
+cdef int take_and_run(WorkQueue queue, object context) except -1:
+    """Run queued items, in ``context`` unless it is None, until the queue
+    closes: the loop of both worker bodies."""
     cdef QueueNode item
     cdef Waiter parking = _IdleWorker.__new__(_IdleWorker)
+    while True:
+        item = queue.get(parking)
+        if item is None:
+            return 0
+        if context is None:
+            (<ThreadWorkItem>item).run()
+        else:
+            (<ThreadWorkItem>item).run_in(context)
+        item = None
+
+
+def worker_loop(WorkQueue queue, executor_ref, initializer, tuple initargs):
+    """A worker thread's body: run queued items until the queue closes."""
     if initializer is not None and not set_up(initializer, initargs, executor_ref):
         return
     try:
-        while True:
-            item = queue.get(parking)
-            if item is None:
-                return
-            (<ThreadWorkItem>item).run()
-            item = None
+        take_and_run(queue, None)
     except BaseException:
         LOGGER.critical('Exception in worker', exc_info=True)
 
@@ -98,17 +107,10 @@ def context_worker_loop(WorkQueue queue, executor_ref, context):
     """A worker thread's body in context mode (a subclass's prepare_context,
     or ctxkwargs, as InterpreterPoolExecutor has): initialize the context,
     run queued tasks in it, finalize it."""
-    cdef QueueNode item
-    cdef Waiter parking = _IdleWorker.__new__(_IdleWorker)
     if not set_up(context.initialize, (), executor_ref):
         return
     try:
-        while True:
-            item = queue.get(parking)
-            if item is None:
-                return
-            (<ThreadWorkItem>item).run_in(context)
-            item = None
+        take_and_run(queue, context)
     except BaseException:
         LOGGER.critical('Exception in worker', exc_info=True)
     finally:
