@@ -1,9 +1,11 @@
 """Future on its own: states, results, cancelling, invalid transitions,
 timeouts, callbacks, repr, subclassing."""
+import gc
 import logging
 import re
 import sys
 import threading
+import weakref
 
 import pytest
 
@@ -382,6 +384,64 @@ class TestSubclassing:
         f.set_result(2)
         assert f.result() == 2 and f.extra() == "extra"
         assert repr(f).startswith("<MyFuture at ")
+
+    def test_subclass_init_and_new_run(self, impl):
+        calls = []
+
+        class WithInit(impl.Future):
+            def __init__(self, tag, *, extra=None):
+                super().__init__()
+                calls.append(("init", tag, extra))
+
+        class WithNew(impl.Future):
+            def __new__(cls, *args):
+                calls.append(("new", args))
+                return super().__new__(cls)
+
+            def __init__(self, *args):
+                super().__init__()
+
+        f = WithInit("a", extra=1)
+        g = WithNew(1, 2)
+        assert calls == [("init", "a", 1), ("new", (1, 2))]
+        f.set_result(3)
+        g.set_exception(KeyError("k"))
+        assert f.result() == 3 and isinstance(g.exception(), KeyError)
+
+    def test_subclass_overrides_methods(self, impl):
+        class Counting(impl.Future):
+            results = 0
+
+            def set_result(self, result):
+                type(self).results += 1
+                super().set_result(result * 2)
+
+        f = Counting()
+        f.set_result(4)
+        assert f.result() == 8 and Counting.results == 1
+
+    @pytest.mark.parametrize("args, kwargs", [((1,), {}), ((), {"x": 1})])
+    def test_constructor_arguments_rejected(self, impl, args, kwargs):
+        with pytest.raises(TypeError):
+            STDLIB.Future(*args, **kwargs)
+        with pytest.raises(TypeError):
+            impl.Future(*args, **kwargs)
+
+    def test_attributes_and_weakrefs(self, impl):
+        # Programs tag futures with their input and keep weak maps of them.
+        f = impl.Future()
+        f.index = 7
+        ref = weakref.ref(f)
+        assert f.index == 7 and ref() is f
+        del f
+        gc.collect()
+        assert ref() is None
+
+    def test_methods_called_through_the_class(self, impl):
+        f = impl.Future()
+        impl.Future.set_running_or_notify_cancel(f)
+        impl.Future.set_result(f, 5)
+        assert impl.Future.result(f, timeout=0) == 5 and impl.Future.done(f)
 
 
 class TestSnapshot:

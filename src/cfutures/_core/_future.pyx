@@ -1,3 +1,4 @@
+# cython: embedsignature.format=clinic
 """The Future core: state, result handoff, callbacks and blocking waits.
 
 State lives in a C enum; the stdlib's ``_state`` strings, ``_condition`` and
@@ -8,6 +9,10 @@ cimport cython
 from cfutures._core._tuning cimport CF_SPIN_RESULT
 from cpython.object cimport PyObject, PyTypeObject
 
+cdef extern from "cf_class_calls.h":
+    int cf_install_class_vectorcall(PyTypeObject *type, PyTypeObject *core) except -1
+    int cf_own_methods(PyTypeObject *owner, PyTypeObject *base, object names) except -1
+
 import threading
 
 from cfutures._stdlib import (
@@ -17,6 +22,12 @@ from cfutures._stdlib import (
 cdef tuple STATE_NAMES = FUTURE_STATES
 cdef dict STATE_BY_NAME = {name: index for index, name in enumerate(FUTURE_STATES)}
 cdef tuple EMPTY_TUPLE = ()
+# The methods the future class owns a copy of: plain methods (binding=False),
+# whose docstrings carry a text signature (embedsignature.format=clinic).
+cdef tuple OWN_METHODS = (
+    'cancelled', 'running', 'done', '_get_snapshot', 'result', 'exception',
+    'add_done_callback', 'cancel', 'set_running_or_notify_cancel',
+    'set_result', 'set_exception')
 
 # The Python subclass (cfutures.Future) that executors hand out.
 cdef type future_type = None
@@ -27,6 +38,10 @@ def register_future_type(type cls):
     global future_type
     if not issubclass(cls, CoreFuture):
         raise TypeError("future type must derive from CoreFuture")
+    # Future() and its hot methods as fast as on the compiled class itself
+    # (csrc/cf_class_calls.h says why a class statement makes them slower).
+    cf_install_class_vectorcall(<PyTypeObject*>cls, <PyTypeObject*>CoreFuture)
+    cf_own_methods(<PyTypeObject*>cls, <PyTypeObject*>CoreFuture, OWN_METHODS)
     future_type = cls
 
 
@@ -148,18 +163,22 @@ cdef class CoreFuture:
 
     # -- queries -----------------------------------------------------------
 
+    @cython.binding(False)
     def cancelled(self):
         """Return True if the future was cancelled."""
         return self.state == CANCELLED or self.state == CANCELLED_AND_NOTIFIED
 
+    @cython.binding(False)
     def running(self):
         """Return True if the future is currently executing."""
         return self.state == RUNNING
 
+    @cython.binding(False)
     def done(self):
         """Return True if the future was cancelled or finished executing."""
         return self.state >= CANCELLED
 
+    @cython.binding(False)
     def _get_snapshot(self):
         """(done, cancelled, result, exception), read at one instant.
 
@@ -181,6 +200,7 @@ cdef class CoreFuture:
             raise self.exception_value
         return self.result_value
 
+    @cython.binding(False)
     def result(self, timeout=None):
         """Return the call's result, waiting up to ``timeout`` seconds.
 
@@ -198,6 +218,7 @@ cdef class CoreFuture:
             raise CancelledError()
         raise TimeoutError()
 
+    @cython.binding(False)
     def exception(self, timeout=None):
         """Return the exception the call raised (None if it returned)."""
         if self.state == FINISHED:
@@ -232,6 +253,7 @@ cdef class CoreFuture:
 
     # -- callbacks ---------------------------------------------------------
 
+    @cython.binding(False)
     def add_done_callback(self, fn):
         """Call ``fn(future)`` once the future is done (now, if it is)."""
         if self.state < CANCELLED:
@@ -271,6 +293,7 @@ cdef class CoreFuture:
 
     # -- transitions -------------------------------------------------------
 
+    @cython.binding(False)
     def cancel(self):
         """Cancel the future unless it is running or done; True if cancelled."""
         cdef object condition = self.condition
@@ -310,6 +333,7 @@ cdef class CoreFuture:
             if condition is not None:
                 condition.release()
 
+    @cython.binding(False)
     def set_running_or_notify_cancel(self):
         """Mark the future running, or tell waiters it was cancelled.
 
@@ -350,10 +374,12 @@ cdef class CoreFuture:
             return False   # completed while finish() waited for _condition
         return True
 
+    @cython.binding(False)
     def set_result(self, result):
         """Set the future's result; InvalidStateError if already done."""
         self.finish(result, False)
 
+    @cython.binding(False)
     def set_exception(self, exception):
         """Set the future's exception; InvalidStateError if already done."""
         self.finish(exception, True)
