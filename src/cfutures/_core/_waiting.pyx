@@ -124,7 +124,7 @@ def wait(fs, timeout=None, return_when=ALL_COMPLETED):
     ``fs`` appear once.
     """
     cdef set futures = set(fs)
-    cdef set done = set()
+    cdef set done
     cdef set not_done = set()
     cdef CollectingWaiter waiter = CollectingWaiter.__new__(CollectingWaiter)
     if return_when == FIRST_COMPLETED:
@@ -135,13 +135,14 @@ def wait(fs, timeout=None, return_when=ALL_COMPLETED):
         waiter.rule = WAKE_ON_ALL
 
     for future in futures:
-        if install(future, waiter):
-            done.add(future)
-        else:
+        if not install(future, waiter):
             not_done.add(future)
     try:
         if not not_done:
-            return DoneAndNotDoneFutures(done, not_done)
+            # All done (the common case of a wait after the fact): the set
+            # made from fs is the answer, with no second set to fill.
+            return DoneAndNotDoneFutures(futures, not_done)
+        done = futures - not_done
         if return_when == FIRST_COMPLETED and done:
             return DoneAndNotDoneFutures(done, not_done)
         if return_when == FIRST_EXCEPTION and done and any(raised(f) for f in done):
