@@ -30,14 +30,19 @@ after_fork_in_child(_all_supervisors.clear)
 
 
 cdef int signal_processes(object processes, bint kill) except -1:
-    """SIGKILL (``kill``) or SIGTERM every process of ``processes`` alive."""
+    """SIGKILL (``kill``) or SIGTERM every process of ``processes`` alive.
+
+    No exitcode check first: that polls the process, and under forkserver
+    two threads polling at once (this caller and the manager's join) can
+    lose its exit status (it then reads 255). terminate()/kill() skip a
+    process already reaped.
+    """
     for process in processes:
         try:
-            if process.exitcode is None:
-                if kill:
-                    process.kill()
-                else:
-                    process.terminate()
+            if kill:
+                process.kill()
+            else:
+                process.terminate()
         except (ProcessLookupError, ValueError):
             pass   # already reaped, or closed
     return 0
