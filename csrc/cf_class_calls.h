@@ -5,7 +5,8 @@
  * type.__call__ (an argument tuple, then a no-op __init__), and its methods,
  * found on the compiled base, are descriptors owned by that base, which the
  * specializing interpreter (3.11+) calls directly only for instances of their
- * exact owner. Two repairs, both invisible to Python code:
+ * exact owner. Two repairs; calls behave as before (only introspection of
+ * an unbound method shows a C method's `(self, /, ...)`):
  *
  *   cf_install_class_vectorcall  the class's own vectorcall (tp_vectorcall,
  *       which CPython never inherits): Cls() with no arguments runs only
