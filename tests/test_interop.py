@@ -201,6 +201,20 @@ class TestStdlibWaitingOnCfutures:
         fs[0].set_result(None)
         assert_yields_then_times_out(STDLIB.as_completed, fs, fs[0])
 
+    def test_wait_beside_impl_as_completed(self, impl):
+        # impl's as_completed() waits on the future first, then the stdlib's
+        # wait() joins it through _waiters: both are told, and both leave.
+        done, pending = impl.Future(), impl.Future()
+        done.set_result(None)
+        iterator = impl.as_completed([pending, done], timeout=LONG)
+        assert next(iterator) is done
+        assert len(pending._waiters) == 1
+        thread = complete_later([lambda: pending.set_result(1)], [pending])
+        assert STDLIB.wait([pending], timeout=LONG).done == {pending}
+        thread.join(LONG)
+        assert list(iterator) == [pending]
+        assert pending._waiters == []
+
 
 @pytest.mark.parametrize("waiter_kind", ["stdlib_waits", "impl_waits"])
 class TestMixedSets:

@@ -133,6 +133,28 @@ class TestWait:
         with pytest.raises(ValueError):
             impl.wait(fs, timeout=0, return_when="NOT_A_MODE")
 
+    def test_completed_between_yields(self, impl):
+        # The pending future has as_completed's waiter (its only one) when
+        # it is completed; it is yielded next, with no waiter left behind.
+        done, pending = futures(impl, "result", "pending")
+        iterator = impl.as_completed([pending, done], timeout=LONG)
+        assert next(iterator) is done
+        pending.set_result(2)
+        assert next(iterator) is pending
+        with pytest.raises(StopIteration):
+            next(iterator)
+        assert not pending._waiters and not done._waiters
+
+    def test_result_waits_beside_as_completed(self, impl):
+        done, pending = futures(impl, "result", "pending")
+        iterator = impl.as_completed([pending, done], timeout=LONG)
+        assert next(iterator) is done
+        thread = complete_later([lambda: pending.set_result(3)], [pending])
+        assert pending.result(timeout=LONG) == 3
+        thread.join(LONG)
+        assert list(iterator) == [pending]
+        assert not pending._waiters
+
     def test_executor_futures(self, impl):
         with impl.ThreadPoolExecutor(max_workers=2) as ex:
             fs = [ex.submit(pow, i, 2) for i in range(50)]

@@ -34,13 +34,18 @@ cdef class CoreFuture:
     cdef object result_value
     cdef object exception_value
     cdef list callbacks
-    cdef list waiters
+    # None, one cfutures Waiter, or a list once there are several or stdlib
+    # code asked for _waiters (one waiter per future, as in as_completed(),
+    # costs no list).
+    cdef object waiters
     cdef object condition
 
     cdef int start_or_notify_cancel(self) except -1
     cdef int finish(self, object value, bint is_exception) except -1
     cdef bint finish_unless_done(self, object value, bint is_exception) except -1
     cdef int wait_until_done(self, object timeout) except -1
+    cdef int add_waiter(self, Waiter waiter) except -1
+    cdef int remove_waiter(self, Waiter waiter) except -1
     cdef int notify_waiters(self, WaitEvent event) except -1
     cdef int run_callbacks(self) except -1
     cdef object get_result(self)

@@ -140,8 +140,11 @@ cdef class CoreFuture:
 
     @property
     def _waiters(self):
+        # From now on a list, which stdlib code may append to and remove from.
         if self.waiters is None:
             self.waiters = []
+        elif type(self.waiters) is not list:
+            self.waiters = [self.waiters]
         return self.waiters
 
     @property
@@ -238,13 +241,11 @@ cdef class CoreFuture:
         if self.state >= CANCELLED or seconds == 0.0:
             return 0
         waiter = _ResultWaiter.__new__(_ResultWaiter)
-        if self.waiters is None:
-            self.waiters = []
-        self.waiters.append(waiter)
+        self.add_waiter(waiter)
         try:
             waiter.park(seconds, CF_SPIN_RESULT)
         finally:
-            self.waiters.remove(waiter)
+            self.remove_waiter(waiter)
         if self.condition is not None:
             # Whoever holds _condition may still be filling in the result.
             with self.condition:
@@ -279,11 +280,35 @@ cdef class CoreFuture:
                 LOGGER.exception('exception calling callback for %r', self)
         return 0
 
+    cdef int add_waiter(self, Waiter waiter) except -1:
+        if self.waiters is None:
+            self.waiters = waiter
+        elif type(self.waiters) is list:
+            (<list>self.waiters).append(waiter)
+        else:
+            self.waiters = [self.waiters, waiter]
+        return 0
+
+    cdef int remove_waiter(self, Waiter waiter) except -1:
+        """Forget ``waiter``; nothing if it is not here (any more)."""
+        if self.waiters is waiter:
+            self.waiters = None
+        elif type(self.waiters) is list:
+            try:
+                (<list>self.waiters).remove(waiter)
+            except ValueError:
+                pass
+        return 0
+
     cdef int notify_waiters(self, WaitEvent event) except -1:
-        cdef list waiters = self.waiters
+        cdef object waiters = self.waiters
+        if waiters is None:
+            return 0
+        if type(waiters) is not list:
+            return (<Waiter>waiters).on_event(self, event)
         if not waiters:
             return 0
-        if len(waiters) == 1:
+        if len(<list>waiters) == 1:
             return notify_waiter(self, waiters[0], event)
         # A snapshot: a stdlib waiter runs Python code that may let another
         # thread add or remove waiters meanwhile.
@@ -354,8 +379,12 @@ cdef class CoreFuture:
             else:
                 self.result_value = value
             self.state = FINISHED
-            if self.waiters:
+            if self.waiters is not None:
                 self.notify_waiters(EVENT_EXCEPTION if is_exception else EVENT_RESULT)
+                if type(self.waiters) is not list:
+                    # Done for good: a lone waiter of ours is never told
+                    # anything again, and its thread need not remove it.
+                    self.waiters = None
         finally:
             if condition is not None:
                 condition.release()

@@ -81,10 +81,7 @@ cdef bint install(object future, CollectingWaiter waiter) except -1:
         core = <CoreFuture>future
         if core.state == FINISHED or core.state == CANCELLED_AND_NOTIFIED:
             return True
-        if core.waiters is None:
-            core.waiters = [waiter]
-        else:
-            core.waiters.append(waiter)
+        core.add_waiter(waiter)
         return False
     with future._condition:
         state = future._state
@@ -95,14 +92,8 @@ cdef bint install(object future, CollectingWaiter waiter) except -1:
 
 
 cdef int uninstall(object future, CollectingWaiter waiter) except -1:
-    cdef CoreFuture core
     if isinstance(future, CoreFuture):
-        core = <CoreFuture>future
-        if core.waiters:
-            try:
-                core.waiters.remove(waiter)
-            except ValueError:
-                pass
+        (<CoreFuture>future).remove_waiter(waiter)
         return 0
     with future._condition:
         try:
@@ -166,8 +157,10 @@ def as_completed(fs, timeout=None):
     """
     cdef double deadline = -1.0
     cdef double left
+    # Every future not yielded yet; each is told to the waiter once, so a
+    # count of those still running is all the bookkeeping needed.
     cdef set futures = set(fs)
-    cdef set pending = set()
+    cdef Py_ssize_t running = 0
     fs = None  # the caller's sequence must not keep yielded futures alive
     cdef list finished = []
     cdef Py_ssize_t total = len(futures)
@@ -180,26 +173,26 @@ def as_completed(fs, timeout=None):
         if install(future, waiter):
             finished.append(future)
         else:
-            pending.add(future)
+            running += 1
     future = None
     try:
         while True:
             while finished:
                 futures.discard(finished[-1])
-                pending.discard(finished[-1])
                 uninstall(finished[-1], waiter)
                 # Yield straight from the list: no local keeps it alive.
                 yield finished.pop()
-            if not pending:
+            if running == 0:
                 return
             if deadline >= 0.0:
                 left = deadline - time.monotonic()
                 if left < 0.0:
-                    raise TimeoutError('%d (of %d) futures unfinished' % (len(pending), total))
+                    raise TimeoutError('%d (of %d) futures unfinished' % (running, total))
                 waiter.park(left, CF_SPIN_RESULT)
             else:
                 waiter.park(-1.0, CF_SPIN_RESULT)
             finished = waiter.take()
+            running -= len(finished)
             # Oldest first: take() lists them in the order they finished.
             finished.reverse()
     finally:
