@@ -24,8 +24,9 @@ import tracemalloc
 from multiprocessing.pool import ThreadPool
 
 import workloads_processes
+from cases_processes import process_map, process_map_work, start_processes
 import workloads_threads
-from casekit import MPPOOL, THREADPOOL, Case, Section, Timer
+from casekit import THREADPOOL, Case, Section, Timer
 
 # How long the warm-up barrier waits for all of a pool's workers to start
 # before it gives up (and the measurement goes on with those that did).
@@ -338,39 +339,6 @@ def queued_memory(impl, n):
 # -- process pools -----------------------------------------------------------
 # Tasks are builtins, so every start method can unpickle them.
 
-def start_processes(executor, workers):
-    """Start the pool's worker processes (and their pipes) before timing."""
-    list(executor.map(abs, range(workers * 4)))
-
-
-def process_map(impl, n, workers, payload_bytes=0, as_list=False):
-    """list(map(bytes, items)) on a warmed-up process pool.
-
-    With payload_bytes, each item is that many bytes (travelling both ways);
-    otherwise the items are small ints (range(n), or a list of them with
-    ``as_list``) and the task a no-op (``abs``).
-    """
-    if payload_bytes:
-        items = [bytes(payload_bytes) for _ in range(n)]
-        fn = bytes
-    else:
-        items = list(range(n)) if as_list else range(n)
-        fn = abs
-    if impl is MPPOOL:
-        import multiprocessing
-        with multiprocessing.Pool(workers) as pool:
-            pool.map(abs, range(workers * 4))
-            with Timer() as timer:
-                results = list(pool.imap(fn, items, chunksize=1))
-    else:
-        with impl.ProcessPoolExecutor(workers) as executor:
-            start_processes(executor, workers)
-            with Timer() as timer:
-                results = list(executor.map(fn, items))
-    _check(len(results) == n, "map lost results")
-    return timer.measurement(n)
-
-
 def process_submit(impl, n, workers):
     """Submit n no-op tasks to a warmed-up process pool, then result() each."""
     with impl.ProcessPoolExecutor(workers) as executor:
@@ -462,6 +430,11 @@ SECTIONS = (
         Case("process_map_2w", "process pool: map(no-op), 2 workers",
              process_map, 20_000, {"workers": 2},
              impls=("stdlib", "cfutures", "Pool"), unit="item"),
+        Case("process_map_spin_2w",
+             "process pool: map(10 us fn), 2 workers",
+             process_map_work, 20_000, {"workers": 2},
+             impls=("stdlib", "cfutures", "Pool"), unit="item",
+             labels={"Pool": "multiprocessing.Pool({workers}).map"}),
         Case("process_map_2w_list",
              "process pool: map(no-op) over a list of ints, 2 workers",
              process_map, 20_000, {"workers": 2, "as_list": True},

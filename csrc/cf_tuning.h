@@ -67,12 +67,15 @@ enum { CF_DEPTH = 2 };
  * costs a frame each way, a future and wake-ups (tens of microseconds), so
  * there are few of them: sizes double from 1 (the first results come back
  * at once, and a slow function is found out early) up to CF_MAP_RUN_MAX
- * items, and a run never takes more than the items left / workers, rounded
- * up (guided scheduling: the runs shrink towards the end, so the workers
- * finish together, in about workers x ln(items) runs in all). A run carries
- * at most about CF_MAP_RUN_BYTES of arguments: big payloads go one by one,
- * so their pickling, transfer and work overlap. */
-enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576 };
+ * items, and a run never takes more than the items left / (workers x
+ * CF_MAP_TAIL_SHARES), rounded up (guided scheduling: the runs shrink
+ * towards the end so the workers finish together; two shares per worker,
+ * since a run of short items may wait in a worker's pipe behind another, and
+ * no other worker can take it from there). A run carries at most about
+ * CF_MAP_RUN_BYTES of arguments: big payloads go one by one, so their
+ * pickling, transfer and work overlap. The batch policy measures a run as
+ * its items, so runs of short items are sent CF_DEPTH deep. */
+enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576, CF_MAP_TAIL_SHARES = 2 };
 
 /* -- process pool: the worker side --------------------------------------- */
 /* A worker sends what it has after this long, or this many bytes of large

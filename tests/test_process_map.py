@@ -188,3 +188,24 @@ def test_yielded_results_are_not_kept_alive(pool):
         del obj
         gc.collect()
         assert ref() is None
+
+
+@pytest.mark.parametrize("n,workers", [(20_000, 2), (4_000, 2), (1_000, 8),
+                                        (7, 3), (1, 1)])
+def test_runs_cover_the_items_and_shrink_towards_the_end(n, workers):
+    # The compiled core's plan (the stdlib has none): every item in exactly
+    # one run, sizes doubling from 1, and no run more than a share of what
+    # is left, so that no worker is left with a long run while others idle.
+    batching = pytest.importorskip("cfutures._core._batching")
+    sizes, start = [], 0
+    while start < n:
+        size = batching.map_run_size(len(sizes), range(n), start, workers, False)
+        left = n - start
+        assert 1 <= size <= left
+        assert size <= max(1, -(-left // (2 * workers)))
+        if len(sizes) < 12:
+            assert size <= 1 << len(sizes)
+        sizes.append(size)
+        start += size
+    assert sum(sizes) == n
+    assert sizes[0] == 1 and sizes[-1] == 1

@@ -14,7 +14,8 @@ estimate whenever the pool goes idle, so each burst is measured afresh.
 cimport cython
 from cfutures._core._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX)
+    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX,
+    CF_MAP_TAIL_SHARES)
 
 from sys import getsizeof as _getsizeof
 
@@ -81,7 +82,8 @@ cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, object items,
         workers = 1
     if runs_planned < 16:
         size = min(size, (<Py_ssize_t>1) << runs_planned)
-    size = min(size, (left + workers - 1) // workers)
+    size = min(size, (left + CF_MAP_TAIL_SHARES * workers - 1)
+               // (CF_MAP_TAIL_SHARES * workers))
     if size > 1:
         # The run's first item stands for the others (shallow sizes: what
         # matters is a big bytes, str or array argument).

@@ -14,6 +14,7 @@ cdef class WorkerChannel:
     cdef object inflight         # deque of the futures sent, oldest first
     cdef object batches          # deque: calls unanswered in each sent batch
     cdef object shorts           # deque: whether each batch's calls were known short
+    cdef object weights          # deque: map items each call of a batch stands for
     cdef double last_progress    # when it last answered, or got work while idle
     cdef readonly Py_ssize_t sent
     cdef Py_ssize_t call_pipe, result_pipe
@@ -30,7 +31,8 @@ cdef class WorkerChannel:
     cdef int flush(self) except -1
     cdef int write_out(self) except -1
     cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now)
-    cdef int record_sent(self, list futures, bint short, Py_ssize_t max_tasks) except -1
+    cdef int record_sent(self, list futures, bint short, Py_ssize_t weight,
+                         Py_ssize_t max_tasks) except -1
     cdef Py_ssize_t read_some(self) except -3
     cdef Frame next_frame(self)
     cdef int fit_result_pipe(self) except -1

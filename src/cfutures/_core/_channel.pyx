@@ -43,6 +43,7 @@ cdef class WorkerChannel:
         self.inflight = _deque()
         self.batches = _deque()
         self.shorts = _deque()
+        self.weights = _deque()
         self.call_pipe = self.result_pipe = CF_PIPE_DEFAULT
 
     def parent_fds(self):
@@ -122,22 +123,27 @@ cdef class WorkerChannel:
         # it was sent and it is making progress.
         return self.shorts[0] and now - self.last_progress < CF_STALL_SECONDS
 
-    cdef int record_sent(self, list futures, bint short, Py_ssize_t max_tasks) except -1:
-        """Book a batch about to be enqueued (its futures, oldest first)."""
+    cdef int record_sent(self, list futures, bint short, Py_ssize_t weight,
+                         Py_ssize_t max_tasks) except -1:
+        """Book a batch about to be enqueued (its futures, oldest first);
+        ``weight``: the items each of its calls stands for (1, or a map
+        run's length)."""
         cdef Py_ssize_t n = len(futures)
         if not self.batches:
             self.last_progress = cf_monotonic()
         self.inflight.extend(futures)
         self.batches.append(n)
         self.shorts.append(short)
+        self.weights.append(weight)
         self.sent += n
         if max_tasks and self.sent >= max_tasks:
             self.retiring = True
         return 0
 
     cdef Py_ssize_t complete(self, list values, dict errors) except -1:
-        """Finish the oldest futures with a results frame's answers; how many."""
-        cdef Py_ssize_t i, n = len(values), first, left
+        """Finish the oldest futures with a results frame's answers; how many
+        items they stood for (a map run counts its items)."""
+        cdef Py_ssize_t i, n = len(values), first, left, items = 0
         cdef CoreFuture future
         for i in range(n):
             future = self.inflight.popleft()
@@ -153,12 +159,15 @@ cdef class WorkerChannel:
             first = self.batches[0]
             if first <= left:
                 left -= first
+                items += first * <Py_ssize_t>self.weights[0]
                 self.batches.popleft()
                 self.shorts.popleft()
+                self.weights.popleft()
             else:
                 self.batches[0] = first - left
+                items += left * <Py_ssize_t>self.weights[0]
                 left = 0
-        return n
+        return items
 
     cdef list take_inflight(self):
         """Forget every future the worker owes, and hand them over (to be
@@ -167,6 +176,7 @@ cdef class WorkerChannel:
         self.inflight.clear()
         self.batches.clear()
         self.shorts.clear()
+        self.weights.clear()
         return futures
 
     # -- reading ---------------------------------------------------------------

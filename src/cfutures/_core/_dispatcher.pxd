@@ -12,10 +12,11 @@ cdef class ProcessWorkItem:
     cdef object fn
     cdef tuple args
     cdef dict kwargs   # None when the call has no keyword arguments
-    cdef bint alone    # a run of map items: a frame of its own
+    cdef Py_ssize_t run_length  # 0, or the items of a map run (a frame of its own)
 
 
-cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs, bint alone)
+cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
+                                   Py_ssize_t run_length)
 
 
 cdef class ProcessDispatcher:
@@ -51,7 +52,8 @@ cdef class ProcessDispatcher:
     cdef int dispatch(self) except -1
     cdef bint dispatch_round(self) except -1
     cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1
-    cdef int send_calls(self, WorkerChannel w, list calls, list futures) except -1
+    cdef int send_calls(self, WorkerChannel w, list calls, list futures,
+                        Py_ssize_t weight) except -1
     cdef object pickle_each(self, list calls, list futures, BufferCollector collector)
     cdef WorkerChannel idle_worker(self)
     cdef int wait_once(self) except -1

@@ -52,9 +52,9 @@ cdef class ProcessWorkItem:
 
 
 cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
-                                   bint alone):
+                                   Py_ssize_t run_length):
     cdef ProcessWorkItem item = ProcessWorkItem.__new__(ProcessWorkItem)
-    item.alone = alone
+    item.run_length = run_length
     item.future = new_future()
     item.fn = fn
     item.args = args
@@ -129,7 +129,7 @@ cdef class ProcessDispatcher:
         try:
             item.future.start_or_notify_cancel()
             self.send_calls(w, [call_tuple(item.fn, item.args, item.kwargs)],
-                            [item.future])
+                            [item.future], item.run_length or 1)
         finally:
             self.release_reservation()
         if w.out and self.sleeping:
@@ -331,24 +331,26 @@ cdef class ProcessDispatcher:
         while len(calls) < k and self.pending:
             # A run of map items is sized already: it travels alone, so
             # that frames of measured calls are not mixed with runs.
-            if calls and (<ProcessWorkItem>self.pending[0]).alone:
+            if calls and (<ProcessWorkItem>self.pending[0]).run_length:
                 break
             item = self.pending.popleft()
             if not item.future.start_or_notify_cancel():
                 continue
-            if item.alone:
-                calls.append(call_tuple(item.fn, item.args, item.kwargs))
-                futures.append(item.future)
-                break
             calls.append(call_tuple(item.fn, item.args, item.kwargs))
             futures.append(item.future)
+            if item.run_length:
+                self.send_calls(w, calls, futures, item.run_length)
+                return 0
         if calls:
-            self.send_calls(w, calls, futures)
+            self.send_calls(w, calls, futures, 1)
         return 0
 
-    cdef int send_calls(self, WorkerChannel w, list calls, list futures) except -1:
+    cdef int send_calls(self, WorkerChannel w, list calls, list futures,
+                        Py_ssize_t weight) except -1:
         """Pickle ``calls`` (their futures already running) and queue them
-        for ``w``. May run in the manager or, for an idle worker, in submit().
+        for ``w``; ``weight``: the items each call stands for (1, or a map
+        run's length: the batch policy measures items). May run in the
+        manager or, for an idle worker, in submit().
         """
         cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
         cdef Py_ssize_t n, frame_bytes
@@ -380,12 +382,13 @@ cdef class ProcessDispatcher:
         views = collector.views
         n = len(calls)
         frame_bytes = payload_size(body, views)
-        self.batching.measured_frame(frame_bytes, n)
+        self.batching.measured_frame(frame_bytes, n * weight)
         parts = frame_parts(FRAME_CALLS, <uint32_t>n, body, views)
         # The futures join the worker's books in the order their frames go
         # out: nothing between the booking and the queueing can let another
         # thread in (enqueue queues the frame before anything else).
-        w.record_sent(futures, self.batching.calls_are_short(), self.max_tasks)
+        w.record_sent(futures, self.batching.calls_are_short(), weight,
+                      self.max_tasks)
         self.inflight_total += n
         w.enqueue(parts, frame_bytes)
         return 0
@@ -493,8 +496,7 @@ cdef class ProcessDispatcher:
                     "not usable anymore")
                 return 0
             n = len(values)
-            self.batching.measured_calls(busy, n)
-            w.complete(values, errors)
+            self.batching.measured_calls(busy, w.complete(values, errors))
             self.answered(w, n)
         elif frame.kind == FRAME_INIT_FAILED:
             cause = RemoteTraceback(loads(frame.body, []))

@@ -43,7 +43,7 @@ cdef class CoreFuture:
     cdef int start_or_notify_cancel(self) except -1
     cdef int finish(self, object value, bint is_exception) except -1
     cdef bint finish_unless_done(self, object value, bint is_exception) except -1
-    cdef int wait_until_done(self, object timeout) except -1
+    cdef int wait_until_done(self, object timeout, double spin=*) except -1
     cdef int add_waiter(self, Waiter waiter) except -1
     cdef int remove_waiter(self, Waiter waiter) except -1
     cdef int notify_waiters(self, WaitEvent event) except -1

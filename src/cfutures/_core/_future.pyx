@@ -235,7 +235,11 @@ cdef class CoreFuture:
             raise CancelledError()
         raise TimeoutError()
 
-    cdef int wait_until_done(self, object timeout) except -1:
+    cdef int wait_until_done(self, object timeout,
+                             double spin=CF_SPIN_RESULT) except -1:
+        """Block until done or ``timeout``; ``spin``: seconds to poll
+        before sleeping (a handoff between two busy threads is caught
+        sooner)."""
         cdef double seconds = timeout_seconds(timeout)
         cdef Waiter waiter
         if self.state >= CANCELLED or seconds == 0.0:
@@ -243,7 +247,7 @@ cdef class CoreFuture:
         waiter = _ResultWaiter.__new__(_ResultWaiter)
         self.add_waiter(waiter)
         try:
-            waiter.park(seconds, CF_SPIN_RESULT)
+            waiter.park(seconds, spin)
         finally:
             self.remove_waiter(waiter)
         if self.condition is not None:

@@ -67,12 +67,14 @@ cdef class RunResults:
         try:
             while self.runs and not self.closed:
                 future, items = self.runs[0]
+                # No spinning: a run takes a worker milliseconds, and on a
+                # machine with a core per worker a spin takes one from them.
                 if future.state < CANCELLED:
                     if self.deadline < 0:
-                        future.wait_until_done(None)
+                        future.wait_until_done(None, 0.0)
                     else:
                         left = self.deadline - cf_monotonic()
-                        future.wait_until_done(left if left > 0 else 0.0)
+                        future.wait_until_done(left if left > 0 else 0.0, 0.0)
                 if future.state != FINISHED:
                     raise (CancelledError() if future.state >= CANCELLED
                            else TimeoutError())

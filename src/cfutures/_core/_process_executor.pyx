@@ -47,12 +47,13 @@ cdef class ProcessExecutorBase:
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
-        return self.submit_item(new_work_item(fn, args, kwargs, False))
+        return self.submit_item(new_work_item(fn, args, kwargs, 0))
 
-    def submit_run(self, fn, *args):
-        """submit() for a run of map items (cfutures._process_map): a call
-        sized already, which travels in a frame of its own."""
-        return self.submit_item(new_work_item(fn, args, None, True))
+    def submit_run(self, Py_ssize_t run_length, fn, *args):
+        """submit() for a run of ``run_length`` map items
+        (cfutures._process_map): a call sized already, which travels in a
+        frame of its own."""
+        return self.submit_item(new_work_item(fn, args, None, run_length))
 
     cdef object submit_item(self, ProcessWorkItem item):
         cdef ProcessDispatcher dispatcher = self.dispatcher

@@ -17,6 +17,7 @@ cdef extern from "cf_tuning.h":
         CF_FLUSH_BYTES
         CF_MAP_RUN_MAX
         CF_MAP_RUN_BYTES
+        CF_MAP_TAIL_SHARES
     double CF_BATCH_SECONDS
     double CF_BATCH_BYTES
     double CF_FASTEST_CALL
