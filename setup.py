@@ -8,6 +8,7 @@ from pathlib import Path
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
 CORE = HERE / "src" / "cfutures" / "_core"
@@ -38,7 +39,25 @@ def core_extensions():
     return extensions
 
 
+# Startup hooks for CFUTURES_INSTALL=1 (see src/_cfutures_autoinstall.py):
+# they go beside the packages, at the top of site-packages.
+STARTUP_FILES = ("cfutures_install.pth", "cfutures_install.start")
+
+
+class BuildPyWithStartupFiles(build_py):
+    def run(self):
+        super().run()
+        for name in STARTUP_FILES:
+            self.copy_file(str(HERE / "src" / name),
+                           os.path.join(self.build_lib, name))
+
+    def get_outputs(self, include_bytecode=True):
+        return [*super().get_outputs(include_bytecode),
+                *(os.path.join(self.build_lib, name) for name in STARTUP_FILES)]
+
+
 setup(
+    cmdclass={"build_py": BuildPyWithStartupFiles},
     ext_modules=cythonize(
         core_extensions(),
         compiler_directives=COMPILER_DIRECTIVES,

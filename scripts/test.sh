@@ -26,7 +26,7 @@ SID_VERSIONS=" ${CFUTURES_SID_VERSIONS:-3.14 3.15} "
 SID="$ROOT/scripts/sid_pythons.sh"
 SID_WHEELHOUSE=/opt/cfutures-wheelhouse   # inside the chroot, as sid_pythons.sh makes it
 WORK="$ROOT/.venv/test"
-DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark)
+DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy)
 mkdir -p "$WORK"
 
 find_python() {  # prints the interpreter for version $1, or nothing

@@ -70,13 +70,15 @@ def test_substitute_install_and_uninstall():
         assert _substitute.install() is cfutures.EXTENSIONS
         if cfutures.EXTENSIONS:
             assert _substitute.install()   # idempotent
-            assert concurrent.futures.Future is cfutures.Future
+            # A subclass whose isinstance() also takes stdlib futures.
+            assert concurrent.futures.Future is _substitute.InstalledFuture
+            assert issubclass(concurrent.futures.Future, cfutures.Future)
             assert concurrent.futures.Executor is cfutures.Executor
             assert (concurrent.futures.ThreadPoolExecutor
                     is cfutures.ThreadPoolExecutor)
             assert concurrent.futures.wait is cfutures.wait
             assert concurrent.futures.as_completed is cfutures.as_completed
-            assert _base.Future is cfutures.Future
+            assert _base.Future is _substitute.InstalledFuture
             assert _base.wait is cfutures.wait
             assert thread.ThreadPoolExecutor is cfutures.ThreadPoolExecutor
             assert (concurrent.futures.ProcessPoolExecutor

@@ -4,6 +4,10 @@ The implementation is chosen once, in ``cfutures._implementation``: the
 compiled core when it loads, otherwise (or with ``CFUTURES_NO_EXTENSIONS=1``)
 the stdlib's own classes. ``cfutures.EXTENSIONS`` says which one is live;
 ``cfutures.thread`` and ``cfutures.process`` serve the same one.
+
+``install()`` makes the stdlib's ``concurrent.futures`` serve cfutures to
+the whole program (``uninstall()`` undoes it, ``installed()`` tells);
+``python -m cfutures run`` and ``CFUTURES_INSTALL=1`` do it from startup.
 """
 from ._implementation import EXTENSIONS, implementation as _implementation
 from ._stdlib import (
@@ -18,7 +22,8 @@ from ._stdlib import (
     TimeoutError,
 )
 
-__version__ = "0.1.0"
+from ._substitute import install, installed, uninstall
+from ._version import __version__
 
 Future = _implementation.Future
 Executor = _implementation.Executor

@@ -16,6 +16,8 @@ import sysconfig
 import warnings
 
 NO_EXTENSIONS_ENV = "CFUTURES_NO_EXTENSIONS"
+# Why the stdlib is served (None while the compiled core is live).
+FALLBACK_REASON = None
 
 
 def gil_disabled():
@@ -24,9 +26,12 @@ def gil_disabled():
 
 
 def _choose(environ=os.environ, free_threaded=None):
-    """(the module serving the classes, whether it is the compiled core)."""
+    """(the module serving the classes, whether it is the compiled core);
+    sets ``FALLBACK_REASON``."""
+    global FALLBACK_REASON
     if environ.get(NO_EXTENSIONS_ENV, "") not in ("", "0"):
         from . import _fallback
+        FALLBACK_REASON = f"{NO_EXTENSIONS_ENV} is set"
         return _fallback, False
     if gil_disabled() if free_threaded is None else free_threaded:
         warnings.warn(
@@ -38,6 +43,7 @@ def _choose(environ=os.environ, free_threaded=None):
             stacklevel=4,
         )
         from . import _fallback
+        FALLBACK_REASON = "a free-threaded build (the core relies on the GIL)"
         return _fallback, False
     try:
         from . import _accelerated
@@ -49,7 +55,9 @@ def _choose(environ=os.environ, free_threaded=None):
             stacklevel=4,
         )
         from . import _fallback
+        FALLBACK_REASON = f"the compiled core does not import ({exc})"
         return _fallback, False
+    FALLBACK_REASON = None
     return _accelerated, True
 
 

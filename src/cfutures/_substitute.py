@@ -16,17 +16,29 @@ concurrent.futures import Future`` run earlier). Install as early as possible,
 ideally at interpreter startup (a ``.pth`` file can do it, which also covers
 subprocesses started with ``python -I``).
 
+The ``Future`` that ``install()`` binds is ``InstalledFuture``: cfutures'
+Future (executors hand out ``cfutures.Future`` itself), whose ``isinstance``
+and ``issubclass`` also accept the stdlib's futures. Futures made before
+install(), or by code that bound the stdlib class earlier, still pass the
+checks that asyncio (``wrap_future``, ``run_coroutine_threadsafe``) and
+libraries make against ``concurrent.futures.Future`` at call time.
+
 Exceptions and constants are shared with the stdlib already and are not
 touched.
 
-This is the seed of an opt-in whole-program replacement; the CPython
-conformance run (tests/conformance/) uses it to run CPython's own
-``test_concurrent_futures`` against cfutures.
+``cfutures.install()``, ``python -m cfutures run`` (``_cli``) and the
+``CFUTURES_INSTALL`` switch (``_autoinstall``, read at startup by the .pth
+file the wheel ships) all end here; so does the CPython conformance run
+(tests/conformance/).
 """
 import importlib
 import threading
 
-__all__ = ["install", "uninstall", "installed"]
+from ._implementation import implementation
+from ._stdlib import StdlibFuture
+
+__all__ = ["install", "uninstall", "installed", "replaced_names",
+           "InstalledFuture"]
 
 # module name -> names rebound there
 _TARGETS = {
@@ -55,6 +67,30 @@ _lock = threading.Lock()
 _saved = {}
 
 
+def replaced_names():
+    """``module.name`` for every name install() rebinds, in order."""
+    return [f"{module}.{name}" for module, names in _TARGETS.items()
+            for name in names]
+
+
+class _AcceptingStdlibFutures(type):
+    """isinstance()/issubclass() that take any concurrent.futures future."""
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, StdlibFuture)
+
+    def __subclasscheck__(cls, subclass):
+        return issubclass(subclass, StdlibFuture)
+
+
+# What install() binds as ``Future``: cfutures' class (executors hand out
+# its instances) under the stdlib's name, taking stdlib futures in checks.
+InstalledFuture = _AcceptingStdlibFutures(
+    "Future", (implementation.Future,),
+    {"__slots__": (), "__module__": implementation.Future.__module__,
+     "__qualname__": "Future", "__doc__": implementation.Future.__doc__})
+
+
 def installed():
     """True while the stdlib modules serve cfutures' objects."""
     return bool(_saved)
@@ -75,6 +111,7 @@ def install():
             return True
         replacements = {name: getattr(cfutures, name)
                         for names in _TARGETS.values() for name in names}
+        replacements["Future"] = InstalledFuture
         for module_name, names in _TARGETS.items():
             module = importlib.import_module(module_name)
             for name in names:

@@ -101,8 +101,8 @@ CHECK_CHILD = textwrap.dedent('''\
     checks = {
         "EXTENSIONS": cfutures.EXTENSIONS,
         "isolated": bool(sys.flags.isolated),
-        "Future": cf.Future is cfutures.Future,
-        "_base.Future": _base.Future is cfutures.Future,
+        "Future": cf.Future is cfutures._substitute.InstalledFuture,
+        "_base.Future": _base.Future is cfutures._substitute.InstalledFuture,
         "Executor": cf.Executor is cfutures.Executor,
         "_base.Executor": _base.Executor is cfutures.Executor,
         "ThreadPoolExecutor": cf.ThreadPoolExecutor is cfutures.ThreadPoolExecutor,
@@ -125,7 +125,7 @@ CHECK_CHILD = textwrap.dedent('''\
     if __name__ == "__main__":
         import multiprocessing
         probe = ("__import__('concurrent.futures').futures.Future"
-                 " is __import__('cfutures').Future")
+                 " is __import__('cfutures')._substitute.InstalledFuture")
         for method in ("spawn", "forkserver"):
             context = multiprocessing.get_context(method)
             with cf.ProcessPoolExecutor(1, mp_context=context) as pool:
@@ -173,8 +173,9 @@ def check_test_process(selected):
     problems = []
     if not cfutures.EXTENSIONS:
         problems.append("cfutures.EXTENSIONS is false in the test process")
-    if cf.Future is not cfutures.Future:
-        problems.append("concurrent.futures.Future is not cfutures.Future")
+    installed_future = cfutures._substitute.InstalledFuture
+    if cf.Future is not installed_future:
+        problems.append("concurrent.futures.Future is not cfutures' Future")
     for name, module in sorted(sys.modules.items()):
         if not name.startswith(SUITE) or module is None:
             continue
@@ -183,13 +184,13 @@ def check_test_process(selected):
                 futures.ThreadPoolExecutor is not cfutures.ThreadPoolExecutor
                 or futures.ProcessPoolExecutor
                 is not cfutures.ProcessPoolExecutor
-                or futures.Future is not cfutures.Future):
+                or futures.Future is not installed_future):
             problems.append("%s.futures serves the stdlib" % name)
-        if (getattr(module, "Future", cfutures.Future)
-                is not cfutures.Future):
-            problems.append("%s.Future is not cfutures.Future" % name)
+        if (getattr(module, "Future", installed_future)
+                is not installed_future):
+            problems.append("%s.Future is not cfutures' Future" % name)
         future = getattr(module, "PENDING_FUTURE", None)
-        if future is not None and type(future) is not cfutures.Future:
+        if future is not None and not isinstance(future, cfutures.Future):
             problems.append("%s.PENDING_FUTURE is a %s" % (name, type(future)))
     for test in selected:
         executor_type = getattr(test, "executor_type", None)

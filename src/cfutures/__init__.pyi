@@ -1,0 +1,67 @@
+# Types of cfutures' public API: the stdlib's, with cfutures' own Future
+# handed out by its executors (each class subclasses the stdlib one).
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import (
+    ALL_COMPLETED as ALL_COMPLETED,
+    FIRST_COMPLETED as FIRST_COMPLETED,
+    FIRST_EXCEPTION as FIRST_EXCEPTION,
+    BrokenExecutor as BrokenExecutor,
+    CancelledError as CancelledError,
+    InvalidStateError as InvalidStateError,
+    TimeoutError as TimeoutError,
+    as_completed as as_completed,
+    wait as wait,
+)
+from concurrent.futures import Executor as _StdlibExecutor
+from concurrent.futures import Future as _StdlibFuture
+from concurrent.futures import ProcessPoolExecutor as _StdlibProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor as _StdlibThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+__version__: str
+EXTENSIONS: bool
+
+class Future(_StdlibFuture[_T]): ...
+
+class Executor(_StdlibExecutor):
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args,
+               **kwargs: _P.kwargs) -> Future[_T]: ...
+    # Python 3.14's map (buffersize) on every supported Python.
+    def map(self, fn: Callable[..., _T], *iterables: Iterable[Any],
+            timeout: float | None = None, chunksize: int = 1,
+            buffersize: int | None = None) -> Iterator[_T]: ...
+
+class ThreadPoolExecutor(Executor, _StdlibThreadPoolExecutor): ...
+
+class ProcessPoolExecutor(Executor, _StdlibProcessPoolExecutor):
+    def map(self, fn: Callable[..., _T], *iterables: Iterable[Any],
+            timeout: float | None = None, chunksize: int = 1,
+            buffersize: int | None = None) -> Iterator[_T]: ...
+    # Python 3.14's, on every supported Python.
+    def terminate_workers(self) -> None: ...
+    def kill_workers(self) -> None: ...
+
+if sys.version_info >= (3, 14):
+    from concurrent.futures import (
+        InterpreterPoolExecutor as _StdlibInterpreterPoolExecutor,
+    )
+
+    class InterpreterPoolExecutor(ThreadPoolExecutor,
+                                  _StdlibInterpreterPoolExecutor): ...
+
+def install() -> bool: ...
+def uninstall() -> None: ...
+def installed() -> bool: ...
+
+__all__ = [
+    "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED",
+    "CancelledError", "TimeoutError", "InvalidStateError", "BrokenExecutor",
+    "Future", "Executor", "wait", "as_completed",
+    "ProcessPoolExecutor", "ThreadPoolExecutor",
+]
+if sys.version_info >= (3, 14):
+    __all__ += ["InterpreterPoolExecutor"]
