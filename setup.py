@@ -8,6 +8,7 @@ from pathlib import Path
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
@@ -33,10 +34,23 @@ def core_extensions():
                 [str(pyx.relative_to(HERE))],
                 include_dirs=[CSRC],
                 depends=[str(p) for p in (HERE / CSRC).glob("*.h")],
-                extra_compile_args=["-O2"],
             )
         )
     return extensions
+
+
+# Optimisation flags in each compiler's own spelling.
+OPTIMIZE = {"msvc": ["/O2"]}
+OPTIMIZE_DEFAULT = ["-O2"]
+
+
+class BuildExtPerCompiler(build_ext):
+    def build_extensions(self):
+        flags = OPTIMIZE.get(self.compiler.compiler_type, OPTIMIZE_DEFAULT)
+        for extension in self.extensions:
+            extension.extra_compile_args = [*flags,
+                                            *extension.extra_compile_args]
+        super().build_extensions()
 
 
 # Startup hooks for CFUTURES_INSTALL=1 (see src/_cfutures_autoinstall.py):
@@ -57,7 +71,8 @@ class BuildPyWithStartupFiles(build_py):
 
 
 setup(
-    cmdclass={"build_py": BuildPyWithStartupFiles},
+    cmdclass={"build_py": BuildPyWithStartupFiles,
+              "build_ext": BuildExtPerCompiler},
     ext_modules=cythonize(
         core_extensions(),
         compiler_directives=COMPILER_DIRECTIVES,

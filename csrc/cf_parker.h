@@ -19,13 +19,13 @@
 
 #include <Python.h>
 #include <pythread.h>
-#include <sched.h>
-#include <time.h>
+
+#include "cf_portable.h"
 
 typedef struct {
     PyThread_type_lock lock;
     /* Read while the GIL is released (spinning), so accessed atomically. */
-    int signalled;
+    cf_atomic_int signalled;
 } cf_parker;
 
 static inline int cf_parker_init(cf_parker *p)
@@ -44,7 +44,7 @@ static inline void cf_parker_free(cf_parker *p)
 {
     if (p->lock != NULL) {
         /* A lock must not be freed while held on some platforms. */
-        if (!__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE))
+        if (!cf_atomic_load_acquire(&p->signalled))
             PyThread_release_lock(p->lock);
         PyThread_free_lock(p->lock);
         p->lock = NULL;
@@ -53,26 +53,10 @@ static inline void cf_parker_free(cf_parker *p)
 
 static inline void cf_parker_signal(cf_parker *p)
 {
-    if (!__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&p->signalled, 1, __ATOMIC_RELEASE);
+    if (!cf_atomic_load_acquire(&p->signalled)) {
+        cf_atomic_store_release(&p->signalled, 1);
         PyThread_release_lock(p->lock);
     }
-}
-
-static inline double cf_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static inline void cf_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
 }
 
 /* Busy-wait up to `seconds` for the signal; called without the GIL.
@@ -83,12 +67,12 @@ static inline void cf_parker_spin(cf_parker *p, double seconds)
 {
     double until = cf_monotonic() + seconds;
     unsigned int n = 0;
-    while (!__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
+    while (!cf_atomic_load_acquire(&p->signalled)) {
         cf_cpu_relax();
         if ((++n & 31u) == 0) {
             if (cf_monotonic() >= until)
                 break;
-            sched_yield();
+            cf_yield_thread();
         }
     }
 }
@@ -103,11 +87,11 @@ static inline int cf_parker_wait(cf_parker *p, double timeout, double spin)
         Py_BEGIN_ALLOW_THREADS
         cf_parker_spin(p, spin);
         Py_END_ALLOW_THREADS
-        if (__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
+        if (cf_atomic_load_acquire(&p->signalled)) {
             /* The signaller holds the GIL from setting the flag to
              * releasing the lock, so the lock is free now. */
             PyThread_acquire_lock(p->lock, WAIT_LOCK);
-            __atomic_store_n(&p->signalled, 0, __ATOMIC_RELAXED);
+            cf_atomic_store_relaxed(&p->signalled, 0);
             return 1;
         }
         /* A Unix signal that arrived while spinning would not interrupt
@@ -131,7 +115,7 @@ static inline int cf_parker_wait(cf_parker *p, double timeout, double spin)
         status = PyThread_acquire_lock_timed(p->lock, micros, 1);
         Py_END_ALLOW_THREADS
         if (status == PY_LOCK_ACQUIRED) {
-            __atomic_store_n(&p->signalled, 0, __ATOMIC_RELAXED);
+            cf_atomic_store_relaxed(&p->signalled, 0);
             return 1;
         }
         if (status == PY_LOCK_INTR) {
@@ -140,9 +124,9 @@ static inline int cf_parker_wait(cf_parker *p, double timeout, double spin)
             continue;
         }
         /* Timed out; a signal may have landed after the sleep ended. */
-        if (__atomic_load_n(&p->signalled, __ATOMIC_ACQUIRE)) {
+        if (cf_atomic_load_acquire(&p->signalled)) {
             PyThread_acquire_lock(p->lock, WAIT_LOCK);
-            __atomic_store_n(&p->signalled, 0, __ATOMIC_RELAXED);
+            cf_atomic_store_relaxed(&p->signalled, 0);
             return 1;
         }
         if (timeout >= 0 && cf_monotonic() >= deadline)

@@ -45,6 +45,18 @@ in_sid_chroot() {  # would version $1, not found here, run in the sid chroot?
     [[ "$SID_VERSIONS" == *" $1 "* ]] && [[ "${CFUTURES_NO_SID:-}" =~ ^0?$ ]]
 }
 
+# The compilers tests/test_portable_c.py builds the C helper with (Clang, and
+# MinGW-w64 for Windows), from Debian's packages where this machine has
+# apt-get and we are root; without them those cases skip, saying so.
+if ! command -v clang >/dev/null 2>&1 || ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "== installing clang and gcc-mingw-w64-x86-64 (apt-get) for the C portability tests"
+        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+              clang gcc-mingw-w64-x86-64; } >"$WORK/apt.log" 2>&1 \
+            || echo "== could not install them (see $WORK/apt.log): their tests will skip"
+    fi
+fi
+
 # One sdist for every version: the wheel each one tests is built from it alone.
 BUILDER="$(find_python 3.13)"; [ -n "$BUILDER" ] || BUILDER="$(command -v python3)"
 "$BUILDER" -m venv "$WORK/sdist" && "$WORK/sdist/bin/pip" install -q -U "${DEPS[@]}"

@@ -1,8 +1,5 @@
 # The POSIX calls the process pool makes that Cython's own .pxd files lack.
 
-cdef extern from "<sched.h>" nogil:
-    int sched_yield()
-
 cdef extern from "<poll.h>" nogil:
     struct pollfd:
         int fd

@@ -25,8 +25,8 @@ into the new one. A reader raises ValueError on a header no writer makes;
 ends inside a frame (the parent sees such a worker exit instead).
 """
 cimport cython
-from cfutures._core._parker cimport cf_monotonic
-from cfutures._core._syscalls cimport POLLIN, poll, pollfd, sched_yield
+from cfutures._core._parker cimport cf_monotonic, cf_yield_thread
+from cfutures._core._syscalls cimport POLLIN, poll, pollfd
 from cfutures._core._tuning cimport (
     CF_DIRECT_READ, CF_MAX_BUFFERS, CF_MAX_IOV, CF_OOB_MIN_BYTES,
     CF_PIPE_DEFAULT, CF_PIPE_MAX, CF_READ_BUFFER)
@@ -485,7 +485,7 @@ cdef Py_ssize_t read_into(int fd, char *target, Py_ssize_t want) except -3:
 cdef void spin_until_readable(int fd, double spin) noexcept nogil:
     # A sleeping process takes tens of microseconds to wake on a VM; a
     # worker that polls for a moment after answering catches the next call
-    # of a caller that waits for each result. sched_yield() lets a thread
+    # of a caller that waits for each result. cf_yield_thread() lets a thread
     # or process that shares this CPU run meanwhile.
     cdef pollfd pfd
     cdef double until = cf_monotonic() + spin
@@ -495,4 +495,4 @@ cdef void spin_until_readable(int fd, double spin) noexcept nogil:
         pfd.revents = 0
         if poll(&pfd, 1, 0) != 0 or cf_monotonic() >= until:
             return
-        sched_yield()
+        cf_yield_thread()
