@@ -252,3 +252,12 @@ def test_info_says_what_is_live_and_what_install_replaces():
         assert "compiled core: live" in out
     off = python("-m", "cfutures", "info", env={"CFUTURES_NO_EXTENSIONS": "1"})
     assert "not live: CFUTURES_NO_EXTENSIONS is set" in off.stdout
+
+
+@needs_core
+def test_the_switch_works_under_isolated_mode():
+    # -I ignores PYTHON* variables and the user's site, not site-packages'
+    # startup files: spawn children of a -I parent install too.
+    proc = python("-I", "-c", "import cfutures; print(cfutures.installed())",
+                  env={"CFUTURES_INSTALL": "1"})
+    assert proc.stdout.strip() == "True", proc.stderr
