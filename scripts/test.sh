@@ -27,6 +27,9 @@ SID="$ROOT/scripts/sid_pythons.sh"
 SID_WHEELHOUSE=/opt/cfutures-wheelhouse   # inside the chroot, as sid_pythons.sh makes it
 WORK="$ROOT/.venv/test"
 DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy)
+# Third-party clients that tests/test_clients.py runs with cfutures installed;
+# installed where they can be (their tests skip, saying so, where not).
+CLIENTS=(tqdm "dask[bag]" s3transfer botocore)
 mkdir -p "$WORK"
 
 find_python() {  # prints the interpreter for version $1, or nothing
@@ -65,6 +68,19 @@ rm -rf "$WORK/dist"
     || { cat "$WORK/sdist.log"; echo "FAILED: building the sdist"; exit 1; }
 SDIST="$(ls "$WORK"/dist/cfutures-*.tar.gz)"
 echo "== sdist: $SDIST"
+
+# s3transfer's own tests, which tests/test_clients.py runs: its sdist, once,
+# into .cache/clients (the wheel ships no tests). Never fails.
+S3TRANSFER_VERSION='import s3transfer; print(s3transfer.__version__)'
+fetch_client_tests() {  # the s3transfer version installed (nothing: none)
+    local version="$1" dir="$ROOT/.cache/clients"
+    [ -n "$version" ] || return 0
+    [ -d "$dir/s3transfer-$version/tests" ] && return 0
+    mkdir -p "$dir"
+    { "$WORK/sdist/bin/python" -m pip download -q --no-deps --no-binary :all: -d "$dir" "s3transfer==$version" \
+        && tar -xzf "$dir/s3transfer-$version.tar.gz" -C "$dir"; } >"$WORK/clients-fetch.log" 2>&1 \
+        || echo "== could not fetch s3transfer $version's tests (see $WORK/clients-fetch.log)"
+}
 
 # CPython's test_concurrent_futures for the conformance runs, fetched once into
 # .cache/cpython-tests for each version whose stdlib ships none (never fails).
@@ -110,6 +126,16 @@ sid_test() {  # version, pytest args...: its run in the sid chroot; 0 passed, 3 
         || { echo "FAILED: making a venv of $py in the chroot"; return 1; }
     in_sid "$venv/bin/pip" install -q -U --no-index --find-links "$SID_WHEELHOUSE" "${DEPS[@]}" \
         || { echo "FAILED: installing ${DEPS[*]} from the chroot's wheelhouse for $v"; return 1; }
+    # The clients' wheels, fetched by the host's pip (as the wheelhouse's).
+    rm -rf "$WORK/client-wheels-$v"
+    { $WORK/sdist/bin/python -m pip download -q --only-binary=:all: --python-version "$v" \
+          --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+          --platform manylinux_2_17_x86_64 --platform linux_x86_64 \
+          -d "$WORK/client-wheels-$v" "${CLIENTS[@]}" \
+      && in_sid "$venv/bin/pip" install -q --no-index --find-links "$WORK/client-wheels-$v" "${CLIENTS[@]}"; } \
+        >"$WORK/clients-$v.log" 2>&1 \
+        || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
+    fetch_client_tests "$(in_sid "$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
     rm -rf "$WORK/wheels-sid-$v"
     in_sid "$venv/bin/pip" wheel -q --no-deps --no-build-isolation --no-index -w "$WORK/wheels-sid-$v" "$SDIST" \
         || { echo "FAILED: building the wheel for $v in the chroot"; return 1; }
@@ -138,6 +164,9 @@ for v in $VERSIONS; do
     venv="$WORK/py$v"
     [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
     "$venv/bin/pip" install -q -U "${DEPS[@]}"
+    "$venv/bin/pip" install -q -U "${CLIENTS[@]}" >"$WORK/clients-$v.log" 2>&1 \
+        || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
+    fetch_client_tests "$("$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
     rm -rf "$WORK/wheels-$v"
     "$venv/bin/pip" wheel -q --no-deps --no-build-isolation -w "$WORK/wheels-$v" "$SDIST" \
         || { echo "FAILED: building the wheel for $v"; failed+=("$v"); continue; }
