@@ -48,10 +48,23 @@ def needs(module):
                     "command installs it where it can")
 
 
+# What every client program starts with.
+PROLOGUE = """\
+import json
+import sys
+import concurrent.futures
+
+
+def square(x):
+    return x * x
+"""
+
+
 def run_both(script, tmp_path, timeout=300):
-    """(output with cfutures installed, output on the stdlib): JSON each."""
+    """(output with cfutures installed, output on the stdlib): JSON each,
+    of PROLOGUE + ``script``."""
     path = tmp_path / "client_program.py"
-    path.write_text(textwrap.dedent(script))
+    path.write_text(PROLOGUE + textwrap.dedent(script))
     outputs = []
     for install in ("1", "0"):
         env = dict(os.environ, CFUTURES_INSTALL=install)
@@ -73,12 +86,7 @@ def check_same_results(installed, stdlib):
 def test_tqdm_thread_map_and_process_map(tmp_path):
     needs("tqdm")
     installed, stdlib = run_both('''
-        import json, sys
-        import concurrent.futures
         from tqdm.contrib import concurrent as tqdm_concurrent
-
-        def square(x):
-            return x * x
 
         if __name__ == "__main__":
             report = {
@@ -104,14 +112,8 @@ def test_tqdm_thread_map_and_process_map(tmp_path):
 def test_dask_bag_on_the_threaded_and_process_schedulers(tmp_path):
     needs("dask.bag")
     installed, stdlib = run_both('''
-        import json
-        import concurrent.futures
-        import dask
         import dask.bag as db
         import dask.threaded
-
-        def square(x):
-            return x * x
 
         def is_odd(x):
             return x % 2 == 1
