@@ -17,6 +17,7 @@ from concurrent.futures import Executor as _StdlibExecutor
 from concurrent.futures import Future as _StdlibFuture
 from concurrent.futures import ProcessPoolExecutor as _StdlibProcessPoolExecutor
 from concurrent.futures import ThreadPoolExecutor as _StdlibThreadPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import Any, ParamSpec, TypeVar
 
 _T = TypeVar("_T")
@@ -38,6 +39,12 @@ class Executor(_StdlibExecutor):
 class ThreadPoolExecutor(Executor, _StdlibThreadPoolExecutor): ...
 
 class ProcessPoolExecutor(Executor, _StdlibProcessPoolExecutor):
+    # max_tasks_per_child (3.11's) on every supported Python.
+    def __init__(self, max_workers: int | None = None,
+                 mp_context: BaseContext | None = None,
+                 initializer: Callable[..., object] | None = None,
+                 initargs: tuple[Any, ...] = (), *,
+                 max_tasks_per_child: int | None = None) -> None: ...
     def map(self, fn: Callable[..., _T], *iterables: Iterable[Any],
             timeout: float | None = None, chunksize: int = 1,
             buffersize: int | None = None) -> Iterator[_T]: ...
