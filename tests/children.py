@@ -197,3 +197,30 @@ class FailingStartProcess(multiprocessing.context.SpawnProcess):
 class FailingStartContext(multiprocessing.context.SpawnContext):
     """A spawn context whose processes are FailingStartProcess."""
     Process = FailingStartProcess
+
+
+# -- test_stress.py: calls that record each run in shared memory ------------
+
+_RUNS = None
+
+
+def record_into(runs):
+    """A worker initializer: where run_and_record() counts its runs."""
+    global _RUNS
+    _RUNS = runs
+
+
+def run_and_record(i, fault=None):
+    """Count this run of call ``i``; then return ``i``, or kill the worker
+    as ``fault`` says (SIGKILL, os._exit, a segfault)."""
+    _RUNS[i] += 1
+    if fault == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif fault == "exit":
+        os._exit(3)
+    elif fault == "segfault":
+        import ctypes
+        import faulthandler
+        faulthandler.disable()   # the crash is the point: no report of it
+        ctypes.string_at(0)
+    return i
