@@ -1,0 +1,47 @@
+"""What the parent does when a worker's result pipe carries what no worker
+writes: garbage, a frame torn off by the worker's exit, or a frame whose
+body never comes. cfutures' own wire (the stdlib's pool has another), on
+Linux (the worker finds its pipe through /proc). Each ends the pool with
+BrokenProcessPool, fails every call it owed, and never hangs.
+"""
+import struct
+import sys
+
+import pytest
+
+from concurrent.futures.process import BrokenProcessPool
+
+from children import write_into_result_pipes
+from support import LONG
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the worker finds its pipe in /proc")
+
+HEADER = struct.Struct("=IIIIQ")   # kind, count, nbufs, 0, body_len
+FRAME_RESULTS = 3   # _wire.pxd's FrameKind
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("data,then_exit", [
+    (b"\xff" * 64, False),                                # garbage
+    (HEADER.pack(FRAME_RESULTS, 1, 0, 0, 100)[:10], True),  # torn header
+    (HEADER.pack(FRAME_RESULTS, 1, 0, 0, 100) + b"x", True),  # torn body
+    (HEADER.pack(FRAME_RESULTS, 1, 0, 0, 5) + b"xxxxx", False),  # bad pickle
+], ids=["garbage", "torn-header", "torn-body", "bad-pickle"])
+def test_a_frame_no_worker_writes_breaks_the_pool(accel, data, then_exit):
+    pool = accel.ProcessPoolExecutor(1)
+    try:
+        assert pool.submit(abs, -1).result(timeout=LONG) == 1
+        bad = pool.submit(write_into_result_pipes, data, then_exit)
+        others = [pool.submit(abs, -i) for i in range(20)]
+        with pytest.raises(BrokenProcessPool):
+            bad.result(timeout=LONG)
+        for future in others:
+            try:
+                future.result(timeout=LONG)
+            except BrokenProcessPool:
+                pass
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(abs, 1).result(timeout=LONG)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
