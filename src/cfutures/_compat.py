@@ -65,8 +65,10 @@ class ProcessPoolCompat:
     _broken = property(lambda self: self.dispatcher.broken)
     # test_process_pool and test_shutdown count and join executor._processes
     # (pid -> Process of every worker started and not retired; one dict
-    # for the pool's life, as in the stdlib).
-    _processes = property(lambda self: self.dispatcher.supervisor.processes)
+    # until shutdown(), which sets it to None, as in the stdlib).
+    _processes = property(
+        lambda self: None if self.dispatcher.shutdown_requested
+        else self.dispatcher.supervisor.processes)
     # test_shutdown and test_deadlock join executor._executor_manager_thread
     # (the pool's manager thread while it runs, else None).
     _executor_manager_thread = property(

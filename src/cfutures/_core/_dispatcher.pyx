@@ -230,7 +230,11 @@ cdef class ProcessDispatcher:
         try:
             self.manage()
         finally:
-            # Forget the finished thread (as the stdlib's shutdown() does).
+            # Forget the finished thread (as the stdlib's shutdown() does),
+            # and the pool's Process objects: each holds two descriptors
+            # until it is freed (the stdlib drops executor._processes).
+            if self.shutdown_requested:
+                self.supervisor.forget_processes()
             with self.start_lock:
                 self.manager_thread = None
             forget(PROCESS_POOL, threading.current_thread())

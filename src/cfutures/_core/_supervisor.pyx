@@ -177,6 +177,11 @@ cdef class ProcessSupervisor:
         w.close()
         return 0
 
+    def forget_processes(self):
+        """The pool is shut down and its workers joined: drop the Process
+        objects (freeing their descriptors) unless someone else holds them."""
+        self.processes = {}
+
     cdef int stop_all(self) except -1:
         """Nothing is pending or running: tell every worker to stop, join it."""
         cdef WorkerChannel w
@@ -191,6 +196,9 @@ cdef class ProcessSupervisor:
                 # until it is out, in case the pipe was full.
                 self.flush_all()
                 process.join(CF_STOP_POLL_SECONDS if self.has_output() else None)
+            # Also when exitcode found it exited: only join() drops it from
+            # multiprocessing's children, which keep its descriptors open.
+            process.join()
             w.close()
         self.channels.clear()
         return 0

@@ -1,0 +1,113 @@
+"""Memory and resources: long runs stay flat, and a shut-down pool leaves
+nothing behind.
+
+* SUBMIT_CYCLES submit/result cycles on a thread pool, and CYCLES Future
+  create/set_result/result cycles: after a warm-up, tracemalloc's count of
+  live bytes grows by less than LEAK_BOUND, and no Future survives a
+  collection (weak references).
+* Pools created, used and shut down again and again: afterwards this
+  process has the threads, children and file descriptors it had before
+  (counted from /proc), and no new POSIX semaphore mapped; as in the
+  stdlib, ``shutdown()`` drops ``executor._processes`` (to None).
+
+The million-cycle form runs with ``CFUTURES_STRESS=full``.
+"""
+import gc
+import os
+import sys
+import threading
+import tracemalloc
+import weakref
+
+import pytest
+
+from support import LONG
+
+FULL = os.environ.get("CFUTURES_STRESS", "") == "full"
+CYCLES = 1_000_000 if FULL else 100_000
+SUBMIT_CYCLES = 1_000_000 if FULL else 20_000
+WARM_UP = 10_000
+LEAK_BOUND = 256 * 1024   # bytes: what the allocator may keep in reserve
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                           reason="counts from /proc")
+
+
+def live_bytes_growth(cycle, n):
+    """Bytes tracemalloc sees still allocated after n more cycles."""
+    for _ in range(WARM_UP):
+        cycle()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(n):
+            cycle()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.timeout(600)
+def test_submit_and_result_cycles_stay_flat(impl):
+    with impl.ThreadPoolExecutor(2) as pool:
+        submit = pool.submit
+        growth = live_bytes_growth(lambda: submit(abs, -1).result(LONG),
+                                   SUBMIT_CYCLES)
+    assert growth < LEAK_BOUND, growth
+
+
+@pytest.mark.timeout(600)
+def test_future_cycles_stay_flat_and_leave_no_future(impl):
+    alive = []
+
+    def cycle():
+        future = impl.Future()
+        future.set_running_or_notify_cancel()
+        future.set_result(future)   # a cycle through the result, too
+        assert future.result() is future
+        if len(alive) < 1000:
+            alive.append(weakref.ref(future))
+    assert live_bytes_growth(cycle, CYCLES) < LEAK_BOUND
+    gc.collect()
+    assert not [ref for ref in alive if ref() is not None]
+
+
+def resources():
+    """(threads, child processes, open fds, POSIX semaphores) right now."""
+    children = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                        children += 1
+            except (OSError, IndexError, ValueError):
+                pass
+    with open("/proc/self/maps") as maps:   # this process's, not the machine's
+        semaphores = sum("/dev/shm/sem." in line for line in maps)
+    return (threading.active_count(), children,
+            len(os.listdir("/proc/self/fd")), semaphores)
+
+
+@linux
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_shut_down_pools_leave_nothing_behind(impl, kind):
+    def use_a_pool():
+        if kind == "thread":
+            pool = impl.ThreadPoolExecutor(4)
+        else:
+            pool = impl.ProcessPoolExecutor(2)
+        assert sorted(pool.map(abs, range(-20, 0))) == list(range(1, 21))
+        pool.shutdown(wait=True)
+        if kind == "process":
+            assert pool._processes is None
+    use_a_pool()   # what stays for good (the forkserver, imports) now
+    gc.collect()
+    before = resources()
+    for _ in range(20):
+        use_a_pool()
+    gc.collect()
+    assert resources() == before
