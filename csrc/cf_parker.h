@@ -94,11 +94,12 @@ static inline int cf_parker_wait(cf_parker *p, double timeout, double spin)
             cf_atomic_store_relaxed(&p->signalled, 0);
             return 1;
         }
-        /* A Unix signal that arrived while spinning would not interrupt
-         * the sleep below: run its handler now, as the sleep would have. */
-        if (Py_MakePendingCalls() < 0)
-            return -1;
     }
+    /* A Unix signal that arrived since the interpreter last looked (while
+     * spinning, or on the way here from a Python call) would not interrupt
+     * the sleep below: run its handler now, as the sleep would have. */
+    if (Py_MakePendingCalls() < 0)
+        return -1;
     for (;;) {
         PY_TIMEOUT_T micros = -1;
         PyLockStatus status;
