@@ -1,8 +1,9 @@
-"""Pools that can't get what they need at start: a thread that can't be
-started, descriptors that run out. Each raises the error where the stdlib
-raises it (cfutures' process pool starts lazily, so at the first submit
-rather than in the constructor), leaves nothing hanging, and a pool works
-again once the resource is back.
+"""Pools that can't get what they need at start (a thread that can't be
+started, descriptors that run out) and callbacks that misbehave (block,
+raise). Each start fault raises the error where the stdlib raises it
+(cfutures' process pool starts lazily, so at the first submit rather than
+in the constructor), leaves nothing hanging, and a pool works again once
+the resource is back; a misbehaving callback harms nothing but itself.
 """
 import subprocess
 import sys
@@ -65,3 +66,35 @@ def test_a_process_pool_out_of_descriptors(impl):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["raised", str(errno.EMFILE), "again", "3"], (
         done.stdout + done.stderr)
+
+
+@pytest.mark.timeout(60)
+def test_a_callback_that_blocks_holds_only_its_worker(impl):
+    # Callbacks run in the thread that completes the future: one that blocks
+    # holds that worker, and the pool's other workers carry on.
+    gate, release, entered = (threading.Event() for _ in range(3))
+
+    def block(future):
+        entered.set()
+        release.wait(LONG)
+    with impl.ThreadPoolExecutor(2) as pool:
+        # Not done before the callback is added (else it would run here).
+        pool.submit(gate.wait, LONG).add_done_callback(block)
+        gate.set()
+        assert entered.wait(LONG)
+        assert [f.result(LONG) for f in [pool.submit(abs, -i)
+                                         for i in range(20)]] == list(range(20))
+        release.set()
+
+
+@pytest.mark.timeout(60)
+def test_a_callback_that_raises_is_logged_and_the_rest_run(impl, caplog):
+    calls = []
+    with impl.ThreadPoolExecutor(2) as pool:
+        future = pool.submit(abs, -1)
+        future.add_done_callback(lambda f: 1 / 0)
+        future.add_done_callback(lambda f: calls.append(f.result()))
+        assert future.result(LONG) == 1
+    assert calls == [1]
+    assert any("exception calling callback" in r.getMessage()
+               for r in caplog.records)
