@@ -3,8 +3,8 @@ nothing behind.
 
 * SUBMIT_CYCLES submit/result cycles on a thread pool, and CYCLES Future
   create/set_result/result cycles: after a warm-up, tracemalloc's count of
-  live bytes grows by less than LEAK_BOUND, and no Future survives a
-  collection (weak references).
+  live bytes grows by less than LEAK_BOUND and the resident set by less
+  than RSS_BOUND, and no Future survives a collection (weak references).
 * Pools created, used and shut down again and again: afterwards this
   process has the threads, children and file descriptors it had before
   (counted from /proc), and no new POSIX semaphore mapped; as in the
@@ -28,25 +28,36 @@ CYCLES = 1_000_000 if FULL else 100_000
 SUBMIT_CYCLES = 1_000_000 if FULL else 20_000
 WARM_UP = 10_000
 LEAK_BOUND = 256 * 1024   # bytes: what the allocator may keep in reserve
+RSS_BOUND = 4 * 1024 * 1024   # bytes of resident memory: arenas, caches
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"),
                            reason="counts from /proc")
 
 
+def resident_bytes():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def live_bytes_growth(cycle, n):
-    """Bytes tracemalloc sees still allocated after n more cycles."""
+    """Bytes tracemalloc sees still allocated after n more cycles; on
+    Linux, also checks the resident set grew by less than RSS_BOUND."""
     for _ in range(WARM_UP):
         cycle()
     gc.collect()
+    rss_before = resident_bytes() if sys.platform.startswith("linux") else 0
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(n):
             cycle()
         gc.collect()
-        return tracemalloc.get_traced_memory()[0] - before
+        growth = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+    if rss_before:
+        assert resident_bytes() - rss_before < RSS_BOUND
+    return growth
 
 
 @pytest.mark.timeout(600)
