@@ -102,8 +102,9 @@ FAULTS = ("sigkill", "exit", "segfault")
 
 @pytest.mark.timeout(WATCHDOG_SECONDS + 60)
 def test_process_pool_loses_nothing_when_workers_die(impl, watchdog):
+    # Not fork: this process has threads (fork warns of them from 3.12 on).
     context = multiprocessing.get_context(
-        "fork" if sys.platform.startswith("linux") else "spawn")
+        "forkserver" if sys.platform != "win32" else "spawn")
     runs = context.Array("i", STRESS_PROCESS_TASKS, lock=False)
     rng = random.Random(2026)
     round_size = 500
