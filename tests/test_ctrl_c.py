@@ -1,0 +1,97 @@
+"""A real Ctrl-C: SIGINT, with Python's own handler, to the whole process
+group of a program whose main thread is blocked in ``result()``,
+``wait()``, ``as_completed()`` or a ``map``, as a terminal sends it.
+
+The program ends as plain Python does on an uncaught KeyboardInterrupt
+(the traceback, then death by SIGINT), its ``with`` block's shutdown waits
+for the running call (released by the test), and no process of its group
+is left behind. Thread and process pools, both implementations.
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from support import LONG, SCRIPT_PROLOGUE, TESTS_DIR, wait_until
+
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux",
+                       reason="reads thread states from /proc"),
+    pytest.mark.timeout(120),
+]
+
+PROGRAM = """
+import children
+kind, blocker, started, release = sys.argv[1:]
+pool = (cfutures.ThreadPoolExecutor(2) if kind == "thread"
+        else cfutures.ProcessPoolExecutor(2))
+with pool:
+    if blocker == "map":
+        results = pool.map(children.touch_and_wait, [started], [release])
+    else:
+        future = pool.submit(children.touch_and_wait, started, release)
+    children.wait_for_file(started)
+    print("blocking", flush=True)
+    if blocker == "result":
+        future.result()
+    elif blocker == "wait":
+        cfutures.wait([future])
+    elif blocker == "as_completed":
+        next(cfutures.as_completed([future]))
+    else:
+        list(results)
+print("not interrupted", flush=True)
+"""
+
+
+def main_thread_sleeps(pid):
+    """True while the main thread of ``pid`` is blocked in the kernel."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The state follows the command name, which is in parentheses.
+        return stat.read().rsplit(")", 1)[1].split()[0] == "S"
+
+
+def group_is_gone(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("blocker", ["result", "wait", "as_completed", "map"])
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_ctrl_c_ends_the_blocked_program(impl, kind, blocker, tmp_path):
+    prologue = SCRIPT_PROLOGUE.format(tests_dir=TESTS_DIR,
+                                      accelerated=impl.accelerated)
+    started, release = str(tmp_path / "started"), str(tmp_path / "release")
+    with tempfile.TemporaryFile("w+") as out, \
+            tempfile.TemporaryFile("w+") as err:
+        program = subprocess.Popen(
+            [sys.executable, "-c", prologue + PROGRAM, kind, blocker,
+             started, release],
+            stdout=out, stderr=err, env=impl.env(), start_new_session=True)
+        try:
+            def blocking():
+                out.seek(0)
+                return ("blocking" in out.read()
+                        and main_thread_sleeps(program.pid))
+            wait_until(lambda: blocking() or program.poll() is not None)
+            assert program.poll() is None, "the program ended by itself"
+            os.killpg(program.pid, signal.SIGINT)
+            open(release, "w").close()
+            returncode = program.wait(LONG)
+        finally:
+            if program.poll() is None:
+                os.killpg(program.pid, signal.SIGKILL)
+                program.wait()
+        wait_until(lambda: group_is_gone(program.pid))
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    assert "not interrupted" not in stdout
+    assert returncode == -signal.SIGINT, stderr
+    assert stderr.rstrip().endswith("KeyboardInterrupt"), stderr
