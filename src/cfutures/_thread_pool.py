@@ -47,7 +47,7 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
                 # As the stdlib: max_workers is checked first.
                 self.configure(max_workers, thread_name_prefix, None, ())
                 self.use_contexts(*prepare(initializer, initargs, **ctxkwargs))
-                self.initializer, self.initargs = initializer, tuple(initargs)
+                self.initializer, self.initargs = initializer, initargs
             else:
                 self.configure(max_workers, thread_name_prefix, initializer,
                                initargs)

@@ -82,7 +82,7 @@ cdef class ProcessDispatcher:
     def __init__(self, ctx, max_workers, initializer, initargs,
                  max_tasks_per_child):
         self.supervisor = ProcessSupervisor(
-            ctx, max_workers, initializer, tuple(initargs),
+            ctx, max_workers, initializer, initargs,
             max_tasks_per_child, self.wakeups.fds())
         self.max_tasks = self.supervisor.max_tasks
 

@@ -53,3 +53,4 @@ cdef class CoreFuture:
 
 cdef CoreFuture new_future()
 cdef double timeout_seconds(object timeout) except? -2.0
+cdef int check_wait_seconds(double seconds) except -1

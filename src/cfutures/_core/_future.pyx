@@ -14,6 +14,7 @@ cdef extern from "cf_class_calls.h":
     int cf_own_methods(PyTypeObject *owner, PyTypeObject *base, object names) except -1
 
 import threading
+from _thread import allocate_lock
 
 from cfutures._stdlib import (
     FUTURE_STATES, LOGGER, STATE_DESCRIPTIONS, CancelledError,
@@ -55,7 +56,22 @@ cdef double timeout_seconds(object timeout) except? -2.0:
     if timeout is None:
         return -1.0
     cdef double seconds = timeout
-    return seconds if seconds > 0.0 else 0.0
+    if seconds > 0.0:
+        check_wait_seconds(seconds)
+        return seconds
+    return 0.0
+
+
+cdef int check_wait_seconds(double seconds) except -1:
+    """Raise what the stdlib raises for a wait too long for its clock.
+
+    The stdlib's waits end in a lock's acquire(True, timeout), which raises
+    OverflowError for a timeout past what its clock holds. Past a day, the
+    same acquire is made on a fresh lock, which returns at once or raises.
+    """
+    if seconds > 86400.0:
+        allocate_lock().acquire(True, seconds)
+    return 0
 
 
 @cython.final

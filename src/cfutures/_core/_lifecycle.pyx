@@ -116,7 +116,9 @@ def thread_workers(max_workers):
     """``max_workers`` for a thread pool, as the stdlib checks and defaults it."""
     if max_workers is None:
         max_workers = default_thread_workers()
-    if max_workers <= 0:
+    # `not > 0` rather than the stdlib's `<= 0`: NaN is refused too (the
+    # stdlib takes it and then never starts a worker).
+    if not max_workers > 0:
         raise ValueError("max_workers must be greater than 0")
     return max_workers
 
@@ -128,7 +130,7 @@ def process_workers(max_workers):
         if sys.platform == "win32":
             max_workers = min(_MAX_WINDOWS_WORKERS, max_workers)
         return max_workers
-    if max_workers <= 0:
+    if not max_workers > 0:   # NaN too, as thread_workers
         raise ValueError("max_workers must be greater than 0")
     if sys.platform == "win32" and max_workers > _MAX_WINDOWS_WORKERS:
         raise ValueError(f"max_workers must be <= {_MAX_WINDOWS_WORKERS}")

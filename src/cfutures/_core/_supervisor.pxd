@@ -9,7 +9,7 @@ cdef class ProcessSupervisor:
     cdef readonly object ctx
     cdef readonly Py_ssize_t max_workers
     cdef readonly object initializer
-    cdef readonly tuple initargs
+    cdef readonly object initargs   # as given (the stdlib does not check it)
     cdef readonly object max_tasks_per_child
     cdef readonly Py_ssize_t max_tasks  # 0: unlimited
     cdef readonly bint spawn_on_demand  # False with fork: all start up front

@@ -72,7 +72,7 @@ def _parent_fds():
 cdef class ProcessSupervisor:
     """Starts, stops and ends the worker processes of one pool."""
 
-    def __init__(self, ctx, max_workers, initializer, tuple initargs,
+    def __init__(self, ctx, max_workers, initializer, initargs,
                  max_tasks_per_child, tuple pool_fds):
         self.ctx = ctx
         self.max_workers = max_workers

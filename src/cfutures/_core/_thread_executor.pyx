@@ -63,7 +63,7 @@ cdef class _IdleWorker(Waiter):
     pass
 
 
-cdef bint set_up(initialize, tuple args, executor_ref) except -1:
+cdef bint set_up(initialize, object args, executor_ref) except -1:
     """Run a worker's initializer; if it raises, log it, break the pool
     (as the stdlib's worker does) and return False."""
     try:
@@ -93,7 +93,7 @@ cdef int take_and_run(WorkQueue queue, object context) except -1:
         item = None
 
 
-def worker_loop(WorkQueue queue, executor_ref, initializer, tuple initargs):
+def worker_loop(WorkQueue queue, executor_ref, initializer, object initargs):
     """A worker thread's body: run queued items until the queue closes."""
     if initializer is not None and not set_up(initializer, initargs, executor_ref):
         return
@@ -145,7 +145,7 @@ cdef class ThreadExecutorBase:
     cdef Py_ssize_t max_threads       # how many threads that allows
     cdef public object thread_name_prefix
     cdef public object initializer
-    cdef public tuple initargs
+    cdef public object initargs   # as given: a bad one fails the initializer, as in the stdlib
     cdef readonly object shutdown_lock  # guards starting threads and shutdown
     cdef object self_ref              # closes the queue once collected
     # Context mode (3.14+, see use_contexts()); both None otherwise.
@@ -166,7 +166,7 @@ cdef class ThreadExecutorBase:
         self.thread_name_prefix = (
             thread_name_prefix or f"ThreadPoolExecutor-{_pool_numbers()}")
         self.initializer = initializer
-        self.initargs = tuple(initargs)
+        self.initargs = initargs
         self.self_ref = on_collect(self, self.work_queue.close)
 
     def use_contexts(self, create_context, resolve_task):

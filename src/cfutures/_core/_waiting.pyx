@@ -8,7 +8,7 @@ import time
 
 from cfutures._core._future cimport (
     CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, CoreFuture, EVENT_CANCELLED,
-    EVENT_EXCEPTION, WaitEvent, Waiter, timeout_seconds)
+    EVENT_EXCEPTION, WaitEvent, Waiter, check_wait_seconds, timeout_seconds)
 from cfutures._core._tuning cimport CF_SPIN_RESULT
 
 from cfutures._stdlib import (
@@ -188,6 +188,7 @@ def as_completed(fs, timeout=None):
                 left = deadline - time.monotonic()
                 if left < 0.0:
                     raise TimeoutError('%d (of %d) futures unfinished' % (running, total))
+                check_wait_seconds(left)
                 waiter.park(left, CF_SPIN_RESULT)
             else:
                 waiter.park(-1.0, CF_SPIN_RESULT)

@@ -226,7 +226,7 @@ def run_items(fn, items, bint rows):
     return run
 
 
-def worker_main(call_conn, result_conn, initializer, tuple initargs,
+def worker_main(call_conn, result_conn, initializer, initargs,
                 Py_ssize_t max_tasks, tuple close_fds):
     """A worker process's body: run calls until told to stop.
 
