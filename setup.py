@@ -44,12 +44,33 @@ OPTIMIZE = {"msvc": ["/O2"]}
 OPTIMIZE_DEFAULT = ["-O2"]
 
 
+# CFUTURES_SANITIZE=address,undefined (any -fsanitize= list) builds the core
+# for the sanitizer run of scripts/sanitize.sh: GCC and Clang only. The
+# interpreter itself is not instrumented, so that run preloads the runtime.
+SANITIZE = os.environ.get("CFUTURES_SANITIZE", "").strip()
+
+
+def sanitizer_flags(compiler_type):
+    if not SANITIZE:
+        return [], []
+    if compiler_type == "msvc":
+        raise SystemExit("CFUTURES_SANITIZE needs GCC or Clang")
+    # Every UBSan finding aborts, so a run that finds one fails.
+    compile_flags = [f"-fsanitize={SANITIZE}", "-fno-sanitize-recover=all",
+                     "-fno-omit-frame-pointer", "-g", "-O1"]
+    return compile_flags, [f"-fsanitize={SANITIZE}"]
+
+
 class BuildExtPerCompiler(build_ext):
     def build_extensions(self):
         flags = OPTIMIZE.get(self.compiler.compiler_type, OPTIMIZE_DEFAULT)
+        sanitize_compile, sanitize_link = sanitizer_flags(
+            self.compiler.compiler_type)
         for extension in self.extensions:
-            extension.extra_compile_args = [*flags,
+            extension.extra_compile_args = [*flags, *sanitize_compile,
                                             *extension.extra_compile_args]
+            extension.extra_link_args = [*sanitize_link,
+                                         *extension.extra_link_args]
         super().build_extensions()
 
 

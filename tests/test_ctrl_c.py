@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
@@ -68,30 +67,30 @@ def test_ctrl_c_ends_the_blocked_program(impl, kind, blocker, tmp_path):
     prologue = SCRIPT_PROLOGUE.format(tests_dir=TESTS_DIR,
                                       accelerated=impl.accelerated)
     started, release = str(tmp_path / "started"), str(tmp_path / "release")
-    with tempfile.TemporaryFile("w+") as out, \
-            tempfile.TemporaryFile("w+") as err:
+    out_path, err_path = tmp_path / "stdout", tmp_path / "stderr"
+    # The test reads the output through its own opening of each file: a
+    # seek on the handle the program writes through would move the
+    # program's write offset too (one open file, shared across fork).
+    with open(out_path, "w") as out, open(err_path, "w") as err:
         program = subprocess.Popen(
             [sys.executable, "-c", prologue + PROGRAM, kind, blocker,
              started, release],
             stdout=out, stderr=err, env=impl.env(), start_new_session=True)
-        try:
-            def blocking():
-                out.seek(0)
-                return ("blocking" in out.read()
-                        and main_thread_sleeps(program.pid))
-            wait_until(lambda: blocking() or program.poll() is not None)
-            assert program.poll() is None, "the program ended by itself"
-            os.killpg(program.pid, signal.SIGINT)
-            open(release, "w").close()
-            returncode = program.wait(LONG)
-        finally:
-            if program.poll() is None:
-                os.killpg(program.pid, signal.SIGKILL)
-                program.wait()
-        wait_until(lambda: group_is_gone(program.pid))
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
+    try:
+        def blocking():
+            return ("blocking" in out_path.read_text()
+                    and main_thread_sleeps(program.pid))
+        wait_until(lambda: blocking() or program.poll() is not None)
+        assert program.poll() is None, "the program ended by itself"
+        os.killpg(program.pid, signal.SIGINT)
+        open(release, "w").close()
+        returncode = program.wait(LONG)
+    finally:
+        if program.poll() is None:
+            os.killpg(program.pid, signal.SIGKILL)
+            program.wait()
+    wait_until(lambda: group_is_gone(program.pid))
+    stdout, stderr = out_path.read_text(), err_path.read_text()
     assert "not interrupted" not in stdout
     assert returncode == -signal.SIGINT, stderr
     assert stderr.rstrip().endswith("KeyboardInterrupt"), stderr

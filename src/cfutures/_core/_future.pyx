@@ -59,6 +59,8 @@ cdef double timeout_seconds(object timeout) except? -2.0:
     if seconds > 0.0:
         check_wait_seconds(seconds)
         return seconds
+    if seconds != seconds:
+        check_wait_seconds(seconds)
     return 0.0
 
 
@@ -68,9 +70,15 @@ cdef int check_wait_seconds(double seconds) except -1:
     The stdlib's waits end in a lock's acquire(True, timeout), which raises
     OverflowError for a timeout past what its clock holds. Past a day, the
     same acquire is made on a fresh lock, which returns at once or raises.
+    A NaN is refused (ValueError) by 3.14's Condition.wait and taken as "do
+    not wait" by older ones: a real wait on a fresh Condition says which.
     """
     if seconds > 86400.0:
         allocate_lock().acquire(True, seconds)
+    elif seconds != seconds:
+        condition = threading.Condition(allocate_lock())
+        with condition:
+            condition.wait(seconds)
     return 0
 
 

@@ -36,7 +36,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.errno cimport EAGAIN, ECONNRESET, EINTR, errno
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove
 from posix.uio cimport iovec, writev
@@ -49,6 +49,28 @@ from traceback import format_exception
 from cfutures._stdlib import ForkingPickler, RemoteTraceback
 
 cdef uint64_t READ_ONLY_BIT = (<uint64_t>1) << 63
+
+
+# Header fields go through memcpy: a frame starts anywhere in the read
+# buffer, and a misaligned integer load is undefined behaviour in C.
+cdef inline uint32_t load_u32(const char *p) noexcept nogil:
+    cdef uint32_t value
+    memcpy(&value, p, 4)
+    return value
+
+
+cdef inline uint64_t load_u64(const char *p) noexcept nogil:
+    cdef uint64_t value
+    memcpy(&value, p, 8)
+    return value
+
+
+cdef inline void store_u32(char *p, uint32_t value) noexcept nogil:
+    memcpy(p, &value, 4)
+
+
+cdef inline void store_u64(char *p, uint64_t value) noexcept nogil:
+    memcpy(p, &value, 8)
 cdef object _dumps = pickle.dumps
 cdef object _loads = pickle.loads
 cdef object _PickleBuffer = pickle.PickleBuffer
@@ -207,21 +229,19 @@ cdef bytes frame_header(uint32_t kind, uint32_t count, Py_ssize_t body_len,
     cdef Py_ssize_t nbufs = len(views) if views else 0
     cdef bytes header = PyBytes_FromStringAndSize(NULL, HEADER_SIZE + 8 * nbufs)
     cdef char *p = PyBytes_AS_STRING(header)
-    cdef uint32_t *h32 = <uint32_t*>p
-    cdef uint64_t *h64 = <uint64_t*>(p + 16)
     cdef Py_ssize_t i
     cdef uint64_t size
-    h32[0] = kind
-    h32[1] = count
-    h32[2] = <uint32_t>nbufs
-    h32[3] = 0
-    h64[0] = <uint64_t>body_len
+    store_u32(p, kind)
+    store_u32(p + 4, count)
+    store_u32(p + 8, <uint32_t>nbufs)
+    store_u32(p + 12, 0)
+    store_u64(p + 16, <uint64_t>body_len)
     for i in range(nbufs):
         view = views[i]
         size = <uint64_t>view.nbytes
         if view.readonly:
             size |= READ_ONLY_BIT
-        h64[1 + i] = size
+        store_u64(p + 24 + 8 * i, size)
     return header
 
 
@@ -348,25 +368,26 @@ cdef class FrameReader:
 
     cdef int begin_frame(self) except -1:
         """Take the header (whole in the buffer) and allocate the segments."""
-        cdef uint32_t *h32 = <uint32_t*>(self.buf + self.start)
-        cdef uint64_t *h64 = <uint64_t*>(self.buf + self.start + 16)
-        cdef Py_ssize_t nbufs = h32[2], i, total = 0
+        cdef const char *header = self.buf + self.start
+        # Segment i's length (i = 0: the body) with its read-only bit.
+        cdef const char *lengths = header + 16
+        cdef Py_ssize_t nbufs = load_u32(header + 8), i, total = 0
         cdef uint64_t size
         cdef list segments = []
         # Check every size before allocating any.
         for i in range(nbufs + 1):
-            size = h64[i] & ~READ_ONLY_BIT if i else h64[0]
+            size = load_u64(lengths + 8 * i) & ~READ_ONLY_BIT if i else load_u64(lengths)
             if size > <uint64_t>(PY_SSIZE_T_MAX - total):
                 raise ValueError(f"corrupt frame header: {size} bytes in a segment")
             total += <Py_ssize_t>size
         for i in range(nbufs + 1):
-            size = h64[i] & ~READ_ONLY_BIT if i else h64[0]
-            if i == 0 or h64[i] & READ_ONLY_BIT:
+            size = load_u64(lengths + 8 * i) & ~READ_ONLY_BIT if i else load_u64(lengths)
+            if i == 0 or load_u64(lengths + 8 * i) & READ_ONLY_BIT:
                 segments.append(PyBytes_FromStringAndSize(NULL, <Py_ssize_t>size))
             else:
                 segments.append(PyByteArray_FromStringAndSize(NULL, <Py_ssize_t>size))
-        self.kind = h32[0]
-        self.count = h32[1]
+        self.kind = load_u32(header)
+        self.count = load_u32(header + 4)
         if total > self.largest:
             self.largest = total
         self.segments = segments
@@ -379,17 +400,17 @@ cdef class FrameReader:
     cpdef Frame next_frame(self):
         """A complete frame from what was read, or None."""
         cdef Py_ssize_t avail, nbufs, take, seg_len
-        cdef uint32_t *h32
+        cdef const char *header
         cdef Frame frame
         if not self.in_frame:
             avail = self.end - self.start
             if avail < HEADER_SIZE:
                 return None
-            h32 = <uint32_t*>(self.buf + self.start)
-            nbufs = h32[2]
-            if nbufs > CF_MAX_BUFFERS or h32[3] != 0:
+            header = self.buf + self.start
+            nbufs = load_u32(header + 8)
+            if nbufs > CF_MAX_BUFFERS or load_u32(header + 12) != 0:
                 raise ValueError(f"corrupt frame header: {nbufs} buffers, "
-                                 f"reserved field {h32[3]}")
+                                 f"reserved field {load_u32(header + 12)}")
             if avail < HEADER_SIZE + 8 * nbufs:
                 return None
             self.begin_frame()
