@@ -858,3 +858,17 @@ def test_forkserver_preload_keeps_the_programs_own(accel):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == str(
         sorted(["json", "cfutures._core._worker"]))
+
+
+@pytest.mark.timeout(120)
+def test_shutdown_with_wait_leaves_no_pool_thread_running(impl):
+    """shutdown(wait=True) returns only once the pool's own threads have
+    ended, every time: a thread still on its way out when the next pool
+    forks its workers could leave the children a lock it held."""
+    before = set(threading.enumerate())
+    for _ in range(30):
+        pool = impl.ProcessPoolExecutor(2)
+        assert list(pool.map(abs, range(-50, 0))) == list(range(50, 0, -1))
+        pool.shutdown(wait=True)
+        left = [t for t in threading.enumerate() if t not in before]
+        assert not left, left

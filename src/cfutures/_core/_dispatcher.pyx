@@ -220,7 +220,12 @@ cdef class ProcessDispatcher:
         self.request_shutdown(cancel_futures)
         with self.start_lock:   # a start in progress completes first
             thread = self.manager_thread
+            # As the stdlib, which forgets the thread whether or not it waits.
+            self.manager_thread = None
         if wait and thread is not None and thread is not threading.current_thread():
+            # Joined even when it has left manage(): until the thread is
+            # gone, a fork (the next pool's workers) could copy a lock it
+            # holds on its way out.
             thread.join()
 
     # -- the manager -----------------------------------------------------------
@@ -230,13 +235,10 @@ cdef class ProcessDispatcher:
         try:
             self.manage()
         finally:
-            # Forget the finished thread (as the stdlib's shutdown() does),
-            # and the pool's Process objects: each holds two descriptors
+            # Forget the pool's Process objects: each holds two descriptors
             # until it is freed (the stdlib drops executor._processes).
             if self.shutdown_requested:
                 self.supervisor.forget_processes()
-            with self.start_lock:
-                self.manager_thread = None
             forget(PROCESS_POOL, threading.current_thread())
 
     def manage(self):

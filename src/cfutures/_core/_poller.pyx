@@ -51,12 +51,18 @@ cdef class Wakeup:
         return self.wake()
 
     cdef int drain(self) except -1:
-        self.sent = False
+        """Empty the pipe, then let wake() write again. In this order: a
+        wake() while the pipe is read (os.read lets other threads in) must
+        not leave ``sent`` set over an empty pipe, or every later wake()
+        would skip its write and the manager sleep through them. A wake()
+        skipped meanwhile is seen anyway: the caller looks at its state
+        after draining."""
         try:
             while os.read(self.read_fd, 4096):
                 pass
         except BlockingIOError:
             pass
+        self.sent = False
         return 0
 
 
