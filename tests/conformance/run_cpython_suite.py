@@ -5,7 +5,7 @@ Usage (with the interpreter whose environment has cfutures installed):
 
     python tests/conformance/run_cpython_suite.py [--threads-only] [-v]
         [--stdlib] [-k PATTERN]... [--strict] [--cache-dir DIR]
-        [--expected FILE] [--timeout S] [--test-timeout S] [--keep]
+        [--expected FILE] [--timeout S] [--test-timeout S] [--jobs N] [--keep]
 
 The protocol, for the running Python version X.Y:
 
@@ -27,7 +27,9 @@ The protocol, for the running Python version X.Y:
    it runs the selected tests with unittest and keeps a JSON report in FILE,
    rewritten before and after every test. Every test gets ``--test-timeout``
    seconds (then a faulthandler dump and exit); the whole suite gets
-   ``--timeout`` seconds (then its process group is killed).
+   ``--timeout`` seconds (then its process group is killed). With
+   ``--jobs N`` (default 4) N such test processes run side by side, each
+   its share of the test classes, and their reports are merged.
    ``--threads-only`` leaves the process-pool variants out (a quick run);
    ``--stdlib`` runs the same tests without the substitution (a baseline).
 4. The verdict (verdict.py): failures are compared with
@@ -39,6 +41,7 @@ a broken substitution, a crash or hang of the test process, or zero tests
 run; 77 when this version is skipped (no suite, or no compiled cfutures).
 """
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -106,11 +109,17 @@ def parse_args(argv):
     parser.add_argument("--test-timeout", type=float, default=180,
                         help="seconds one test may take before the test "
                              "process dumps its threads and exits")
+    parser.add_argument("--jobs", type=int,
+                        default=int(os.environ.get("CFUTURES_CONFORMANCE_JOBS", "4")),
+                        help="test processes run side by side, each a share "
+                             "of the test classes (default: "
+                             "$CFUTURES_CONFORMANCE_JOBS or 4)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the throwaway environment")
     parser.add_argument("--driver", action="store_true",
                         help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--shard", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 

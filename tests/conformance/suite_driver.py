@@ -28,31 +28,88 @@ from substitution import check_test_process, clean_env
 
 
 def launch_driver(python, entry_point, root, args):
-    """Run the test process; return its status, or a string saying it was killed.
+    """Run the test processes; return their status (0 when all exited 0),
+    or a string saying what was killed or failed.
 
-    The report lands in ``<root>/result.json``.
+    With ``--jobs N`` (N > 1) the selected tests are dealt to N test
+    processes run side by side (``--shard i/N``, whole test classes each):
+    the suite mostly sleeps on its timeouts, so they overlap well even on
+    two CPUs. Each leaves ``<root>/result-i.json``; merged, the report
+    lands in ``<root>/result.json``.
     """
-    command = [python, str(entry_point), "--driver",
-               "--result", os.path.join(root, "result.json"),
-               "--test-timeout", str(args.test_timeout)]
+    jobs = max(1, args.jobs)
+    base = [python, str(entry_point), "--driver",
+            "--test-timeout", str(args.test_timeout)]
     if args.threads_only:
-        command.append("--threads-only")
+        base.append("--threads-only")
     if args.stdlib:
-        command.append("--stdlib")
+        base.append("--stdlib")
     if args.verbose:
-        command.append("-v")
+        base.append("-v")
     for pattern in args.match:
-        command += ["-k", pattern]
-    log("running the suite: " + " ".join(command[1:]))
-    # A session of its own, so a timeout also ends the suite's children.
-    driver = subprocess.Popen(command, env=clean_env(), cwd=root,
-                              start_new_session=True)
-    try:
-        return driver.wait(timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(driver.pid, signal.SIGKILL)
-        driver.wait()
-        return "killed after %ss" % args.timeout
+        base += ["-k", pattern]
+    results = [os.path.join(root, "result-%d.json" % i) for i in range(jobs)]
+    drivers = []
+    for i in range(jobs):
+        command = base + ["--result", results[i], "--shard", "%d/%d" % (i, jobs)]
+        log("running the suite: " + " ".join(command[1:]))
+        # A session of its own, so a timeout also ends the suite's children.
+        # Its output goes to a file of its own, printed whole at the end:
+        # side-by-side shards would interleave their lines.
+        out = open(os.path.join(root, "output-%d.txt" % i), "w+")
+        drivers.append((subprocess.Popen(command, env=clean_env(), cwd=root,
+                                         start_new_session=True,
+                                         stdout=out, stderr=subprocess.STDOUT),
+                        out))
+    deadline = time.monotonic() + args.timeout
+    statuses = []
+    for driver, out in drivers:
+        try:
+            statuses.append(driver.wait(
+                timeout=max(0.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            os.killpg(driver.pid, signal.SIGKILL)
+            driver.wait()
+            statuses.append("killed after %ss" % args.timeout)
+        out.seek(0)
+        sys.stdout.write(out.read())
+        sys.stdout.flush()
+        out.close()
+    merge_reports(results, os.path.join(root, "result.json"), statuses)
+    failed = [str(status) for status in statuses if status != 0]
+    return "; ".join(failed) if failed else 0
+
+
+def merge_reports(paths, merged_path, statuses):
+    """One report of the shards' reports (a shard that wrote none counts
+    as a test process that died before its first test)."""
+    merged = {"loaded": 0, "selected": 0, "outcomes": {}, "details": {},
+              "durations": {}, "checks": [], "current": None,
+              "environment_altered": False, "finished": True}
+    for path, status in zip(paths, statuses):
+        if not os.path.exists(path):
+            merged["checks"].append("the test process of %s wrote no result "
+                                    "(status %s)" % (path, status))
+            continue
+        with open(path) as f:
+            report = json.load(f)
+        merged["loaded"] = max(merged["loaded"], report["loaded"])
+        merged["selected"] += report["selected"]
+        for key in ("outcomes", "details", "durations"):
+            merged[key].update(report[key])
+        merged["checks"] += report["checks"]
+        merged["environment_altered"] |= bool(report.get("environment_altered"))
+        if not report.get("finished"):
+            merged["finished"] = False
+            current = report.get("current")
+            if current:
+                merged["outcomes"][current] = "error"
+                merged["details"][current] = [
+                    "the test process died in this test (status %s): it "
+                    "hung past --test-timeout or crashed\n" % status]
+                merged["current"] = merged["current"] or current
+    with open(merged_path, "w") as f:
+        json.dump(merged, f)
 
 
 def iter_tests(suite):
@@ -73,6 +130,20 @@ def select_tests(everything, threads_only, patterns):
         selected = [test for test in selected
                     if any(pattern in test.id() for pattern in patterns)]
     return selected
+
+
+def shard_tests(selected, index, count):
+    """Shard ``index`` of ``count``: whole test classes (their class
+    fixtures run once), dealt largest first to the shard with the fewest
+    tests so far."""
+    classes = {}
+    for test in selected:
+        classes.setdefault(type(test).__qualname__, []).append(test)
+    shards = [[] for _ in range(count)]
+    for name in sorted(classes, key=lambda name: (-len(classes[name]), name)):
+        min(shards, key=len).extend(classes[name])
+    chosen = {id(test) for test in shards[index]}
+    return [test for test in selected if id(test) in chosen]
 
 
 def make_result_class(report, save, test_timeout, real_streams):
@@ -166,6 +237,9 @@ def run_driver(args):
     loader = unittest.TestLoader()
     everything = list(iter_tests(loader.loadTestsFromName(SUITE)))
     selected = select_tests(everything, args.threads_only, args.match)
+    if args.shard:
+        index, count = map(int, args.shard.split("/"))
+        selected = shard_tests(selected, index, count)
     report = {"loaded": len(everything), "selected": len(selected),
               "outcomes": {}, "details": {}, "durations": {},
               "checks": [] if args.stdlib else check_test_process(selected)}
