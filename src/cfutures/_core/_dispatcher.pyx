@@ -220,13 +220,16 @@ cdef class ProcessDispatcher:
         self.request_shutdown(cancel_futures)
         with self.start_lock:   # a start in progress completes first
             thread = self.manager_thread
-            # As the stdlib, which forgets the thread whether or not it waits.
-            self.manager_thread = None
         if wait and thread is not None and thread is not threading.current_thread():
             # Joined even when it has left manage(): until the thread is
             # gone, a fork (the next pool's workers) could copy a lock it
-            # holds on its way out.
+            # holds on its way out. Kept until then, so that a
+            # shutdown(wait=True) after one that did not wait (as
+            # terminate_workers() makes) still waits for it.
             thread.join()
+            with self.start_lock:
+                if self.manager_thread is thread:
+                    self.manager_thread = None
 
     # -- the manager -----------------------------------------------------------
 
