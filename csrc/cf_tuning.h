@@ -97,6 +97,12 @@ enum { CF_FLUSH_BYTES = 1048576 };
  * before it is killed, or its exit code is given up on. */
 #define CF_WORKER_JOIN_SECONDS 1.0
 #define CF_WORKER_EXIT_WAIT 5.0
+
+/* Recovery (_recovery.pyx): deaths are counted over this many seconds for
+ * the crash-loop bound, and a pool with time limits looks at its workers'
+ * progress at least this often while calls are out. */
+#define CF_CRASH_WINDOW 10.0
+#define CF_TIME_LIMIT_POLL 0.05
 /* While stop frames are still queued, check a stopping worker this often. */
 #define CF_STOP_POLL_SECONDS 0.05
 

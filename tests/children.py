@@ -245,3 +245,31 @@ def write_into_result_pipes(data, then_exit):
     if then_exit:
         os._exit(0)
     return len(data)
+
+
+def run_for(seconds, how="sleep"):
+    """Take ``seconds``, then return them: sleeping, spinning in Python, or
+    blocking in C with the GIL released (``"c"``) or held (``"c-gil"``)."""
+    if how == "sleep":
+        time.sleep(seconds)
+    elif how == "spin":
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            pass
+    else:
+        import ctypes
+        libc = ctypes.PyDLL(None) if how == "c-gil" else ctypes.CDLL(None)
+        libc.usleep(int(seconds * 1_000_000))
+    return seconds
+
+
+def exit_at_start():
+    """A worker initializer that ends its worker at once (a crash loop)."""
+    os._exit(5)
+
+
+def hold_memory(megabytes):
+    """Keep ``megabytes`` MiB alive in this worker; return its pid."""
+    global _HELD
+    _HELD = bytearray(megabytes * 1024 * 1024)
+    return os.getpid()

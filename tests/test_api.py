@@ -133,10 +133,13 @@ class TestSignatures:
             == stdlib_signature(concurrent.futures.ProcessPoolExecutor, name)
 
     def test_process_pool_constructor(self, impl):
-        # Python 3.14's; the stdlib fallback has its own Python's (no
-        # max_tasks_per_child before 3.11).
+        # Python 3.14's, then cfutures' keyword-only options (whose
+        # defaults are the stdlib's behaviour); the stdlib fallback has its
+        # own Python's (no max_tasks_per_child before 3.11).
         expected = ("(max_workers=None, mp_context=None, initializer=None, "
-                    "initargs=(), *, max_tasks_per_child=None)")
+                    "initargs=(), *, max_tasks_per_child=None, "
+                    "task_timeout=None, on_worker_death='break', "
+                    "max_worker_memory=None, idle_timeout=None)")
         if not impl.accelerated:
             expected = str(inspect.signature(
                 concurrent.futures.ProcessPoolExecutor))

@@ -22,6 +22,8 @@ from ._stdlib import (
     TimeoutError,
 )
 
+from ._errors import WorkerProcessDied
+from ._reusable import get_reusable_executor
 from ._substitute import install, installed, uninstall
 from ._version import __version__
 

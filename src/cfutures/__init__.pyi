@@ -18,7 +18,8 @@ from concurrent.futures import Future as _StdlibFuture
 from concurrent.futures import ProcessPoolExecutor as _StdlibProcessPoolExecutor
 from concurrent.futures import ThreadPoolExecutor as _StdlibThreadPoolExecutor
 from multiprocessing.context import BaseContext
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
+from concurrent.futures.process import BrokenProcessPool as _BrokenProcessPool
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
@@ -44,7 +45,15 @@ class ProcessPoolExecutor(Executor, _StdlibProcessPoolExecutor):
                  mp_context: BaseContext | None = None,
                  initializer: Callable[..., object] | None = None,
                  initargs: tuple[Any, ...] = (), *,
-                 max_tasks_per_child: int | None = None) -> None: ...
+                 max_tasks_per_child: int | None = None,
+                 # cfutures' options (cfutures/_pool_options.py).
+                 task_timeout: float | None = None,
+                 on_worker_death: Literal["break", "replace"] = "break",
+                 max_worker_memory: int | None = None,
+                 idle_timeout: float | None = None) -> None: ...
+    def submit_with(self, fn: Callable[..., _T], /, *args: Any,
+                    task_timeout: float | None = None,
+                    **kwargs: Any) -> Future[_T]: ...
     def map(self, fn: Callable[..., _T], *iterables: Iterable[Any],
             timeout: float | None = None, chunksize: int = 1,
             buffersize: int | None = None) -> Iterator[_T]: ...
@@ -59,6 +68,15 @@ if sys.version_info >= (3, 14):
 
     class InterpreterPoolExecutor(ThreadPoolExecutor,
                                   _StdlibInterpreterPoolExecutor): ...
+
+class WorkerProcessDied(_BrokenProcessPool):
+    pid: int | None
+    exitcode: int | None
+    def __init__(self, message: str, pid: int | None = ...,
+                 exitcode: int | None = ...) -> None: ...
+
+def get_reusable_executor(max_workers: int | None = None,
+                          **options: Any) -> ProcessPoolExecutor: ...
 
 def install() -> bool: ...
 def uninstall() -> None: ...

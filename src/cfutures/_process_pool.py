@@ -17,6 +17,7 @@ dispatcher's manager thread reads to finish the future. The supervisor
 from ._compat import ProcessPoolCompat
 from ._core._process_executor import ProcessExecutorBase
 from ._executor import Executor, map_in_chunks
+from ._pool_options import check_not_fork, recovery_options, time_limit_seconds
 from ._process_map import map_in_runs
 from ._stdlib import StdlibExecutor, StdlibProcessPoolExecutor
 
@@ -54,7 +55,9 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
     """An Executor that runs calls in a pool of at most max_workers processes."""
 
     def __init__(self, max_workers=None, mp_context=None,
-                 initializer=None, initargs=(), *, max_tasks_per_child=None):
+                 initializer=None, initargs=(), *, max_tasks_per_child=None,
+                 task_timeout=None, on_worker_death="break",
+                 max_worker_memory=None, idle_timeout=None):
         """Initialize a new ProcessPoolExecutor instance.
 
         Args:
@@ -71,9 +74,34 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
                 None (the default) keeps workers for the executor's lifetime.
                 Incompatible with the 'fork' start method; when given without
                 mp_context, 'spawn' is used.
+
+        cfutures' options (keyword-only; the defaults are the stdlib's
+        behaviour; each needs a start method other than fork, and without
+        mp_context uses forkserver, or spawn where there is none):
+            task_timeout: Seconds a call may run in a worker. Past it the
+                worker is killed and replaced, the call fails with
+                TimeoutError, and every other call carries on. None: no
+                limit. submit_with() sets one call's limit.
+            on_worker_death: "break" (the stdlib's: a worker that dies
+                breaks the pool) or "replace": only the calls it was
+                running fail (WorkerProcessDied, a BrokenProcessPool naming
+                its pid and exit code), the calls it had not started run
+                elsewhere, and a new worker takes its place. Deaths in a
+                crash loop still break the pool.
+            max_worker_memory: Bytes of resident memory; a worker above it
+                after a call retires and is replaced, losing no call.
+            idle_timeout: Seconds a worker may wait for a call before it
+                stops; workers start again on demand. None: never.
         """
+        replace_dead, seconds, memory, idle, mp_context = recovery_options(
+            task_timeout, on_worker_death, max_worker_memory, idle_timeout,
+            mp_context)
+        # Runs of map items (one call each) would fail or time out whole:
+        # with these options every item is a call of its own.
+        self._calls_recover = bool(replace_dead or seconds)
         self.configure(max_workers, mp_context, initializer, initargs,
-                       max_tasks_per_child)
+                       max_tasks_per_child, replace_dead, seconds, memory,
+                       idle)
         preload_in_forkserver(self._mp_context)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
@@ -95,10 +123,23 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         # Runs count as one task each: with max_tasks_per_child every item
         # stays a task of its own, as in the stdlib.
         if (chunksize == 1 and buffersize is None
-                and self._max_tasks_per_child is None):
+                and self._max_tasks_per_child is None
+                and not self._calls_recover):
             return map_in_runs(self, fn, iterables, timeout)
         return map_in_chunks(super().map, fn, iterables, timeout=timeout,
                              chunksize=chunksize, buffersize=buffersize)
+
+    def submit_with(self, fn, /, *args, task_timeout=None, **kwargs):
+        """submit(fn, *args, **kwargs) with a time limit of its own:
+        ``task_timeout`` seconds (None: the pool's task_timeout) in its
+        worker, past which the worker is killed and replaced and the
+        future fails with TimeoutError. Needs a start method other than
+        fork."""
+        seconds = time_limit_seconds(task_timeout)
+        if not seconds:
+            return self.submit(fn, *args, **kwargs)
+        check_not_fork(self._mp_context, "a call's task_timeout")
+        return self.submit_limited(seconds, fn, args, kwargs)
 
     def terminate_workers(self):
         """Terminate (SIGTERM) every worker process still alive.

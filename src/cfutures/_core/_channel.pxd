@@ -1,4 +1,5 @@
 # The parent's end of one worker process; see _channel.pyx.
+from cfutures._core._progress cimport WorkerProgress
 from cfutures._core._wire cimport Frame, FrameReader
 
 
@@ -11,11 +12,12 @@ cdef class WorkerChannel:
     cdef FrameReader reader
     cdef list out                # frame parts not yet written
     cdef Py_ssize_t out_offset
-    cdef object inflight         # deque of the futures sent, oldest first
+    cdef readonly WorkerProgress progress  # the calls it has started
+    cdef object inflight         # deque of the ProcessWorkItems sent, oldest first
     cdef object batches          # deque: calls unanswered in each sent batch
     cdef object shorts           # deque: whether each batch's calls were known short
     cdef object weights          # deque: map items each call of a batch stands for
-    cdef double last_progress    # when it last answered, or got work while idle
+    cdef readonly double last_progress  # when it started, last answered, or got work while idle
     cdef readonly Py_ssize_t sent
     cdef Py_ssize_t call_pipe, result_pipe
     cdef readonly bint stopping  # told to stop, or terminated on purpose
@@ -24,6 +26,7 @@ cdef class WorkerChannel:
     cdef readonly bint gone      # its sentinel fired, or it was closed
     cdef readonly bint writing   # a thread is in flush()
     cdef readonly bint closed
+    cdef Py_ssize_t timed_out_call  # the call it was killed for running too long, or -1
 
     cdef bint has_output(self) noexcept
     cdef Py_ssize_t inflight_count(self) noexcept
@@ -31,12 +34,13 @@ cdef class WorkerChannel:
     cdef int flush(self) except -1
     cdef int write_out(self) except -1
     cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now)
-    cdef int record_sent(self, list futures, bint short, Py_ssize_t weight,
+    cdef int record_sent(self, list items, bint short, Py_ssize_t weight,
                          Py_ssize_t max_tasks) except -1
     cdef Py_ssize_t read_some(self) except -3
     cdef Frame next_frame(self)
     cdef int fit_result_pipe(self) except -1
     cdef Py_ssize_t complete(self, list values, dict errors) except -1
+    cdef Py_ssize_t answered_count(self) noexcept
     cdef list take_inflight(self)
     cdef int send_stop(self) except -1
     cdef int mark_stopping(self) except -1

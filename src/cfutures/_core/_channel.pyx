@@ -4,13 +4,15 @@ its calls in flight.
 A channel writes frames to the worker's call pipe without blocking (what
 the pipe does not take waits in ``out`` until the dispatcher sees the pipe
 writable), reads the worker's result frames, and keeps the books of what the
-worker owes: the futures sent, oldest first, and how many calls of each sent
-batch are unanswered. The dispatcher decides what to send; the supervisor
+worker owes: the work items sent, oldest first, and how many calls of each
+sent batch are unanswered. The dispatcher decides what to send; the supervisor
 makes and closes channels. Every method runs with the GIL held; only the
 pipe syscalls release it.
 """
 cimport cython
 from cfutures._core._future cimport CoreFuture
+from cfutures._core._progress cimport WorkerProgress
+from cfutures._core._work_item cimport ProcessWorkItem
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._tuning cimport (
     CF_PIPE_DEFAULT, CF_PIPE_MAX, CF_STALL_SECONDS)
@@ -28,8 +30,11 @@ cdef object _deque = collections.deque
 cdef class WorkerChannel:
     """The parent's end of one worker process."""
 
-    def __cinit__(self, process, call_conn, result_conn):
+    def __cinit__(self, process, call_conn, result_conn,
+                  WorkerProgress progress):
         self.process = process
+        self.progress = progress
+        self.timed_out_call = -1
         self.pid = process.pid
         self.call_conn = call_conn
         self.result_conn = result_conn
@@ -45,6 +50,7 @@ cdef class WorkerChannel:
         self.shorts = _deque()
         self.weights = _deque()
         self.call_pipe = self.result_pipe = CF_PIPE_DEFAULT
+        self.last_progress = cf_monotonic()
 
     def parent_fds(self):
         """The descriptors a forked child must close."""
@@ -123,15 +129,15 @@ cdef class WorkerChannel:
         # it was sent and it is making progress.
         return self.shorts[0] and now - self.last_progress < CF_STALL_SECONDS
 
-    cdef int record_sent(self, list futures, bint short, Py_ssize_t weight,
+    cdef int record_sent(self, list items, bint short, Py_ssize_t weight,
                          Py_ssize_t max_tasks) except -1:
-        """Book a batch about to be enqueued (its futures, oldest first);
+        """Book a batch about to be enqueued (its work items, oldest first);
         ``weight``: the items each of its calls stands for (1, or a map
         run's length)."""
-        cdef Py_ssize_t n = len(futures)
+        cdef Py_ssize_t n = len(items)
         if not self.batches:
             self.last_progress = cf_monotonic()
-        self.inflight.extend(futures)
+        self.inflight.extend(items)
         self.batches.append(n)
         self.shorts.append(short)
         self.weights.append(weight)
@@ -146,7 +152,7 @@ cdef class WorkerChannel:
         cdef Py_ssize_t i, n = len(values), first, left, items = 0
         cdef CoreFuture future
         for i in range(n):
-            future = self.inflight.popleft()
+            future = (<ProcessWorkItem>self.inflight.popleft()).future
             if errors is not None and i in errors:
                 future.finish_unless_done(decode_exception(errors[i]), True)
             else:
@@ -169,15 +175,19 @@ cdef class WorkerChannel:
                 left = 0
         return items
 
+    cdef Py_ssize_t answered_count(self) noexcept:
+        """Calls the worker has answered, of all it was sent."""
+        return self.sent - len(self.inflight)
+
     cdef list take_inflight(self):
-        """Forget every future the worker owes, and hand them over (to be
-        failed: the pool broke)."""
-        cdef list futures = list(self.inflight)
+        """Forget every work item the worker owes, and hand them over,
+        oldest first (to be failed, or sent elsewhere)."""
+        cdef list items = list(self.inflight)
         self.inflight.clear()
         self.batches.clear()
         self.shorts.clear()
         self.weights.clear()
-        return futures
+        return items
 
     # -- reading ---------------------------------------------------------------
 

@@ -4,19 +4,9 @@ from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._future cimport CoreFuture
 from cfutures._core._supervisor cimport ProcessSupervisor
 from cfutures._core._poller cimport PollSet, Wakeup
+from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._wire cimport BufferCollector, Frame
-
-
-cdef class ProcessWorkItem:
-    cdef CoreFuture future
-    cdef object fn
-    cdef tuple args
-    cdef dict kwargs   # None when the call has no keyword arguments
-    cdef Py_ssize_t run_length  # 0, or the items of a map run (a frame of its own)
-
-
-cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
-                                   Py_ssize_t run_length)
+from cfutures._core._work_item cimport ProcessWorkItem
 
 
 cdef class ProcessDispatcher:
@@ -37,6 +27,7 @@ cdef class ProcessDispatcher:
     cdef Py_ssize_t reserved          # sends being pickled
     cdef Py_ssize_t local_failures    # calls that failed to pickle here
     cdef BatchPolicy batching
+    cdef readonly RecoveryPolicy recovery
     cdef Py_ssize_t next_worker       # round robin
 
     # The executor's submit() path.
@@ -52,9 +43,9 @@ cdef class ProcessDispatcher:
     cdef int dispatch(self) except -1
     cdef bint dispatch_round(self) except -1
     cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1
-    cdef int send_calls(self, WorkerChannel w, list calls, list futures,
+    cdef int send_calls(self, WorkerChannel w, list calls, list items,
                         Py_ssize_t weight) except -1
-    cdef object pickle_each(self, list calls, list futures, BufferCollector collector)
+    cdef object pickle_each(self, list calls, list items, BufferCollector collector)
     cdef WorkerChannel idle_worker(self)
     cdef int wait_once(self) except -1
     cdef Py_ssize_t read_results(self, WorkerChannel w) except -1
@@ -64,4 +55,5 @@ cdef class ProcessDispatcher:
     cdef int break_pool(self, str message, object cause, str reason,
                         str cause_text=*) except -1
     cdef str exits_text(self, WorkerChannel exited)
+    cdef int recover_from(self, WorkerChannel w, object exitcode) except -1
     cdef int replace_workers(self) except -1

@@ -18,9 +18,10 @@ from cfutures._core._future cimport CoreFuture, new_future
 from cfutures._core._lifecycle cimport PROCESS_POOL, is_exiting, raise_if_closed
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._poller cimport PollSet, Wakeup
+from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
 from cfutures._core._tuning cimport (
-    CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
+    CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
     FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, BufferCollector, Frame,
     call_tuple, dumps, frame_parts, loads, local_failure, payload_size)
@@ -47,22 +48,6 @@ cdef object broken_error(str message, object cause, str cause_text):
 
 
 @cython.final
-cdef class ProcessWorkItem:
-    pass
-
-
-cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
-                                   Py_ssize_t run_length):
-    cdef ProcessWorkItem item = ProcessWorkItem.__new__(ProcessWorkItem)
-    item.run_length = run_length
-    item.future = new_future()
-    item.fn = fn
-    item.args = args
-    item.kwargs = kwargs if kwargs else None
-    return item
-
-
-@cython.final
 cdef class ProcessDispatcher:
     """Decides what each worker runs, and completes the futures.
 
@@ -80,11 +65,19 @@ cdef class ProcessDispatcher:
         self.start_lock = threading.Lock()
 
     def __init__(self, ctx, max_workers, initializer, initargs,
-                 max_tasks_per_child):
+                 max_tasks_per_child, bint replace_dead=False,
+                 double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
+                 double idle_timeout=0.0):
         self.supervisor = ProcessSupervisor(
             ctx, max_workers, initializer, initargs,
-            max_tasks_per_child, self.wakeups.fds())
+            max_tasks_per_child, self.wakeups.fds(), max_worker_memory)
         self.max_tasks = self.supervisor.max_tasks
+        self.recovery = RecoveryPolicy(replace_dead, task_timeout,
+                                       max_worker_memory, max_workers,
+                                       idle_timeout)
+        # What a worker has computed must reach the parent before the
+        # worker can die or be killed in the middle of a batch.
+        self.supervisor.eager_results = replace_dead or task_timeout > 0
 
     def disown(self):
         """In a forked child: the pool is the parent's, and refuses work."""
@@ -129,11 +122,12 @@ cdef class ProcessDispatcher:
         try:
             item.future.start_or_notify_cancel()
             self.send_calls(w, [call_tuple(item.fn, item.args, item.kwargs)],
-                            [item.future], item.run_length or 1)
+                            [item], item.run_length or 1)
         finally:
             self.release_reservation()
-        if w.out and self.sleeping:
-            self.wake()   # the manager must watch the rest go out
+        if self.sleeping and (w.out or self.recovery.time_limits):
+            # The manager must watch the rest go out, or the call's time.
+            self.wake()
         return True
 
     cdef int enqueue(self, ProcessWorkItem item) except -1:
@@ -335,7 +329,7 @@ cdef class ProcessDispatcher:
 
     cdef int send_batch(self, WorkerChannel w, Py_ssize_t k) except -1:
         cdef list calls = []
-        cdef list futures = []
+        cdef list items = []
         cdef ProcessWorkItem item
         while len(calls) < k and self.pending:
             # A run of map items is sized already: it travels alone, so
@@ -343,27 +337,29 @@ cdef class ProcessDispatcher:
             if calls and (<ProcessWorkItem>self.pending[0]).run_length:
                 break
             item = self.pending.popleft()
-            if not item.future.start_or_notify_cancel():
+            # A call back from a worker that ended before starting it is
+            # running already.
+            if not item.requeued and not item.future.start_or_notify_cancel():
                 continue
             calls.append(call_tuple(item.fn, item.args, item.kwargs))
-            futures.append(item.future)
+            items.append(item)
             if item.run_length:
-                self.send_calls(w, calls, futures, item.run_length)
+                self.send_calls(w, calls, items, item.run_length)
                 return 0
         if calls:
-            self.send_calls(w, calls, futures, 1)
+            self.send_calls(w, calls, items, 1)
         return 0
 
-    cdef int send_calls(self, WorkerChannel w, list calls, list futures,
+    cdef int send_calls(self, WorkerChannel w, list calls, list items,
                         Py_ssize_t weight) except -1:
-        """Pickle ``calls`` (their futures already running) and queue them
+        """Pickle ``calls`` (of ``items``, whose futures run already) and queue them
         for ``w``; ``weight``: the items each call stands for (1, or a map
         run's length: the batch policy measures items). May run in the
         manager or, for an idle worker, in submit().
         """
         cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
         cdef Py_ssize_t n, frame_bytes
-        cdef CoreFuture future
+        cdef ProcessWorkItem item
         cdef list views
         # Pickling runs Python code that may let other threads in: the
         # manager must not stop while these calls are in nobody's books.
@@ -377,16 +373,24 @@ cdef class ProcessDispatcher:
                 # Outside the handler: the failures must not chain to this
                 # thread's frames (through __context__), which would keep
                 # them, and the caller's locals, alive.
-                body = self.pickle_each(calls, futures, collector)
+                body = self.pickle_each(calls, items, collector)
         finally:
             self.release_reservation()
         if body is None:
             return 0
+        if w.stopping and w.retiring and not w.gone and not self.broken:
+            # Stopped as idle while these were being pickled: they go to
+            # another worker (the reservation above kept them counted).
+            for item in reversed(items):
+                item.requeued = True
+                self.pending.appendleft(item)
+            self.wakeup()
+            return 0
         if self.broken or w.gone or w.stopping:
             exc = BrokenProcessPool(self.broken or
                                     f"worker {w.pid} exited before the call was sent")
-            for future in futures:
-                future.finish_unless_done(exc, True)
+            for item in items:
+                item.future.finish_unless_done(exc, True)
             return 0
         views = collector.views
         n = len(calls)
@@ -396,30 +400,30 @@ cdef class ProcessDispatcher:
         # The futures join the worker's books in the order their frames go
         # out: nothing between the booking and the queueing can let another
         # thread in (enqueue queues the frame before anything else).
-        w.record_sent(futures, self.batching.calls_are_short(), weight,
+        w.record_sent(items, self.batching.calls_are_short(), weight,
                       self.max_tasks)
         self.inflight_total += n
         w.enqueue(parts, frame_bytes)
         return 0
 
-    cdef object pickle_each(self, list calls, list futures, BufferCollector collector):
+    cdef object pickle_each(self, list calls, list items, BufferCollector collector):
         """Fail the calls that do not pickle; the rest's pickle, or None."""
         cdef Py_ssize_t i
-        cdef CoreFuture future
+        cdef ProcessWorkItem item
         good_calls = []
-        good_futures = []
+        good_items = []
         for i in range(len(calls)):
             try:
                 dumps(calls[i], collector)
             except Exception as exc:
-                future = futures[i]
+                item = items[i]
                 self.local_failures += 1
-                future.finish(local_failure(exc), True)
+                item.future.finish(local_failure(exc), True)
             else:
                 good_calls.append(calls[i])
-                good_futures.append(futures[i])
+                good_items.append(items[i])
         calls[:] = good_calls
-        futures[:] = good_futures
+        items[:] = good_items
         if not calls:
             return None
         return dumps(calls, collector)
@@ -437,10 +441,16 @@ cdef class ProcessDispatcher:
         cdef Py_ssize_t n = len(workers), i
         cdef WorkerChannel w
         cdef PollSet fds = self.poll_set
+        cdef double now = cf_monotonic()
+        cdef double limit_wait = self.recovery.enforce_time_limits(workers, now)
+        cdef double idle_wait = self.recovery.stop_idle_workers(workers, now)
+        if idle_wait >= 0 and (limit_wait < 0 or idle_wait < limit_wait):
+            limit_wait = idle_wait
         fds.watch_pool(self.wakeups.read_fd, workers)
         self.sleeping = True
         try:
-            if fds.wait() == 0:
+            if fds.wait(-1 if limit_wait < 0 else
+                        <int>(limit_wait * 1000.0) + 1) == 0:
                 return 0
         finally:
             self.sleeping = False
@@ -505,6 +515,7 @@ cdef class ProcessDispatcher:
                     "not usable anymore")
                 return 0
             n = len(values)
+            self.recovery.answered_since_death = True   # no crash loop
             self.batching.measured_calls(busy, w.complete(values, errors))
             self.answered(w, n)
         elif frame.kind == FRAME_INIT_FAILED:
@@ -555,6 +566,8 @@ cdef class ProcessDispatcher:
                     "never be run.", None,
                     "The ProcessPoolExecutor was garbage collected")
             return 0
+        if self.recovery.recovers(w, exitcode):
+            return self.recover_from(w, exitcode)
         self.break_pool(
             f"A process in the process pool was terminated abruptly while "
             f"the future was running or pending (pid {w.pid}, "
@@ -562,6 +575,42 @@ cdef class ProcessDispatcher:
             f"A child process terminated abruptly, the process pool is not "
             f"usable anymore (pid {w.pid}, {describe_exit(exitcode)})",
             self.exits_text(w))
+        return 0
+
+    cdef int recover_from(self, WorkerChannel w, object exitcode) except -1:
+        """``w`` ended and the pool goes on without it (_recovery.pyx): the
+        calls it started fail, the rest go first in the queue, and a worker
+        starts in its place when what waits needs one."""
+        cdef RecoveryPolicy recovery = self.recovery
+        cdef list unstarted = []
+        cdef list failed
+        cdef ProcessWorkItem item
+        died = w.timed_out_call < 0 and not (recovery.max_memory > 0 and exitcode == 0)
+        if died and not self.shutdown_requested and recovery.crash_loop(cf_monotonic()):
+            self.break_pool(
+                f"A process in the process pool was terminated abruptly "
+                f"(pid {w.pid}, {describe_exit(exitcode)}), the last of "
+                f"{recovery.crash_limit + 1} worker deaths within "
+                f"{CF_CRASH_WINDOW:g} s: a crash loop, so the pool broke "
+                f"rather than replacing it", None,
+                f"Worker processes kept dying (a crash loop; the last: pid "
+                f"{w.pid}, {describe_exit(exitcode)}), the process pool is "
+                f"not usable anymore", self.exits_text(w))
+            return 0
+        failed = recovery.split_owed(w, exitcode, unstarted)
+        self.inflight_total -= len(failed) + len(unstarted)
+        for item in reversed(unstarted):
+            self.pending.appendleft(item)
+        self.supervisor.retire(w, True)
+        if self.pending:
+            self.replace_workers()
+            if self.pending and not self.supervisor.channels and not self.broken:
+                self.break_pool(
+                    f"The process pool could not replace worker {w.pid} "
+                    f"({describe_exit(exitcode)}), and no worker is left to "
+                    f"run the calls that wait", None,
+                    "The process pool has no worker left, it is not usable "
+                    "anymore")
         return 0
 
     cdef str exits_text(self, WorkerChannel exited):
@@ -593,8 +642,8 @@ cdef class ProcessDispatcher:
         self.broken = reason
         supervisor.terminate_all(True)
         for w in list(supervisor.channels):
-            for future in w.take_inflight():
-                future.finish_unless_done(
+            for item in w.take_inflight():
+                item.future.finish_unless_done(
                     broken_error(message, cause, cause_text), True)
         self.inflight_total = 0
         while self.pending:

@@ -17,4 +17,4 @@ cdef class PollSet:
     cdef int watch(self, Py_ssize_t i, int fd, short events) noexcept
     cdef int watch_pool(self, int wakeup_fd, list channels) except -1
     cdef bint ready(self, Py_ssize_t i) noexcept
-    cdef int wait(self) except -1
+    cdef int wait(self, int timeout_ms) except -1

@@ -109,11 +109,12 @@ cdef class PollSet:
     cdef bint ready(self, Py_ssize_t i) noexcept:
         return self.fds[i].revents != 0
 
-    cdef int wait(self) except -1:
-        """poll() without the GIL until an entry is ready; 0 if interrupted."""
+    cdef int wait(self, int timeout_ms) except -1:
+        """poll() without the GIL until an entry is ready or ``timeout_ms``
+        pass (-1: no limit); 0 if interrupted or timed out."""
         cdef int rc, err = 0
         with nogil:
-            rc = poll(self.fds, self.count, -1)
+            rc = poll(self.fds, self.count, timeout_ms)
             if rc < 0:
                 err = errno
         if rc < 0:

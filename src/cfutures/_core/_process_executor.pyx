@@ -5,8 +5,8 @@ worker when nothing waits, otherwise into the dispatcher's queue (which
 starts the pool on first use). The public class is
 cfutures._process_pool.ProcessPoolExecutor.
 """
-from cfutures._core._dispatcher cimport (
-    ProcessDispatcher, ProcessWorkItem, new_work_item)
+from cfutures._core._dispatcher cimport ProcessDispatcher
+from cfutures._core._work_item cimport ProcessWorkItem, new_work_item
 
 import weakref
 
@@ -34,20 +34,33 @@ cdef class ProcessExecutorBase:
     cdef object self_ref   # asks for shutdown once the executor is collected
 
     def configure(self, max_workers, mp_context, initializer, initargs,
-                  max_tasks_per_child):
-        """What ProcessPoolExecutor(...) sets up, with the stdlib's checks."""
+                  max_tasks_per_child, bint replace_dead=False,
+                  double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
+                  double idle_timeout=0.0):
+        """What ProcessPoolExecutor(...) sets up, with the stdlib's checks
+        (the recovery options come checked, cfutures._pool_options)."""
         check_system_limits()
         max_workers, mp_context = process_pool_arguments(
             max_workers, mp_context, initializer, max_tasks_per_child)
         self.dispatcher = ProcessDispatcher(
             mp_context, max_workers, initializer, initargs,
-            max_tasks_per_child)
+            max_tasks_per_child, replace_dead, task_timeout,
+            max_worker_memory, idle_timeout)
         self.self_ref = on_collect(self, self.dispatcher.executor_collected)
         _all_dispatchers.add(self.dispatcher)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
         return self.submit_item(new_work_item(fn, args, kwargs, 0))
+
+    def submit_limited(self, double time_limit, fn, tuple args, dict kwargs):
+        """submit() of a call that may run ``time_limit`` seconds (> 0) in
+        its worker (cfutures' submit_with)."""
+        cdef ProcessWorkItem item = new_work_item(fn, args, kwargs, 0)
+        item.time_limit = time_limit
+        self.dispatcher.recovery.allow_call_limits()
+        self.dispatcher.supervisor.eager_results = True   # workers started from now on
+        return self.submit_item(item)
 
     def submit_run(self, Py_ssize_t run_length, fn, *args):
         """submit() for a run of ``run_length`` map items
@@ -75,5 +88,6 @@ cdef class ProcessExecutorBase:
         """terminate_workers() (SIGTERM) or kill_workers() (SIGKILL)."""
         supervisor = self.dispatcher.supervisor
         processes = supervisor.live_processes()
+        self.dispatcher.recovery.stop()   # no worker is replaced from here on
         self.shutdown(wait=False, cancel_futures=True)
         supervisor.end_processes(processes, kill)

@@ -15,6 +15,7 @@ workers can take.
 """
 cimport cython
 from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._progress cimport attach_progress
 from cfutures._core._tuning cimport (
     CF_STOP_POLL_SECONDS, CF_WORKER_JOIN_SECONDS)
 
@@ -22,6 +23,7 @@ import threading
 import weakref
 
 from cfutures._core._lifecycle import after_fork_in_child
+from cfutures._core._progress import new_progress
 from cfutures._core._worker import worker_main
 
 # Every supervisor, for the descriptors a forked worker must close.
@@ -73,13 +75,14 @@ cdef class ProcessSupervisor:
     """Starts, stops and ends the worker processes of one pool."""
 
     def __init__(self, ctx, max_workers, initializer, initargs,
-                 max_tasks_per_child, tuple pool_fds):
+                 max_tasks_per_child, tuple pool_fds, Py_ssize_t max_memory=0):
         self.ctx = ctx
         self.max_workers = max_workers
         self.initializer = initializer
         self.initargs = initargs
         self.max_tasks_per_child = max_tasks_per_child
         self.max_tasks = max_tasks_per_child or 0
+        self.max_memory = max_memory
         self.spawn_on_demand = ctx.get_start_method(allow_none=False) != "fork"
         self.channels = []
         # pid -> Process of every worker started and not retired: the same
@@ -145,6 +148,7 @@ cdef class ProcessSupervisor:
         ctx = self.ctx
         call_reader, call_writer = ctx.Pipe(duplex=False)
         result_reader, result_writer = ctx.Pipe(duplex=False)
+        progress = new_progress(ctx)
         try:
             inherited = ()
             if not self.spawn_on_demand:
@@ -153,7 +157,8 @@ cdef class ProcessSupervisor:
             process = ctx.Process(
                 target=worker_main,
                 args=(call_reader, result_writer, self.initializer,
-                      self.initargs, self.max_tasks, inherited))
+                      self.initargs, self.max_tasks, inherited, progress,
+                      self.max_memory, self.eager_results))
             process.start()
         except BaseException:
             call_writer.close()
@@ -162,7 +167,8 @@ cdef class ProcessSupervisor:
         finally:
             call_reader.close()
             result_writer.close()
-        self.channels.append(WorkerChannel(process, call_writer, result_reader))
+        self.channels.append(WorkerChannel(process, call_writer, result_reader,
+                                           attach_progress(progress)))
         self.processes[process.pid] = process
 
     # -- ending ------------------------------------------------------------------

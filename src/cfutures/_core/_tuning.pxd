@@ -30,3 +30,5 @@ cdef extern from "cf_tuning.h":
     double CF_WORKER_JOIN_SECONDS
     double CF_WORKER_EXIT_WAIT
     double CF_STOP_POLL_SECONDS
+    double CF_CRASH_WINDOW
+    double CF_TIME_LIMIT_POLL

@@ -2,11 +2,16 @@
 
 The worker reads FRAME_CALLS frames (see _wire.pyx for the format), runs
 each call in order and answers with FRAME_RESULTS frames, until a
-FRAME_STOP frame, end of file (the parent is gone), or max_tasks_per_child
-calls. Of cfutures' compiled modules it uses only the wire format, none of
+FRAME_STOP frame, end of file (the parent is gone), max_tasks_per_child
+calls, or (with max_worker_memory) a resident set above its bound after a
+call: it then sends what it has answered and exits with status 0, and the
+parent sends the calls it had not started to other workers. Before each
+call it counts it in its progress record (_progress.pyx), which tells the
+parent which calls it started should it end mid-batch. Of cfutures' compiled modules it uses only the wire format, none of
 the parent's side.
 """
 cimport cython
+from cfutures._core._progress cimport WorkerProgress, attach_progress
 from cfutures._core._parker cimport (
     cf_monotonic, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
     cf_parker_wait)
@@ -227,10 +232,15 @@ def run_items(fn, items, bint rows):
 
 
 def worker_main(call_conn, result_conn, initializer, initargs,
-                Py_ssize_t max_tasks, tuple close_fds):
+                Py_ssize_t max_tasks, tuple close_fds, progress_shared=None,
+                Py_ssize_t max_memory=0, bint eager_results=False):
     """A worker process's body: run calls until told to stop.
 
-    ``close_fds`` are the parent's descriptors a forked child inherited.
+    ``close_fds`` are the parent's descriptors a forked child inherited;
+    ``progress_shared`` its progress record (None: none kept);
+    ``max_memory`` the bytes of resident memory after which it retires
+    (0: no bound); ``eager_results``: send each result before the next
+    call starts (so that a death or a kill loses none already computed).
     """
     cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
     for fd in close_fds:
@@ -250,7 +260,10 @@ def worker_main(call_conn, result_conn, initializer, initargs,
                 pass
             return
     try:
-        run_calls(in_fd, out_fd, max_tasks)
+        run_calls(in_fd, out_fd, max_tasks,
+                  None if progress_shared is None else attach_progress(progress_shared),
+                  ResidentMemory(max_memory) if max_memory > 0 else None,
+                  eager_results)
     except (BrokenPipeError, EOFError):
         return   # the parent is gone: nobody wants the results
     # The connections own the descriptors: keep them alive until here.
@@ -258,7 +271,34 @@ def worker_main(call_conn, result_conn, initializer, initargs,
     result_conn.close()
 
 
-cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
+@cython.final
+cdef class ResidentMemory:
+    """Whether this process's resident set is above a bound (Linux reads
+    /proc/self/statm; elsewhere the peak from getrusage stands in)."""
+    cdef Py_ssize_t bound
+    cdef int statm
+    cdef Py_ssize_t page
+
+    def __cinit__(self, Py_ssize_t bound):
+        self.bound = bound
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        try:
+            self.statm = os.open("/proc/self/statm", os.O_RDONLY)
+        except OSError:
+            self.statm = -1
+
+    cdef bint above(self) except -1:
+        if self.statm >= 0:
+            fields = os.pread(self.statm, 128, 0).split()
+            return int(fields[1]) * self.page > self.bound
+        import resource, sys
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak * (1 if sys.platform == "darwin" else 1024) > self.bound
+
+
+cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
+                   WorkerProgress progress, ResidentMemory memory,
+                   bint eager_results) except -1:
     cdef FrameReader reader = FrameReader.__new__(FrameReader)
     cdef ResultBatch results = ResultBatch.__new__(ResultBatch, out_fd)
     cdef Py_ssize_t done = 0, i, n
@@ -282,6 +322,8 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
             fn, args, kwargs = call
             call = None
             t0 = cf_monotonic()
+            if progress is not None:
+                progress.call_starting(t0)
             try:
                 if kwargs is None:
                     value = fn(*args)
@@ -295,9 +337,15 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks) except -1:
                 results.add_value(value)
             value = fn = args = kwargs = None
             results.busy += t1 - t0
-            if (t1 - results.since >= CF_FLUSH_SECONDS
+            if (eager_results or t1 - results.since >= CF_FLUSH_SECONDS
                     or results.big_bytes >= CF_FLUSH_BYTES):
                 results.flush()
+            if memory is not None and memory.above():
+                # Retire: what it answered goes out; the parent gives the
+                # calls it did not start to other workers.
+                calls = None
+                results.end_batch()
+                return 0
         calls = None
         results.end_batch()
         done += n

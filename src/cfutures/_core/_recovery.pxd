@@ -1,0 +1,22 @@
+# What a process pool does when a worker dies, runs a call too long or retires
+# for memory; see _recovery.pyx.
+from cfutures._core._channel cimport WorkerChannel
+
+
+cdef class RecoveryPolicy:
+    cdef readonly bint replace_dead      # on_worker_death="replace"
+    cdef readonly double task_timeout    # seconds; 0: none
+    cdef readonly Py_ssize_t max_memory  # bytes; 0: none
+    cdef readonly double idle_timeout    # seconds a worker may idle; 0: forever
+    cdef readonly bint time_limits       # some call may have a limit
+    cdef Py_ssize_t crash_limit          # deaths within CF_CRASH_WINDOW that break the pool
+    cdef bint stopped                    # the workers were ended on purpose
+    cdef bint answered_since_death       # a worker answered since the last death
+    cdef object deaths                   # deque: when recent workers died
+
+    cdef bint recovers(self, WorkerChannel w, object exitcode)
+    cdef bint crash_loop(self, double now) except -1
+    cdef double enforce_time_limits(self, list channels, double now) except -2.0
+    cdef double stop_idle_workers(self, list channels, double now) except -2.0
+    cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1
+    cdef list split_owed(self, WorkerChannel w, object exitcode, list unstarted)

@@ -1,0 +1,170 @@
+"""A process pool's recovery: what becomes of a worker's calls when the
+worker ends before answering them all, and the time limits of calls.
+
+The stdlib breaks the whole pool when a worker dies. With one of the
+options below the pool instead recovers from that worker alone, using its
+progress record (_progress.pyx): of the calls it owes, oldest first, the
+ones it started fail (they ran, or were running: sending them again could
+run them twice), the ones it never started go back to the front of the
+queue for other workers, and a replacement starts on demand.
+
+- ``on_worker_death="replace"``: any death (SIGKILL, os._exit, a crash,
+  the out-of-memory killer). The calls it started fail with
+  WorkerProcessDied (a BrokenProcessPool naming pid and exit code). More
+  than ``crash_limit`` deaths within CF_CRASH_WINDOW seconds with no call
+  answered between them is a crash loop (workers dying at start, say): the
+  pool breaks as the stdlib's would, saying so. Calls that kill their
+  worker among calls that succeed are not one.
+- ``task_timeout`` (or a call's own limit, ``submit_with``): the manager
+  kills (SIGKILL) a worker whose running call is past its limit; that call
+  fails with the stdlib's TimeoutError, the rest recover as above. Results
+  the worker had computed reach the parent first in all but one case: the
+  worker's flusher thread sends them within milliseconds, unless the
+  running call holds the GIL the whole time (then those calls fail too).
+- ``max_worker_memory``: a worker above it after a call exits by itself
+  (status 0) having sent every answer; all its unstarted calls go on.
+
+And one end on purpose that loses nothing: ``idle_timeout`` (the reusable
+executor's) stops a worker that has had no call for that long; workers
+start again on demand.
+"""
+cimport cython
+from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._supervisor cimport describe_exit
+from cfutures._core._tuning cimport CF_CRASH_WINDOW, CF_TIME_LIMIT_POLL
+from cfutures._core._work_item cimport ProcessWorkItem
+
+import collections
+
+from cfutures._errors import WorkerProcessDied
+from cfutures._stdlib import TimeoutError
+
+
+@cython.final
+cdef class RecoveryPolicy:
+    """A pool's recovery options and the deaths it has seen lately."""
+
+    def __init__(self, bint replace_dead, double task_timeout,
+                 Py_ssize_t max_memory, Py_ssize_t max_workers,
+                 double idle_timeout=0.0):
+        self.replace_dead = replace_dead
+        self.idle_timeout = idle_timeout
+        self.task_timeout = task_timeout
+        self.max_memory = max_memory
+        self.time_limits = task_timeout > 0
+        self.crash_limit = max(10, 2 * max_workers)
+        self.deaths = collections.deque()
+
+    def allow_call_limits(self):
+        """A call with a limit of its own was submitted (submit_with)."""
+        self.time_limits = True
+
+    def stop(self):
+        """terminate_workers() or kill_workers(): every worker's end is final."""
+        self.stopped = True
+
+    cdef bint recovers(self, WorkerChannel w, object exitcode):
+        """Whether ``w``'s end is recovered from, rather than breaking the pool."""
+        return not self.stopped and (self.replace_dead or w.timed_out_call >= 0
+                or (self.max_memory > 0 and exitcode == 0))
+
+    cdef bint crash_loop(self, double now) except -1:
+        """Count a death at ``now``; True if that makes a crash loop."""
+        if self.answered_since_death:
+            self.answered_since_death = False
+            self.deaths.clear()
+        self.deaths.append(now)
+        while self.deaths and now - <double>self.deaths[0] > CF_CRASH_WINDOW:
+            self.deaths.popleft()
+        return len(self.deaths) > self.crash_limit
+
+    cdef double enforce_time_limits(self, list channels, double now) except -2.0:
+        """Kill each worker whose running call is past its limit; the
+        seconds until a limit may next be reached (-1: none to watch)."""
+        cdef WorkerChannel w
+        cdef ProcessWorkItem item
+        cdef Py_ssize_t running, owed
+        cdef double limit, started_at, deadline, nearest = -1.0
+        if not self.time_limits:
+            return -1.0
+        for w in channels:
+            owed = w.inflight_count()
+            if owed == 0 or w.gone or w.timed_out_call >= 0:
+                continue
+            # The count first, then the time (the worker writes the other way).
+            running = <Py_ssize_t>w.progress.calls_started() - 1
+            started_at = w.progress.latest_start()
+            deadline = -1.0
+            if 0 <= running - w.answered_count() < owed:
+                item = w.inflight[running - w.answered_count()]
+                limit = item.time_limit if item.time_limit > 0 else self.task_timeout
+                if limit > 0:
+                    deadline = started_at + limit
+                    if now >= deadline:
+                        self.kill_for_time(w, running)
+                        continue
+            if deadline < 0:
+                # Not started yet, or no limit: look again soon, since the
+                # next call may have one.
+                deadline = now + CF_TIME_LIMIT_POLL
+            if nearest < 0 or deadline - now < nearest:
+                nearest = deadline - now
+        return nearest
+
+    cdef double stop_idle_workers(self, list channels, double now) except -2.0:
+        """Stop each worker idle for idle_timeout; the seconds until the
+        next may be (-1: none to watch)."""
+        cdef WorkerChannel w
+        cdef double left, nearest = -1.0
+        if self.idle_timeout <= 0:
+            return -1.0
+        for w in channels:
+            if (w.inflight_count() or w.gone or w.stopping or w.retiring
+                    or w.has_output()):
+                continue
+            left = w.last_progress + self.idle_timeout - now
+            if left <= 0:
+                w.retiring = True   # forgotten, as a retired worker
+                w.send_stop()
+            elif nearest < 0 or left < nearest:
+                nearest = left
+        return nearest
+
+    cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1:
+        w.timed_out_call = call
+        w.retiring = True   # no more work for it; its sentinel ends it
+        try:
+            w.process.kill()
+        except (ProcessLookupError, ValueError):
+            pass
+        return 0
+
+    cdef list split_owed(self, WorkerChannel w, object exitcode, list unstarted):
+        """Take what ``w`` (ended) owes: fail the calls it started, append
+        the others to ``unstarted`` (oldest first); the futures failed."""
+        cdef ProcessWorkItem item
+        cdef Py_ssize_t answered = w.answered_count(), i, ran
+        cdef list owed = w.take_inflight()
+        cdef list failed = []
+        ran = <Py_ssize_t>w.progress.calls_started() - answered
+        for i in range(len(owed)):
+            item = owed[i]
+            if i >= ran:
+                item.requeued = True
+                unstarted.append(item)
+                continue
+            if answered + i == w.timed_out_call:
+                limit = item.time_limit if item.time_limit > 0 else self.task_timeout
+                exc = TimeoutError(
+                    f"The call ran longer than its time limit ({limit:g} s): "
+                    f"its worker process (pid {w.pid}) was killed and is "
+                    f"replaced; the pool goes on")
+            else:
+                exc = WorkerProcessDied(
+                    f"A worker process (pid {w.pid}) ended while running "
+                    f"this call, or before sending its result "
+                    f"({describe_exit(exitcode)}); it is replaced and the "
+                    f"pool goes on", w.pid, exitcode)
+            item.future.finish_unless_done(exc, True)
+            failed.append(item)
+        return failed

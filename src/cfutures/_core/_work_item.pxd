@@ -1,0 +1,16 @@
+# One call of the process pool, from submit() until its worker answers; see _work_item.pyx.
+from cfutures._core._future cimport CoreFuture
+
+
+cdef class ProcessWorkItem:
+    cdef CoreFuture future
+    cdef object fn
+    cdef tuple args
+    cdef dict kwargs   # None when the call has no keyword arguments
+    cdef Py_ssize_t run_length  # 0, or the items of a map run (a frame of its own)
+    cdef double time_limit      # seconds it may run in a worker; 0: the pool's
+    cdef bint requeued          # sent to a worker that ended before starting it
+
+
+cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
+                                   Py_ssize_t run_length)

@@ -1,0 +1,87 @@
+"""The process pool's options beyond the stdlib's, checked: keyword-only,
+and each default keeps the stdlib's behaviour exactly.
+
+- ``task_timeout``: seconds a call may run in a worker (None: no limit).
+- ``on_worker_death``: ``"break"`` (the stdlib's) or ``"replace"``.
+- ``max_worker_memory``: bytes of resident memory after which a worker
+  retires (None: no bound).
+- ``idle_timeout``: seconds a worker may wait for a call before it stops
+  (None: for the pool's life); workers start again on demand.
+
+What each does is in cfutures/_core/_recovery.pyx. Any of them needs a
+start method other than fork (the manager thread starts replacements while
+the program's threads run, and a fork then can copy a held lock): given
+without mp_context, forkserver is used where the platform has it, else
+spawn; with an explicit fork context they are refused, as the stdlib
+refuses max_tasks_per_child there.
+"""
+import math
+import multiprocessing
+import numbers
+
+DEATH_POLICIES = ("break", "replace")
+
+
+def time_limit_seconds(value, name="task_timeout"):
+    """Seconds of a time limit, 0.0 for none (None, or infinity)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of seconds or None, "
+                        f"not {type(value).__name__}")
+    seconds = float(value)
+    if math.isnan(seconds) or seconds <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {value!r}")
+    return 0.0 if math.isinf(seconds) else seconds
+
+
+def memory_bound(value):
+    """Bytes of max_worker_memory, 0 for none."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"max_worker_memory must be an integer number of "
+                        f"bytes or None, not {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"max_worker_memory must be >= 1, got {value!r}")
+    return int(value)
+
+
+def replaces_dead(on_worker_death):
+    if not isinstance(on_worker_death, str):
+        raise TypeError(f"on_worker_death must be 'break' or 'replace', "
+                        f"not {type(on_worker_death).__name__}")
+    if on_worker_death not in DEATH_POLICIES:
+        raise ValueError(f"on_worker_death must be 'break' or 'replace', "
+                         f"got {on_worker_death!r}")
+    return on_worker_death == "replace"
+
+
+def safe_context():
+    """The start method used for these options when none is given."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context(
+        "forkserver" if "forkserver" in methods else "spawn")
+
+
+def check_not_fork(mp_context, what):
+    if mp_context.get_start_method(allow_none=False) == "fork":
+        raise ValueError(f"{what} is incompatible with the 'fork' "
+                         f"multiprocessing start method; supply a different "
+                         f"mp_context (forkserver or spawn).")
+
+
+def recovery_options(task_timeout, on_worker_death, max_worker_memory,
+                     idle_timeout, mp_context):
+    """(replace_dead, task_timeout seconds, memory bytes, idle seconds,
+    mp_context)."""
+    seconds = time_limit_seconds(task_timeout)
+    replace = replaces_dead(on_worker_death)
+    memory = memory_bound(max_worker_memory)
+    idle = time_limit_seconds(idle_timeout, "idle_timeout")
+    if seconds or replace or memory or idle:
+        if mp_context is None:
+            mp_context = safe_context()
+        check_not_fork(mp_context, "task_timeout, on_worker_death='replace', "
+                                   "max_worker_memory and idle_timeout each")
+    return replace, seconds, memory, idle, mp_context
