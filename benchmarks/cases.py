@@ -24,7 +24,8 @@ import tracemalloc
 from multiprocessing.pool import ThreadPool
 
 import workloads_processes
-from cases_processes import process_map, process_map_work, start_processes
+from cases_processes import (
+    pool_options, process_map, process_map_work, start_processes)
 import workloads_threads
 from casekit import THREADPOOL, Case, Section, Timer
 
@@ -346,9 +347,10 @@ def process_submit(impl, n, workers):
         return submit_all_then_results(executor, n, abs, range(n))
 
 
-def process_roundtrip(impl, n):
-    """submit(abs, 1).result(), one at a time, on one warmed-up worker."""
-    with impl.ProcessPoolExecutor(1) as executor:
+def process_roundtrip(impl, n, options=None):
+    """submit(abs, 1).result(), one at a time, on one warmed-up worker
+    (``options``: cfutures' pool options, cases_processes.pool_options)."""
+    with impl.ProcessPoolExecutor(1, **pool_options(impl, options)) as executor:
         executor.submit(abs, 1).result()
         submit = executor.submit
         with Timer() as timer:
@@ -381,6 +383,25 @@ def interpreter_pool_calls(impl, n, workers):
 def interpreters_available():
     import concurrent.futures
     return hasattr(concurrent.futures, "InterpreterPoolExecutor")
+
+
+def cloudpickle_available():
+    try:
+        import cloudpickle  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# (tag, label, options, available) of the options section's map rows.
+OPTION_ROWS = (
+    ("timeout", "task_timeout=60", {"task_timeout": 60}, None),
+    ("replace", "on_worker_death='replace'", {"on_worker_death": "replace"}, None),
+    ("memory", "max_worker_memory=4 GiB", {"max_worker_memory": 4 << 30}, None),
+    ("idle", "idle_timeout=300", {"idle_timeout": 300}, None),
+    ("cloudpickle", "pickler='cloudpickle'", {"pickler": "cloudpickle"},
+     cloudpickle_available),
+)
 
 
 # -- the registry ------------------------------------------------------------
@@ -452,6 +473,19 @@ SECTIONS = (
         Case("process_start_stop",
              "process pool: start + shutdown, 2 workers",
              process_start_stop, 10, {"workers": 2}, unit="pool"),
+    )),
+    # cfutures' process-pool options, each turned on alone (the stdlib has
+    # none: its column is its plain pool, the same as the rows above).
+    Section("options", "the process pool with one of cfutures' options on", (
+        *(Case(f"process_map_2w_{tag}",
+               f"process pool: map(no-op), 2 workers, {label}",
+               process_map, 20_000, {"workers": 2, "options": options},
+               unit="item", available=available)
+          for tag, label, options, available in OPTION_ROWS),
+        Case("process_roundtrip_timeout",
+             "process pool: one-task roundtrip, 1 worker, task_timeout=60",
+             process_roundtrip, 2_000, {"options": {"task_timeout": 60}},
+             unit="roundtrip"),
     )),
     # What a pool costs while it does nothing; before the workloads, whose
     # third-party pools might leave threads behind in this process.

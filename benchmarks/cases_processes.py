@@ -25,12 +25,23 @@ def start_processes(executor, workers):
     list(executor.map(abs, range(workers * 4)))
 
 
-def process_map(impl, n, workers, payload_bytes=0, as_list=False):
+def pool_options(impl, options):
+    """cfutures' keyword options for ``impl``'s pool: only cfutures has
+    them; the others run their plain pool (the reference a row compares
+    with)."""
+    if options and getattr(impl, "__name__", "") == "cfutures":
+        return dict(options)
+    return {}
+
+
+def process_map(impl, n, workers, payload_bytes=0, as_list=False,
+                options=None):
     """list(map(bytes, items)) on a warmed-up process pool.
 
     With payload_bytes, each item is that many bytes (travelling both ways);
     otherwise the items are small ints (range(n), or a list of them with
-    ``as_list``) and the task a no-op (``abs``).
+    ``as_list``) and the task a no-op (``abs``). ``options``: cfutures'
+    pool options (pool_options()).
     """
     if payload_bytes:
         items = [bytes(payload_bytes) for _ in range(n)]
@@ -44,7 +55,7 @@ def process_map(impl, n, workers, payload_bytes=0, as_list=False):
             with Timer() as timer:
                 results = list(pool.imap(fn, items, chunksize=1))
     else:
-        with impl.ProcessPoolExecutor(workers) as executor:
+        with impl.ProcessPoolExecutor(workers, **pool_options(impl, options)) as executor:
             start_processes(executor, workers)
             with Timer() as timer:
                 results = list(executor.map(fn, items))

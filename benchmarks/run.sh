@@ -8,9 +8,10 @@
 # the repository (.venv/bench/<python>, or $CFUTURES_BENCH_VENV), installs the
 # build and benchmark tools and this checkout of cfutures into it, then runs
 # benchmarks/compare.py with the arguments given. It also tries the optional
-# extras: the process pools the workloads compare with (loky, pebble, mpire)
-# and matplotlib for --plot; one that does not install is noted and left
-# out (the table then says "loky not installed"). On a rerun nothing is
+# extras: the process pools the workloads compare with (loky, pebble, mpire),
+# matplotlib for --plot and cloudpickle for the pickler row; one that does
+# not install is noted and left out (the table then says "loky not
+# installed"). On a rerun nothing is
 # installed again unless a package list or cfutures' sources have changed.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 PYTHON="${PYTHON:-python3}"
 TOOLS=("setuptools>=64" "wheel" "cython>=3.0" "pytest>=7" "pytest-benchmark>=4" "pytest-timeout>=2")
-EXTRAS=("loky" "pebble" "mpire" "matplotlib")
+EXTRAS=("loky" "pebble" "mpire" "matplotlib" "cloudpickle")
 
 say() { echo "run.sh: $*" >&2; }
 

@@ -273,3 +273,29 @@ def hold_memory(megabytes):
     global _HELD
     _HELD = bytearray(megabytes * 1024 * 1024)
     return os.getpid()
+
+
+class CountingPickler:
+    """A pickler object (not a module): pickle, counting its calls in a
+    file, so a test sees it used in the parent and the workers."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def _count(self, what):
+        with open(os.path.join(self.folder, f"{what}-{os.getpid()}"), "a") as f:
+            f.write(".")
+
+    def dumps(self, obj):
+        import pickle
+        self._count("dumps")
+        return pickle.dumps(obj)
+
+    def loads(self, data):
+        import pickle
+        self._count("loads")
+        return pickle.loads(data)
+
+
+def big_bytes(n):
+    return b"x" * n

@@ -139,7 +139,7 @@ class TestSignatures:
         expected = ("(max_workers=None, mp_context=None, initializer=None, "
                     "initargs=(), *, max_tasks_per_child=None, "
                     "task_timeout=None, on_worker_death='break', "
-                    "max_worker_memory=None, idle_timeout=None)")
+                    "max_worker_memory=None, idle_timeout=None, pickler=None)")
         if not impl.accelerated:
             expected = str(inspect.signature(
                 concurrent.futures.ProcessPoolExecutor))

@@ -50,7 +50,8 @@ class ProcessPoolExecutor(Executor, _StdlibProcessPoolExecutor):
                  task_timeout: float | None = None,
                  on_worker_death: Literal["break", "replace"] = "break",
                  max_worker_memory: int | None = None,
-                 idle_timeout: float | None = None) -> None: ...
+                 idle_timeout: float | None = None,
+                 pickler: Any = None) -> None: ...
     def submit_with(self, fn: Callable[..., _T], /, *args: Any,
                     task_timeout: float | None = None,
                     **kwargs: Any) -> Future[_T]: ...

@@ -57,7 +57,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
     def __init__(self, max_workers=None, mp_context=None,
                  initializer=None, initargs=(), *, max_tasks_per_child=None,
                  task_timeout=None, on_worker_death="break",
-                 max_worker_memory=None, idle_timeout=None):
+                 max_worker_memory=None, idle_timeout=None, pickler=None):
         """Initialize a new ProcessPoolExecutor instance.
 
         Args:
@@ -92,6 +92,11 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
                 after a call retires and is replaced, losing no call.
             idle_timeout: Seconds a worker may wait for a call before it
                 stops; workers start again on demand. None: never.
+            pickler: What pickles calls and results: None (pickle, as the
+                stdlib), "cloudpickle" (lambdas, closures and __main__'s
+                functions under spawn and forkserver; pip install
+                'cfutures[cloudpickle]'), or any module or object with
+                dumps() and loads(). Works with every start method.
         """
         replace_dead, seconds, memory, idle, mp_context = recovery_options(
             task_timeout, on_worker_death, max_worker_memory, idle_timeout,
@@ -101,7 +106,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         self._calls_recover = bool(replace_dead or seconds)
         self.configure(max_workers, mp_context, initializer, initargs,
                        max_tasks_per_child, replace_dead, seconds, memory,
-                       idle)
+                       idle, pickler)
         preload_in_forkserver(self._mp_context)
 
     def shutdown(self, wait=True, *, cancel_futures=False):

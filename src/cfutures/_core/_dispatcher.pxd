@@ -5,6 +5,7 @@ from cfutures._core._future cimport CoreFuture
 from cfutures._core._supervisor cimport ProcessSupervisor
 from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._recovery cimport RecoveryPolicy
+from cfutures._core._serializer cimport Serializer
 from cfutures._core._wire cimport BufferCollector, Frame
 from cfutures._core._work_item cimport ProcessWorkItem
 
@@ -28,6 +29,7 @@ cdef class ProcessDispatcher:
     cdef Py_ssize_t local_failures    # calls that failed to pickle here
     cdef BatchPolicy batching
     cdef readonly RecoveryPolicy recovery
+    cdef readonly Serializer serializer   # the pool's pickler; None: pickle
     cdef Py_ssize_t next_worker       # round robin
 
     # The executor's submit() path.

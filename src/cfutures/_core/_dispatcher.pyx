@@ -19,6 +19,7 @@ from cfutures._core._lifecycle cimport PROCESS_POOL, is_exiting, raise_if_closed
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._recovery cimport RecoveryPolicy
+from cfutures._core._serializer cimport Serializer
 from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
@@ -67,10 +68,12 @@ cdef class ProcessDispatcher:
     def __init__(self, ctx, max_workers, initializer, initargs,
                  max_tasks_per_child, bint replace_dead=False,
                  double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
-                 double idle_timeout=0.0):
+                 double idle_timeout=0.0, Serializer serializer=None):
         self.supervisor = ProcessSupervisor(
             ctx, max_workers, initializer, initargs,
-            max_tasks_per_child, self.wakeups.fds(), max_worker_memory)
+            max_tasks_per_child, self.wakeups.fds(), max_worker_memory,
+            serializer)
+        self.serializer = serializer
         self.max_tasks = self.supervisor.max_tasks
         self.recovery = RecoveryPolicy(replace_dead, task_timeout,
                                        max_worker_memory, max_workers,
@@ -359,6 +362,7 @@ cdef class ProcessDispatcher:
         """
         cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
         cdef Py_ssize_t n, frame_bytes
+        collector.serializer = self.serializer
         cdef ProcessWorkItem item
         cdef list views
         # Pickling runs Python code that may let other threads in: the
@@ -503,7 +507,8 @@ cdef class ProcessDispatcher:
         cdef double busy
         if frame.kind == FRAME_RESULTS:
             try:
-                values, errors, busy = loads(frame.body, frame.buffers)
+                values, errors, busy = loads(frame.body, frame.buffers,
+                                             self.serializer)
             except BaseException as exc:
                 # As the stdlib: a result the parent cannot read breaks the
                 # pool (the worker's state is unknown from here on).

@@ -6,6 +6,7 @@ starts the pool on first use). The public class is
 cfutures._process_pool.ProcessPoolExecutor.
 """
 from cfutures._core._dispatcher cimport ProcessDispatcher
+from cfutures._core._serializer cimport Serializer
 from cfutures._core._work_item cimport ProcessWorkItem, new_work_item
 
 import weakref
@@ -36,7 +37,7 @@ cdef class ProcessExecutorBase:
     def configure(self, max_workers, mp_context, initializer, initargs,
                   max_tasks_per_child, bint replace_dead=False,
                   double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
-                  double idle_timeout=0.0):
+                  double idle_timeout=0.0, pickler=None):
         """What ProcessPoolExecutor(...) sets up, with the stdlib's checks
         (the recovery options come checked, cfutures._pool_options)."""
         check_system_limits()
@@ -45,7 +46,8 @@ cdef class ProcessExecutorBase:
         self.dispatcher = ProcessDispatcher(
             mp_context, max_workers, initializer, initargs,
             max_tasks_per_child, replace_dead, task_timeout,
-            max_worker_memory, idle_timeout)
+            max_worker_memory, idle_timeout,
+            None if pickler is None else Serializer(pickler))
         self.self_ref = on_collect(self, self.dispatcher.executor_collected)
         _all_dispatchers.add(self.dispatcher)
 

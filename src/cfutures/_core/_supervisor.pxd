@@ -12,6 +12,7 @@ cdef class ProcessSupervisor:
     cdef readonly object initargs   # as given (the stdlib does not check it)
     cdef readonly object max_tasks_per_child
     cdef readonly Py_ssize_t max_tasks  # 0: unlimited
+    cdef readonly object serializer     # the pool's Serializer, or None
     cdef public bint eager_results      # workers send each result at once (recovery)
     cdef readonly Py_ssize_t max_memory # bytes a worker may hold after a call; 0: unlimited
     cdef readonly bint spawn_on_demand  # False with fork: all start up front

@@ -75,7 +75,8 @@ cdef class ProcessSupervisor:
     """Starts, stops and ends the worker processes of one pool."""
 
     def __init__(self, ctx, max_workers, initializer, initargs,
-                 max_tasks_per_child, tuple pool_fds, Py_ssize_t max_memory=0):
+                 max_tasks_per_child, tuple pool_fds, Py_ssize_t max_memory=0,
+                 serializer=None):
         self.ctx = ctx
         self.max_workers = max_workers
         self.initializer = initializer
@@ -83,6 +84,7 @@ cdef class ProcessSupervisor:
         self.max_tasks_per_child = max_tasks_per_child
         self.max_tasks = max_tasks_per_child or 0
         self.max_memory = max_memory
+        self.serializer = serializer
         self.spawn_on_demand = ctx.get_start_method(allow_none=False) != "fork"
         self.channels = []
         # pid -> Process of every worker started and not retired: the same
@@ -158,7 +160,7 @@ cdef class ProcessSupervisor:
                 target=worker_main,
                 args=(call_reader, result_writer, self.initializer,
                       self.initargs, self.max_tasks, inherited, progress,
-                      self.max_memory, self.eager_results))
+                      self.max_memory, self.eager_results, self.serializer))
             process.start()
         except BaseException:
             call_writer.close()

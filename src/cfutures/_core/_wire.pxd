@@ -12,8 +12,12 @@ cdef enum:
     PROTOCOL = 5           # pickle protocol 5: out-of-band buffers
 
 
+from cfutures._core._serializer cimport Serializer
+
+
 cdef class BufferCollector:
     cdef list views
+    cdef public Serializer serializer   # the pool's pickler; None: pickle
     cdef int reset(self) except -1
 
 
@@ -42,7 +46,7 @@ cdef class FrameReader:
 
 
 cpdef object dumps(object obj, BufferCollector collector)
-cpdef object loads(object body, list buffers)
+cpdef object loads(object body, list buffers, Serializer serializer=*)
 cpdef list out_of_band_items(list items, bint rows)
 cdef tuple call_tuple(object fn, tuple args, dict kwargs)
 cdef object out_of_band(object value)

@@ -113,6 +113,8 @@ cpdef object dumps(object obj, BufferCollector collector):
     if collector is None:
         raise TypeError("dumps() needs a BufferCollector")
     collector.reset()
+    if collector.serializer is not None:
+        return collector.serializer.dumps(obj, collector)
     try:
         return _dumps(obj, PROTOCOL, buffer_callback=collector)
     except Exception:
@@ -121,7 +123,9 @@ cpdef object dumps(object obj, BufferCollector collector):
     return buf.tobytes() if isinstance(buf, memoryview) else buf
 
 
-cpdef object loads(object body, list buffers):
+cpdef object loads(object body, list buffers, Serializer serializer=None):
+    if serializer is not None:
+        return serializer.loads(body, buffers)
     return _loads(body, buffers=buffers)
 
 

@@ -12,6 +12,7 @@ the parent's side.
 """
 cimport cython
 from cfutures._core._progress cimport WorkerProgress, attach_progress
+from cfutures._core._serializer cimport Serializer
 from cfutures._core._parker cimport (
     cf_monotonic, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
     cf_parker_wait)
@@ -233,14 +234,16 @@ def run_items(fn, items, bint rows):
 
 def worker_main(call_conn, result_conn, initializer, initargs,
                 Py_ssize_t max_tasks, tuple close_fds, progress_shared=None,
-                Py_ssize_t max_memory=0, bint eager_results=False):
+                Py_ssize_t max_memory=0, bint eager_results=False,
+                Serializer serializer=None):
     """A worker process's body: run calls until told to stop.
 
     ``close_fds`` are the parent's descriptors a forked child inherited;
     ``progress_shared`` its progress record (None: none kept);
     ``max_memory`` the bytes of resident memory after which it retires
     (0: no bound); ``eager_results``: send each result before the next
-    call starts (so that a death or a kill loses none already computed).
+    call starts (so that a death or a kill loses none already computed);
+    ``serializer``: the pool's pickler (None: pickle).
     """
     cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
     for fd in close_fds:
@@ -263,7 +266,7 @@ def worker_main(call_conn, result_conn, initializer, initargs,
         run_calls(in_fd, out_fd, max_tasks,
                   None if progress_shared is None else attach_progress(progress_shared),
                   ResidentMemory(max_memory) if max_memory > 0 else None,
-                  eager_results)
+                  eager_results, serializer)
     except (BrokenPipeError, EOFError):
         return   # the parent is gone: nobody wants the results
     # The connections own the descriptors: keep them alive until here.
@@ -298,9 +301,10 @@ cdef class ResidentMemory:
 
 cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
                    WorkerProgress progress, ResidentMemory memory,
-                   bint eager_results) except -1:
+                   bint eager_results, Serializer serializer) except -1:
     cdef FrameReader reader = FrameReader.__new__(FrameReader)
     cdef ResultBatch results = ResultBatch.__new__(ResultBatch, out_fd)
+    results.collector.serializer = serializer
     cdef Py_ssize_t done = 0, i, n
     cdef double t0, t1
     cdef list calls
@@ -312,7 +316,7 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
             return 0
         # A call that cannot be unpickled here ends this worker, as in the
         # stdlib: the parent sees it die and breaks the pool, naming it.
-        calls = loads(frame.body, frame.buffers)
+        calls = loads(frame.body, frame.buffers, serializer)
         frame = None
         n = len(calls)
         results.begin_batch(n)
