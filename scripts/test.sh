@@ -2,11 +2,13 @@
 # The test command: for every CPython 3.10-3.15, build cfutures from a
 # fresh sdist into a wheel, install it in a venv of that Python and run the
 # whole suite (behavioural tests, both implementations, and CPython's own
-# test_concurrent_futures with cfutures substituted).
+# test_concurrent_futures with cfutures substituted); then one version again
+# with the core built with ASan + UBSan (the sanitizer run, below).
 #
 #   bash scripts/test.sh [pytest args...]
 #   PYTHONS="3.11 3.13" bash scripts/test.sh      # a subset of versions
 #   PYTHONS="3.14 3.15" bash scripts/test.sh      # the current Pythons
+#   CFUTURES_SANITIZE_PYTHON=none bash scripts/test.sh   # no sanitizer run
 #
 # A version found here (pyenv, or pythonX.Y on PATH) is used directly. One of
 # $CFUTURES_SID_VERSIONS (default 3.14 3.15) that is not found here runs in
@@ -26,7 +28,7 @@ SID_VERSIONS=" ${CFUTURES_SID_VERSIONS:-3.14 3.15} "
 SID="$ROOT/scripts/sid_pythons.sh"
 SID_WHEELHOUSE=/opt/cfutures-wheelhouse   # inside the chroot, as sid_pythons.sh makes it
 WORK="$ROOT/.venv/test"
-DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy hypothesis)
+DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy hypothesis cloudpickle)
 # Third-party clients that tests/test_clients.py runs with cfutures installed;
 # installed where they can be (their tests skip, saying so, where not).
 CLIENTS=(tqdm "dask[bag]" s3transfer botocore)
@@ -194,6 +196,43 @@ for v in $VERSIONS; do
         failed+=("$v")
     fi
 done
+
+# The sanitizer run: one version again, its core built with ASan + UBSan
+# and the suite's cfutures variants run under them, then the stress test's
+# short form under LeakSanitizer (scripts/sanitize.sh). The version is
+# CFUTURES_SANITIZE_PYTHON (default 3.14: its sid chroot has GCC 16, whose
+# ASan is fork-safe; GCC 12's on this host is not, see sanitize.sh), run
+# when it is among the versions tested; "none" leaves it out, saying so.
+SANITIZE_VERSION="${CFUTURES_SANITIZE_PYTHON:-3.14}"
+sanitize_run() {  # version, pytest args...: 0 clean, 3 not possible here, else failed
+    local v="$1" py links
+    shift
+    py="$(find_python "$v")"
+    if [ -n "$py" ]; then
+        CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" bash "$ROOT/scripts/sanitize.sh" "$py" "$SDIST" "$@"
+    elif in_sid_chroot "$v" && [ -n "$SID_USED" ]; then
+        links="$SID_WHEELHOUSE"
+        [ ! -d "$WORK/client-wheels-$v" ] || links="$links $WORK/client-wheels-$v"
+        in_sid env CFUTURES_PIP_FIND_LINKS="$links" CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" \
+            bash scripts/sanitize.sh "/usr/bin/python$v" "$SDIST" "$@"
+    else
+        echo "sanitize: unavailable: Python $v was not run here"; return 3
+    fi
+}
+if [ "$SANITIZE_VERSION" = none ]; then
+    skip "sanitized" "CFUTURES_SANITIZE_PYTHON=none"
+elif [[ " $VERSIONS " == *" $SANITIZE_VERSION "* ]]; then
+    rc=0; sanitize_run "$SANITIZE_VERSION" "$@" || rc=$?
+    case "$rc" in
+        0) tested+=("$SANITIZE_VERSION-sanitized") ;;
+        3) if [ "${CI:-}" = true ]; then   # CI must not pass without it
+               echo "FAILED: the sanitizer run could not be made in CI"; failed+=("$SANITIZE_VERSION-sanitized")
+           else
+               skip "$SANITIZE_VERSION-sanitized" "no sanitizer runtime or interpreter for it here"
+           fi ;;
+        *) failed+=("$SANITIZE_VERSION-sanitized") ;;
+    esac
+fi
 
 skips="none"; [ ${#skipped[@]} -eq 0 ] || skips="$(printf '%s; ' "${skipped[@]}")"; skips="${skips%; }"
 echo "== tested: ${tested[*]:-none}; failed: ${failed[*]:-none}; skipped: $skips"

@@ -8,6 +8,10 @@ compiled implementation has (API the running stdlib lacks, or behaviour in
 which cfutures does better than the stdlib) takes ``accel`` instead: the
 compiled implementation alone, loaded the same way.
 
+CFUTURES_TEST_IMPLS (names, comma-separated) runs only those variants: the
+sanitizer run (scripts/sanitize.sh) sets it to ``cfutures``, since the
+stdlib's variants run none of cfutures' compiled code.
+
 If the compiled implementation cannot be imported, its variant FAILS, unless
 ``CFUTURES_NO_EXTENSIONS=1`` is set, in which case it is skipped.
 
@@ -37,7 +41,18 @@ def load_impl(name):
     return Impl(name, module)
 
 
-@pytest.fixture(params=list(IMPL_MODULES), ids=list(IMPL_MODULES))
+def chosen_impls():
+    """The implementations the ``impl`` fixture runs over."""
+    names = [name.strip() for name in
+             os.environ.get("CFUTURES_TEST_IMPLS", "").split(",") if name.strip()]
+    unknown = sorted(set(names) - set(IMPL_MODULES))
+    if unknown:
+        raise pytest.UsageError(f"CFUTURES_TEST_IMPLS names {unknown}; "
+                                f"known: {sorted(IMPL_MODULES)}")
+    return names or list(IMPL_MODULES)
+
+
+@pytest.fixture(params=chosen_impls(), ids=chosen_impls())
 def impl(request):
     """Each implementation in turn: ``stdlib``, then ``cfutures``."""
     return load_impl(request.param)
