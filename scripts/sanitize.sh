@@ -72,10 +72,8 @@ core = os.path.join(os.path.dirname(cfutures.__file__), "_core")
 libs = glob.glob(os.path.join(core, "*.so"))
 assert libs and all(b"__asan_init" in open(p, "rb").read() for p in libs), libs
 EOF
-echo "== sanitizer run, Python $VERSION: the whole suite under ASan + UBSan (the cfutures variants)"
-# The stdlib's variants of the behavioural tests run none of our compiled
-# code: left out here (conftest.py), which halves the run.
-CFUTURES_TEST_IMPLS=cfutures "$VPY" -m pytest -p no:cacheprovider -q -ra "$@" tests \
+echo "== sanitizer run, Python $VERSION: the whole suite under ASan + UBSan"
+"$VPY" -m pytest -p no:cacheprovider -q -ra "$@" tests \
     || { echo "FAILED: the suite under ASan + UBSan (Python $VERSION)"; exit 1; }
 
 echo "== sanitizer run, Python $VERSION: the stress test's short form under LeakSanitizer"
@@ -83,7 +81,6 @@ rm -f "$WORK"/lsan.*
 # handle_segv=0: the stress test's workers crash on purpose (a segfault
 # through ctypes); they die of SIGSEGV as in a plain run, instead of
 # leaving ASan reports that would read as findings.
-CFUTURES_TEST_IMPLS=cfutures \
 ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1:handle_segv=0:log_path=$WORK/lsan:exitcode=0" \
     "$VPY" -m pytest -p no:cacheprovider -q -ra tests/test_stress.py \
     || { echo "FAILED: the stress test under LeakSanitizer (Python $VERSION)"; exit 1; }

@@ -8,9 +8,8 @@ compiled implementation has (API the running stdlib lacks, or behaviour in
 which cfutures does better than the stdlib) takes ``accel`` instead: the
 compiled implementation alone, loaded the same way.
 
-CFUTURES_TEST_IMPLS (names, comma-separated) runs only those variants: the
-sanitizer run (scripts/sanitize.sh) sets it to ``cfutures``, since the
-stdlib's variants run none of cfutures' compiled code.
+CFUTURES_TEST_IMPLS (names, comma-separated) runs only those variants
+(``cfutures`` for a quicker run by hand under a sanitizer, say).
 
 If the compiled implementation cannot be imported, its variant FAILS, unless
 ``CFUTURES_NO_EXTENSIONS=1`` is set, in which case it is skipped.

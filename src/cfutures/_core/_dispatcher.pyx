@@ -362,9 +362,9 @@ cdef class ProcessDispatcher:
         """
         cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
         cdef Py_ssize_t n, frame_bytes
-        collector.serializer = self.serializer
         cdef ProcessWorkItem item
         cdef list views
+        collector.serializer = self.serializer
         # Pickling runs Python code that may let other threads in: the
         # manager must not stop while these calls are in nobody's books.
         self.reserved += 1
@@ -383,8 +383,9 @@ cdef class ProcessDispatcher:
         if body is None:
             return 0
         if w.stopping and w.retiring and not w.gone and not self.broken:
-            # Stopped as idle while these were being pickled: they go to
-            # another worker (the reservation above kept them counted).
+            # Stopped as idle (_recovery.stop_idle_workers, the one place
+            # that marks a live worker both) while these were pickled:
+            # they go to another worker; the reservation kept them counted.
             for item in reversed(items):
                 item.requeued = True
                 self.pending.appendleft(item)
