@@ -49,7 +49,9 @@ VPY="$WORK/venv/bin/python"
 PIP_SOURCE=()
 for links in ${CFUTURES_PIP_FIND_LINKS:-}; do PIP_SOURCE+=(--no-index --find-links "$links"); done
 "$VPY" -m pip install -q -U "${PIP_SOURCE[@]}" "${DEPS[@]}"
-"$VPY" -m pip install -q -U "${PIP_SOURCE[@]}" "${CLIENTS[@]}" >"$WORK/clients.log" 2>&1 \
+# The client tests' packages, unless they are to skip (CFUTURES_SKIP_CLIENTS).
+[ -n "${CFUTURES_SKIP_CLIENTS:-}" ] \
+    || "$VPY" -m pip install -q -U "${PIP_SOURCE[@]}" "${CLIENTS[@]}" >"$WORK/clients.log" 2>&1 \
     || echo "== sanitizer run: could not install ${CLIENTS[*]} (see $WORK/clients.log)"
 rm -rf "$WORK/wheel"
 CFUTURES_SANITIZE="$SANITIZERS" "$VPY" -m pip wheel -q --no-deps --no-build-isolation --no-index \
