@@ -7,8 +7,9 @@ calls, or (with max_worker_memory) a resident set above its bound after a
 call: it then sends what it has answered and exits with status 0, and the
 parent sends the calls it had not started to other workers. Before each
 call it counts it in its progress record (_progress.pyx), which tells the
-parent which calls it started should it end mid-batch. Of cfutures' compiled modules it uses only the wire format, none of
-the parent's side.
+parent which calls it started should it end mid-batch. Of cfutures'
+compiled modules it uses the wire format, the progress record and the
+pool's serializer, none of the parent's side.
 """
 cimport cython
 from cfutures._core._progress cimport WorkerProgress, attach_progress
@@ -304,12 +305,12 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
                    bint eager_results, Serializer serializer) except -1:
     cdef FrameReader reader = FrameReader.__new__(FrameReader)
     cdef ResultBatch results = ResultBatch.__new__(ResultBatch, out_fd)
-    results.collector.serializer = serializer
     cdef Py_ssize_t done = 0, i, n
     cdef double t0, t1
     cdef list calls
     cdef tuple call
     cdef Frame frame
+    results.collector.serializer = serializer
     while True:
         frame = reader.read_frame(in_fd, CF_WORKER_SPIN_SECONDS)
         if frame is None or frame.kind == FRAME_STOP:
