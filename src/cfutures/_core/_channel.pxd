@@ -32,6 +32,7 @@ cdef class WorkerChannel:
     cdef Py_ssize_t inflight_count(self) noexcept
     cdef int enqueue(self, list parts, Py_ssize_t frame_bytes) except -1
     cdef int flush(self) except -1
+    cdef int end_writing(self) except -1
     cdef int write_out(self) except -1
     cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now)
     cdef int record_sent(self, list items, bint short, Py_ssize_t weight,

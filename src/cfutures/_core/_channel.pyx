@@ -69,8 +69,12 @@ cdef class WorkerChannel:
         # Queued first: growing the pipe releases the GIL, and a worker with
         # output queued takes no other frame (can_take), so none overtakes.
         self.out.extend(parts)
-        if frame_bytes > self.call_pipe:
-            size = grow_pipe(self.call_fd, frame_bytes)
+        if frame_bytes > self.call_pipe and not self.writing:
+            self.writing = True   # see flush(): the fd stays ours meanwhile
+            try:
+                size = grow_pipe(self.call_fd, frame_bytes)
+            finally:
+                self.end_writing()
             if size > 0:
                 self.call_pipe = size
         return self.flush()
@@ -87,7 +91,17 @@ cdef class WorkerChannel:
         try:
             return self.write_out()
         finally:
-            self.writing = False
+            self.end_writing()
+
+    cdef int end_writing(self) except -1:
+        """The writing thread is done with the call pipe; if the channel was
+        closed meanwhile, its descriptor closes now, not under the syscall:
+        closed earlier, its number could be reused by the next worker's
+        pipe (a result pipe, say) and take this frame's bytes."""
+        self.writing = False
+        if self.closed:
+            self.call_conn.close()
+        return 0
 
     cdef int write_out(self) except -1:
         cdef Py_ssize_t written
@@ -226,6 +240,7 @@ cdef class WorkerChannel:
         self.closed = True
         self.gone = True
         self.out = []
-        self.call_conn.close()
+        if not self.writing:   # else end_writing() closes it
+            self.call_conn.close()
         self.result_conn.close()
         return 0
