@@ -1,6 +1,7 @@
 # What a process pool does when a worker dies, runs a call too long or retires
 # for memory; see _recovery.pyx.
 from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._work_item cimport ProcessWorkItem
 
 
 cdef class RecoveryPolicy:
@@ -18,5 +19,6 @@ cdef class RecoveryPolicy:
     cdef bint crash_loop(self, double now) except -1
     cdef double enforce_time_limits(self, list channels, double now) except -2.0
     cdef double stop_idle_workers(self, list channels, double now) except -2.0
+    cdef double limit_of(self, ProcessWorkItem item)
     cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1
     cdef list split_owed(self, WorkerChannel w, object exitcode, list unstarted)

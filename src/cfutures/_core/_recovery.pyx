@@ -18,9 +18,9 @@ queue for other workers, and a replacement starts on demand.
 - ``task_timeout`` (or a call's own limit, ``submit_with``): the manager
   kills (SIGKILL) a worker whose running call is past its limit; that call
   fails with the stdlib's TimeoutError, the rest recover as above. Results
-  the worker had computed reach the parent first in all but one case: the
-  worker's flusher thread sends them within milliseconds, unless the
-  running call holds the GIL the whole time (then those calls fail too).
+  the worker had computed have reached the parent already: with these
+  options (and in workers started after a submit_with) a worker sends each
+  result before it starts its next call.
 - ``max_worker_memory``: a worker above it after a call exits by itself
   (status 0) having sent every answer; all its unstarted calls go on.
 
@@ -82,8 +82,7 @@ cdef class RecoveryPolicy:
         """Kill each worker whose running call is past its limit; the
         seconds until a limit may next be reached (-1: none to watch)."""
         cdef WorkerChannel w
-        cdef ProcessWorkItem item
-        cdef Py_ssize_t running, owed
+        cdef Py_ssize_t running, owed, index
         cdef double limit, started_at, deadline, nearest = -1.0
         if not self.time_limits:
             return -1.0
@@ -95,9 +94,9 @@ cdef class RecoveryPolicy:
             running = <Py_ssize_t>w.progress.calls_started() - 1
             started_at = w.progress.latest_start()
             deadline = -1.0
-            if 0 <= running - w.answered_count() < owed:
-                item = w.inflight[running - w.answered_count()]
-                limit = item.time_limit if item.time_limit > 0 else self.task_timeout
+            index = running - w.answered_count()
+            if 0 <= index < owed:
+                limit = self.limit_of(w.inflight[index])
                 if limit > 0:
                     deadline = started_at + limit
                     if now >= deadline:
@@ -130,6 +129,10 @@ cdef class RecoveryPolicy:
                 nearest = left
         return nearest
 
+    cdef double limit_of(self, ProcessWorkItem item):
+        """Seconds ``item`` may run: its own limit, else the pool's (0: none)."""
+        return item.time_limit if item.time_limit > 0 else self.task_timeout
+
     cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1:
         w.timed_out_call = call
         w.retiring = True   # no more work for it; its sentinel ends it
@@ -154,9 +157,9 @@ cdef class RecoveryPolicy:
                 unstarted.append(item)
                 continue
             if answered + i == w.timed_out_call:
-                limit = item.time_limit if item.time_limit > 0 else self.task_timeout
                 exc = TimeoutError(
-                    f"The call ran longer than its time limit ({limit:g} s): "
+                    f"The call ran longer than its time limit "
+                    f"({self.limit_of(item):g} s): "
                     f"its worker process (pid {w.pid}) was killed and is "
                     f"replaced; the pool goes on")
             else:
