@@ -103,6 +103,11 @@ enum { CF_FLUSH_BYTES = 1048576 };
  * progress at least this often while calls are out. */
 #define CF_CRASH_WINDOW 10.0
 #define CF_TIME_LIMIT_POLL 0.05
+/* A map run's item past its limit: its worker is killed once the items
+ * finished before it have come (the worker's flusher sends them within two
+ * CF_FLUSHER_PERIODs), or after this many seconds if they do not (the
+ * item holds the GIL: they are lost). */
+#define CF_RUN_PART_GRACE 0.05
 /* While stop frames are still queued, check a stopping worker this often. */
 #define CF_STOP_POLL_SECONDS 0.05
 

@@ -247,6 +247,23 @@ def write_into_result_pipes(data, then_exit):
     return len(data)
 
 
+def record_or_hang(i, hang_i, how="sleep"):
+    """Count this run of item ``i`` (as run_and_record()); item ``hang_i``
+    then runs for a minute, as run_for() says."""
+    _RUNS[i] += 1
+    if i == hang_i:
+        run_for(60, how)
+    return i
+
+
+def record_or_sleep(i, seconds):
+    """Count this run of item ``i`` (as run_and_record()), sleep ``seconds``."""
+    _RUNS[i] += 1
+    if seconds:
+        time.sleep(seconds)
+    return i
+
+
 def run_for(seconds, how="sleep"):
     """Take ``seconds``, then return them: sleeping, spinning in Python, or
     blocking in C with the GIL released (``"c"``) or held (``"c-gil"``)."""

@@ -225,6 +225,59 @@ def test_map_items_time_out_one_by_one(accel):
             next(results)
 
 
+@pytest.mark.parametrize("how", ["sleep", "spin", "c"])
+def test_a_map_item_past_its_limit_fails_alone(accel, how):
+    """Deep inside a long map (where cfutures sends items in runs of many):
+    the items before it come, it raises TimeoutError when reached, the
+    items after it run elsewhere, each once."""
+    import cfutures
+    n, hang = 3000, 2000
+    runs = context().RawArray("i", n)
+    with recording_pool(accel, runs, max_workers=1, task_timeout=1.0) as pool:
+        started = time.monotonic()
+        results = pool.map(children.record_or_hang, range(n), [hang] * n, [how] * n)
+        # Not reading yet: the items after the one killed go on meanwhile.
+        wait_until(lambda: all(runs[i] == 1 for i in range(n) if i != hang))
+        assert [next(results) for _ in range(hang)] == list(range(hang))
+        with pytest.raises(cfutures.TimeoutError) as caught:
+            next(results)
+        assert "time limit" in str(caught.value)
+        assert time.monotonic() - started < 30
+        assert list(results) == []   # finished at the error, as the stdlib's
+        assert list(runs) == [1] * n
+        assert list(pool.map(children.double, range(5))) == [0, 2, 4, 6, 8]
+
+
+def test_a_map_item_holding_the_gil_past_its_limit_loses_nothing_else(accel):
+    """An item that holds the GIL keeps its worker from sending the items
+    finished before it: those may fail with WorkerProcessDied, but every
+    other item runs once and the iterator ends."""
+    import cfutures
+    n, hang = 3000, 2000
+    runs = context().RawArray("i", n)
+    with recording_pool(accel, runs, max_workers=1, task_timeout=1.0) as pool:
+        results = pool.map(children.record_or_hang, range(n), [hang] * n,
+                           ["c-gil"] * n)
+        wait_until(lambda: all(runs[i] == 1 for i in range(n) if i != hang))
+        got = []
+        with pytest.raises((cfutures.TimeoutError, cfutures.WorkerProcessDied)):
+            for value in results:
+                got.append(value)
+        assert got == list(range(len(got))) and len(got) <= hang
+        assert list(runs) == [1] * n
+
+
+def test_slow_map_items_within_their_limit_all_come(accel):
+    """Items each well within the limit but long enough that the worker
+    sends its runs in parts: every result comes once, in order."""
+    n = 60
+    runs = context().RawArray("i", n)
+    with recording_pool(accel, runs, max_workers=2, task_timeout=30) as pool:
+        sleeps = [0.012 if i % 3 == 0 else 0 for i in range(n)]
+        assert list(pool.map(children.record_or_sleep, range(n), sleeps)) == list(range(n))
+        assert list(runs) == [1] * n
+
+
 @pytest.mark.parametrize("value, error", [
     (0, ValueError), (-1, ValueError), (float("nan"), ValueError),
     (True, TypeError), ("1", TypeError)])

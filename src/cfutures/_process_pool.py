@@ -101,9 +101,10 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         replace_dead, seconds, memory, idle, mp_context = recovery_options(
             task_timeout, on_worker_death, max_worker_memory, idle_timeout,
             mp_context)
-        # Runs of map items (one call each) would fail or time out whole:
-        # with these options every item is a call of its own.
-        self._calls_recover = bool(replace_dead or seconds)
+        # A death can come between two items of a map run, before the
+        # worker sent the first one's result: with "replace" every item is a
+        # call of its own (time limits watch a run's items, _recovery.pyx).
+        self._calls_recover = bool(replace_dead)
         self.configure(max_workers, mp_context, initializer, initargs,
                        max_tasks_per_child, replace_dead, seconds, memory,
                        idle, pickler)

@@ -27,6 +27,8 @@ cdef class WorkerChannel:
     cdef readonly bint writing   # a thread is in flush()
     cdef readonly bint closed
     cdef Py_ssize_t timed_out_call  # the call it was killed for running too long, or -1
+    cdef double seen_call, seen_items  # a running map run's progress, when last read
+    cdef double seen_at                # when that was first read so
 
     cdef bint has_output(self) noexcept
     cdef Py_ssize_t inflight_count(self) noexcept
@@ -41,6 +43,7 @@ cdef class WorkerChannel:
     cdef Frame next_frame(self)
     cdef int fit_result_pipe(self) except -1
     cdef Py_ssize_t complete(self, list values, dict errors) except -1
+    cdef int add_run_part(self, object part) except -1
     cdef Py_ssize_t answered_count(self) noexcept
     cdef list take_inflight(self)
     cdef int send_stop(self) except -1

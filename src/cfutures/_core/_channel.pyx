@@ -10,7 +10,7 @@ makes and closes channels. Every method runs with the GIL held; only the
 pipe syscalls release it.
 """
 cimport cython
-from cfutures._core._future cimport CoreFuture
+from cfutures._core._item_run cimport ItemRun
 from cfutures._core._progress cimport WorkerProgress
 from cfutures._core._work_item cimport ProcessWorkItem
 from cfutures._core._parker cimport cf_monotonic
@@ -35,6 +35,7 @@ cdef class WorkerChannel:
         self.process = process
         self.progress = progress
         self.timed_out_call = -1
+        self.seen_call = -1.0
         self.pid = process.pid
         self.call_conn = call_conn
         self.result_conn = result_conn
@@ -164,13 +165,17 @@ cdef class WorkerChannel:
         """Finish the oldest futures with a results frame's answers; how many
         items they stood for (a map run counts its items)."""
         cdef Py_ssize_t i, n = len(values), first, left, items = 0
-        cdef CoreFuture future
+        cdef ProcessWorkItem item
         for i in range(n):
-            future = (<ProcessWorkItem>self.inflight.popleft()).future
+            item = <ProcessWorkItem>self.inflight.popleft()
             if errors is not None and i in errors:
-                future.finish_unless_done(decode_exception(errors[i]), True)
+                item.future.finish_unless_done(decode_exception(errors[i]), True)
+            elif item.partial is not None:
+                item.partial.extend(values[i])   # the run's last part
+                item.future.finish_unless_done(item.partial, False)
+                item.partial = None
             else:
-                future.finish_unless_done(values[i], False)
+                item.future.finish_unless_done(values[i], False)
             values[i] = None   # the caller's result is not kept alive here
         if n > 0:
             self.last_progress = cf_monotonic()
@@ -188,6 +193,22 @@ cdef class WorkerChannel:
                 items += left * <Py_ssize_t>self.weights[0]
                 left = 0
         return items
+
+    cdef int add_run_part(self, object part) except -1:
+        """A FRAME_RUN_PART: items the oldest unanswered call (a map run)
+        finished so far."""
+        cdef ProcessWorkItem item
+        if not self.inflight or type(part) is not ItemRun:
+            raise RuntimeError(f"a run part from worker {self.pid} answers no run")
+        item = <ProcessWorkItem>self.inflight[0]
+        if not item.run_length:
+            raise RuntimeError(f"a run part from worker {self.pid} answers no run")
+        if item.partial is None:
+            item.partial = <ItemRun>part
+        else:
+            item.partial.extend(<ItemRun>part)
+        self.last_progress = cf_monotonic()
+        return 0
 
     cdef Py_ssize_t answered_count(self) noexcept:
         """Calls the worker has answered, of all it was sent."""

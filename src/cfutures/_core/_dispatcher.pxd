@@ -52,6 +52,7 @@ cdef class ProcessDispatcher:
     cdef int wait_once(self) except -1
     cdef Py_ssize_t read_results(self, WorkerChannel w) except -1
     cdef int handle_frame(self, WorkerChannel w, Frame frame) except -1
+    cdef int unreadable_result(self, WorkerChannel w, BaseException exc) except -1
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1
     cdef int worker_exited(self, WorkerChannel w) except -1
     cdef int break_pool(self, str message, object cause, str reason,

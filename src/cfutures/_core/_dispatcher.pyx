@@ -24,7 +24,7 @@ from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
-    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, BufferCollector, Frame,
+    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_RUN_PART, BufferCollector, Frame,
     call_tuple, dumps, frame_parts, loads, local_failure, payload_size)
 from libc.stdint cimport uint32_t
 
@@ -511,19 +511,17 @@ cdef class ProcessDispatcher:
                 values, errors, busy = loads(frame.body, frame.buffers,
                                              self.serializer)
             except BaseException as exc:
-                # As the stdlib: a result the parent cannot read breaks the
-                # pool (the worker's state is unknown from here on).
-                self.break_pool(
-                    f"A result from process {w.pid} could not be "
-                    f"unpickled: {type(exc).__name__}: {exc}",
-                    local_failure(exc),
-                    "A result could not be unpickled, the process pool is "
-                    "not usable anymore")
-                return 0
+                return self.unreadable_result(w, exc)
             n = len(values)
             self.recovery.answered_since_death = True   # no crash loop
             self.batching.measured_calls(busy, w.complete(values, errors))
             self.answered(w, n)
+        elif frame.kind == FRAME_RUN_PART:
+            try:
+                part = loads(frame.body, frame.buffers, self.serializer)
+            except BaseException as exc:
+                return self.unreadable_result(w, exc)
+            w.add_run_part(part)
         elif frame.kind == FRAME_INIT_FAILED:
             cause = RemoteTraceback(loads(frame.body, []))
             # The worker returns by itself after this frame: let it, so what
@@ -538,6 +536,17 @@ cdef class ProcessDispatcher:
                 "process pool is not usable anymore")
         else:
             raise RuntimeError(f"unexpected frame kind {frame.kind} from worker {w.pid}")
+        return 0
+
+    cdef int unreadable_result(self, WorkerChannel w, BaseException exc) except -1:
+        # As the stdlib: a result the parent cannot read breaks the pool
+        # (the worker's state is unknown from here on).
+        self.break_pool(
+            f"A result from process {w.pid} could not be "
+            f"unpickled: {type(exc).__name__}: {exc}",
+            local_failure(exc),
+            "A result could not be unpickled, the process pool is "
+            "not usable anymore")
         return 0
 
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1:
@@ -589,7 +598,7 @@ cdef class ProcessDispatcher:
         starts in its place when what waits needs one."""
         cdef RecoveryPolicy recovery = self.recovery
         cdef list unstarted = []
-        cdef list failed
+        cdef Py_ssize_t owed = w.inflight_count()
         cdef ProcessWorkItem item
         died = w.timed_out_call < 0 and not (recovery.max_memory > 0 and exitcode == 0)
         if died and not self.shutdown_requested and recovery.crash_loop(cf_monotonic()):
@@ -603,8 +612,8 @@ cdef class ProcessDispatcher:
                 f"{w.pid}, {describe_exit(exitcode)}), the process pool is "
                 f"not usable anymore", self.exits_text(w))
             return 0
-        failed = recovery.split_owed(w, exitcode, unstarted)
-        self.inflight_total -= len(failed) + len(unstarted)
+        recovery.split_owed(w, exitcode, unstarted)
+        self.inflight_total -= owed   # some are back in unstarted, with new runs
         for item in reversed(unstarted):
             self.pending.appendleft(item)
         self.supervisor.retire(w, True)

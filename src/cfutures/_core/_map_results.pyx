@@ -1,9 +1,11 @@
 """The iterator that a process pool's map() in runs returns.
 
 ``runs`` holds, in input order, each run's future and its items. A run's
-future ends with an ItemRun (cfutures._core._worker): one value per item
-and the encoded exception of each item that raised. This iterator yields
-those values one by one, as the stdlib's ``chunksize=1`` map does:
+future ends with an ItemRun (cfutures._core._item_run): one value per
+item and the encoded exception of each item that raised, or, if its worker
+ended mid-run, the items up to the one it was running and the future of a
+new run of the rest. This iterator yields those values one by one, as the
+stdlib's ``chunksize=1`` map does:
 
 * an item's exception is raised when that item is reached, and the
   iterator is finished from then on;
@@ -21,6 +23,7 @@ three times as much per value.
 """
 cimport cython
 from cfutures._core._future cimport CoreFuture, FINISHED, CANCELLED
+from cfutures._core._item_run cimport ItemRun
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._wire cimport decode_exception
 
@@ -52,7 +55,9 @@ cdef class RunResults:
             if self.errors is not None and i in self.errors:
                 encoded = self.errors.pop(i)
                 self.close()
-                raise decode_exception(encoded)
+                # Made in the parent (a worker that ended) or sent encoded.
+                raise (encoded if isinstance(encoded, BaseException)
+                       else decode_exception(encoded))
             value = values[i]
             values[i] = None
             return value
@@ -61,6 +66,7 @@ cdef class RunResults:
     cdef object next_run(self):
         """The first value of the next run that has any (the slow path)."""
         cdef CoreFuture future
+        cdef ItemRun run
         cdef double left
         self.values = None
         self.errors = None
@@ -88,6 +94,10 @@ cdef class RunResults:
                     continue
                 self.runs.popleft()
                 run = future.result_value
+                if run.rest is not None:
+                    # A short run: the items after it went on as a new run.
+                    self.runs.appendleft((run.rest, items[len(run.values):]))
+                    run.rest = None
                 self.values = run.values
                 self.errors = run.errors
                 self.index = 0

@@ -21,4 +21,9 @@ cdef class RecoveryPolicy:
     cdef double stop_idle_workers(self, list channels, double now) except -2.0
     cdef double limit_of(self, ProcessWorkItem item)
     cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1
+    cdef bint parts_missing(self, ProcessWorkItem run, double items_started)
     cdef list split_owed(self, WorkerChannel w, object exitcode, list unstarted)
+    cdef int split_run(self, WorkerChannel w, ProcessWorkItem run, bint timed_out,
+                       object exitcode, list unstarted) except -1
+    cdef object timeout_error(self, WorkerChannel w, ProcessWorkItem item)
+    cdef object death_error(self, WorkerChannel w, object exitcode, str when)

@@ -21,6 +21,14 @@ queue for other workers, and a replacement starts on demand.
   the worker had computed have reached the parent already: with these
   options (and in workers started after a submit_with) a worker sends each
   result before it starts its next call.
+  A map run (many items, one call) is watched item by item: the worker
+  counts each item as it starts, and the parent times an item from when it
+  first sees that count (so a kill can come up to CF_TIME_LIMIT_POLL
+  late). Before an item has run long the worker has sent the items
+  finished before it (_worker.ResultBatch); the kill waits for them up to
+  CF_RUN_PART_GRACE. The run then answers short (_item_run.ItemRun): its
+  finished items, the item that ran too long failing with TimeoutError,
+  and the future of a new run of the items after it.
 - ``max_worker_memory``: a worker above it after a call exits by itself
   (status 0) having sent every answer; all its unstarted calls go on.
 
@@ -30,9 +38,11 @@ start again on demand.
 """
 cimport cython
 from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._item_run cimport ItemRun, new_item_run
 from cfutures._core._supervisor cimport describe_exit
-from cfutures._core._tuning cimport CF_CRASH_WINDOW, CF_TIME_LIMIT_POLL
-from cfutures._core._work_item cimport ProcessWorkItem
+from cfutures._core._tuning cimport (
+    CF_CRASH_WINDOW, CF_FLUSHER_PERIOD, CF_RUN_PART_GRACE, CF_TIME_LIMIT_POLL)
+from cfutures._core._work_item cimport ProcessWorkItem, new_work_item
 
 import collections
 
@@ -82,8 +92,9 @@ cdef class RecoveryPolicy:
         """Kill each worker whose running call is past its limit; the
         seconds until a limit may next be reached (-1: none to watch)."""
         cdef WorkerChannel w
+        cdef ProcessWorkItem item
         cdef Py_ssize_t running, owed, index
-        cdef double limit, started_at, deadline, nearest = -1.0
+        cdef double limit, calls, items, started_at, deadline, nearest = -1.0
         if not self.time_limits:
             return -1.0
         for w in channels:
@@ -91,17 +102,33 @@ cdef class RecoveryPolicy:
             if owed == 0 or w.gone or w.timed_out_call >= 0:
                 continue
             # The count first, then the time (the worker writes the other way).
-            running = <Py_ssize_t>w.progress.calls_started() - 1
+            calls = w.progress.calls_started()
             started_at = w.progress.latest_start()
+            items = w.progress.items_started()
+            running = <Py_ssize_t>calls - 1
             deadline = -1.0
             index = running - w.answered_count()
             if 0 <= index < owed:
-                limit = self.limit_of(w.inflight[index])
+                item = w.inflight[index]
+                limit = self.limit_of(item)
                 if limit > 0:
+                    if item.run_length and items > 1:
+                        # A run's later item: timed from when its count was seen.
+                        if calls != w.seen_call or items != w.seen_items:
+                            w.seen_call = calls
+                            w.seen_items = items
+                            w.seen_at = now
+                        started_at = w.seen_at
                     deadline = started_at + limit
                     if now >= deadline:
-                        self.kill_for_time(w, running)
-                        continue
+                        if (item.run_length and now < deadline + CF_RUN_PART_GRACE
+                                and self.parts_missing(item, items)):
+                            deadline = now + CF_FLUSHER_PERIOD
+                        else:
+                            self.kill_for_time(w, running)
+                            continue
+                    elif item.run_length and deadline > now + CF_TIME_LIMIT_POLL:
+                        deadline = now + CF_TIME_LIMIT_POLL   # to see the next item start
             if deadline < 0:
                 # Not started yet, or no limit: look again soon, since the
                 # next call may have one.
@@ -109,6 +136,11 @@ cdef class RecoveryPolicy:
             if nearest < 0 or deadline - now < nearest:
                 nearest = deadline - now
         return nearest
+
+    cdef bint parts_missing(self, ProcessWorkItem run, double items_started):
+        """Whether items of ``run`` finished before its running one have not come."""
+        cdef Py_ssize_t got = 0 if run.partial is None else len(run.partial.values)
+        return got < <Py_ssize_t>items_started - 1
 
     cdef double stop_idle_workers(self, list channels, double now) except -2.0:
         """Stop each worker idle for idle_timeout; the seconds until the
@@ -149,6 +181,7 @@ cdef class RecoveryPolicy:
         cdef Py_ssize_t answered = w.answered_count(), i, ran
         cdef list owed = w.take_inflight()
         cdef list failed = []
+        cdef bint timed_out
         ran = <Py_ssize_t>w.progress.calls_started() - answered
         for i in range(len(owed)):
             item = owed[i]
@@ -156,18 +189,69 @@ cdef class RecoveryPolicy:
                 item.requeued = True
                 unstarted.append(item)
                 continue
-            if answered + i == w.timed_out_call:
-                exc = TimeoutError(
-                    f"The call ran longer than its time limit "
-                    f"({self.limit_of(item):g} s): "
-                    f"its worker process (pid {w.pid}) was killed and is "
-                    f"replaced; the pool goes on")
-            else:
-                exc = WorkerProcessDied(
-                    f"A worker process (pid {w.pid}) ended while running "
-                    f"this call, or before sending its result "
-                    f"({describe_exit(exitcode)}); it is replaced and the "
-                    f"pool goes on", w.pid, exitcode)
+            timed_out = answered + i == w.timed_out_call
+            if item.run_length and i == ran - 1:
+                self.split_run(w, item, timed_out, exitcode, unstarted)
+                if not item.requeued:
+                    failed.append(item)
+                continue
+            exc = (self.timeout_error(w, item) if timed_out
+                   else self.death_error(
+                       w, exitcode, "while running this call, or before sending its result"))
             item.future.finish_unless_done(exc, True)
             failed.append(item)
         return failed
+
+    cdef int split_run(self, WorkerChannel w, ProcessWorkItem run, bint timed_out,
+                       object exitcode, list unstarted) except -1:
+        """``run``, a map run, was running when ``w`` ended: it answers
+        short (_item_run.pyx), and its items not started go on in a new run,
+        appended to ``unstarted``."""
+        cdef Py_ssize_t started = <Py_ssize_t>w.progress.items_started()
+        cdef Py_ssize_t n = run.run_length, i
+        cdef ItemRun answer = run.partial
+        cdef ProcessWorkItem rest
+        if started <= 0:
+            # It ended before the run's first item: none of it ran.
+            run.requeued = True
+            unstarted.append(run)
+            return 0
+        run.partial = None
+        if answer is None:
+            answer = new_item_run([], None)
+        if answer.errors is None:
+            answer.errors = {}
+        for i in range(len(answer.values), started):
+            answer.values.append(None)
+            if i < started - 1:
+                # Finished, but its result did not come before the end.
+                answer.errors[i] = self.death_error(
+                    w, exitcode, "while running a later item of this item's "
+                    "map run, before sending this item's result")
+            elif timed_out:
+                answer.errors[i] = self.timeout_error(w, run)
+            else:
+                answer.errors[i] = self.death_error(
+                    w, exitcode, "while running this item of a map run")
+        if started < n:
+            fn, items, rows = run.args
+            rest = new_work_item(run.fn, (fn, items[started:], rows), None,
+                                 n - started)
+            rest.time_limit = run.time_limit
+            answer.rest = rest.future
+            unstarted.append(rest)
+        run.future.finish_unless_done(answer, False)
+        return 0
+
+    cdef object timeout_error(self, WorkerChannel w, ProcessWorkItem item):
+        return TimeoutError(
+            f"The call ran longer than its time limit "
+            f"({self.limit_of(item):g} s): "
+            f"its worker process (pid {w.pid}) was killed and is "
+            f"replaced; the pool goes on")
+
+    cdef object death_error(self, WorkerChannel w, object exitcode, str when):
+        return WorkerProcessDied(
+            f"A worker process (pid {w.pid}) ended {when} "
+            f"({describe_exit(exitcode)}); it is replaced and the "
+            f"pool goes on", w.pid, exitcode)

@@ -32,3 +32,4 @@ cdef extern from "cf_tuning.h":
     double CF_STOP_POLL_SECONDS
     double CF_CRASH_WINDOW
     double CF_TIME_LIMIT_POLL
+    double CF_RUN_PART_GRACE

@@ -17,6 +17,11 @@ buffer length with its top bit set is a read-only buffer (rebuilt as
 * ``FRAME_STOP``: empty; the worker returns once it has read it.
 * ``FRAME_INIT_FAILED``: the pickled traceback text of the initializer's
   exception; the worker then exits.
+* ``FRAME_RUN_PART``: ``count`` items of the oldest unanswered call, a map
+  run still running: a pickled ``_item_run.ItemRun`` of the items it
+  finished since its last part. Sent only where the pool watches time
+  limits, when an item runs long; the run's FRAME_RESULTS answer then
+  carries only the items after its parts.
 
 Large byte strings and objects that export pickle-5 buffers travel beside
 the pickle, so they are written straight from the object and read straight

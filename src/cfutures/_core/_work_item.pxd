@@ -1,5 +1,6 @@
 # One call of the process pool, from submit() until its worker answers; see _work_item.pyx.
 from cfutures._core._future cimport CoreFuture
+from cfutures._core._item_run cimport ItemRun
 
 
 cdef class ProcessWorkItem:
@@ -10,6 +11,7 @@ cdef class ProcessWorkItem:
     cdef Py_ssize_t run_length  # 0, or the items of a map run (a frame of its own)
     cdef double time_limit      # seconds it may run in a worker; 0: the pool's
     cdef bint requeued          # sent to a worker that ended before starting it
+    cdef ItemRun partial        # a map run's items answered in parts so far, or None
 
 
 cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,

@@ -7,11 +7,13 @@ calls, or (with max_worker_memory) a resident set above its bound after a
 call: it then sends what it has answered and exits with status 0, and the
 parent sends the calls it had not started to other workers. Before each
 call it counts it in its progress record (_progress.pyx), which tells the
-parent which calls it started should it end mid-batch. Of cfutures'
+parent which calls it started should it end mid-batch, and, where the pool
+watches time limits, which items of a map run (run_items()). Of cfutures'
 compiled modules it uses the wire format, the progress record and the
 pool's serializer, none of the parent's side.
 """
 cimport cython
+from cfutures._core._item_run cimport ItemRun, new_item_run
 from cfutures._core._progress cimport WorkerProgress, attach_progress
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._parker cimport (
@@ -20,7 +22,8 @@ from cfutures._core._parker cimport (
 from cfutures._core._tuning cimport (
     CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
 from cfutures._core._wire cimport (
-    FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_STOP, PROTOCOL, BufferCollector, Frame,
+    FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_RUN_PART, FRAME_STOP, PROTOCOL,
+    BufferCollector, Frame,
     FrameReader, dumps, encode_exception, frame_parts, loads, out_of_band,
     traceback_text, write_all)
 from cpython.pythread cimport (
@@ -45,6 +48,12 @@ cdef class ResultBatch:
     back the results before it in its batch, so while a batch runs a
     flusher thread wakes every CF_FLUSHER_PERIOD and sends what has waited
     longer than CF_FLUSH_SECONDS.
+
+    Where the pool watches time limits, the flusher also watches the map
+    run that is running (``run``): when an item has run a whole period, it
+    sends the items finished before it as a FRAME_RUN_PART, so that a kill
+    for time loses no result; the run's own answer then carries only the
+    items after its parts.
     """
     cdef int fd
     cdef list values
@@ -60,6 +69,10 @@ cdef class ResultBatch:
     cdef bint in_batch            # a batch of more than one call is running
     cdef bint flusher_started
     cdef bint flusher_idle        # the flusher sleeps until alarm is signalled
+    cdef WorkerProgress progress  # set where runs are watched
+    cdef ItemRun run              # the watched map run running now, or None
+    cdef Py_ssize_t run_sent      # its items sent in parts
+    cdef double seen_items        # its items started when the flusher last looked
 
     def __cinit__(self, int fd):
         self.fd = fd
@@ -95,6 +108,9 @@ cdef class ResultBatch:
         if n < 2:
             return 0
         self.in_batch = True
+        return self.wake_flusher()
+
+    cdef int wake_flusher(self) except -1:
         if not self.flusher_started:
             self.flusher_started = True
             threading.Thread(target=self.run_flusher, daemon=True,
@@ -108,10 +124,51 @@ cdef class ResultBatch:
         self.in_batch = False
         return self.flush()
 
+    cdef int begin_run(self, ItemRun run) except -1:
+        self.run_sent = 0
+        self.seen_items = -1.0
+        self.run = run
+        return self.wake_flusher()
+
+    cdef Py_ssize_t end_run(self) except -1:
+        """The run is over: its items sent in parts."""
+        self.lock_sending()
+        self.run = None
+        PyThread_release_lock(self.send_lock)
+        return self.run_sent
+
+    cdef ItemRun run_watched(self, ItemRun run, object fn, object items, bint rows):
+        """run_items() where runs are watched: each item counted as it
+        starts; what the flusher sent in parts left out of the answer."""
+        cdef list values = run.values
+        cdef Py_ssize_t n = len(items), sent
+        cdef double *started = &self.progress.slots[2]
+        remaining = iter(items)
+        self.begin_run(run)
+        try:
+            while len(values) < n:
+                try:
+                    if rows:
+                        for item in remaining:
+                            started[0] = len(values) + 1
+                            values.append(fn(*item))
+                    else:
+                        for item in remaining:
+                            started[0] = len(values) + 1
+                            values.append(fn(item))
+                except BaseException as exc:
+                    if run.errors is None:
+                        run.errors = {}
+                    run.errors[len(values)] = encode_exception(exc)
+                    values.append(None)
+        finally:
+            sent = self.end_run()
+        return run.slice(sent, len(values)) if sent else run
+
     def run_flusher(self):
         try:
             while True:
-                if not self.in_batch:
+                if not self.in_batch and self.run is None:
                     self.flusher_idle = True
                     cf_parker_wait(&self.alarm, -1.0, 0.0)
                     continue
@@ -119,15 +176,51 @@ cdef class ResultBatch:
                 if (self.in_batch and self.values
                         and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
                     self.flush()
+                if self.run is not None:
+                    self.send_stalled_run()
         except BaseException:
             pass   # the parent is gone; the main thread sees it too
 
-    cdef int flush(self) except -1:
+    cdef int lock_sending(self) except -1:
         if not PyThread_acquire_lock(self.send_lock, NOWAIT_LOCK):
             with nogil:
                 PyThread_acquire_lock(self.send_lock, WAIT_LOCK)
+        return 0
+
+    cdef int flush(self) except -1:
+        self.lock_sending()
         try:
             self.send()
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int send_stalled_run(self) except -1:
+        """If the run's running item started a period ago or more, send
+        the items finished before it."""
+        cdef double items = self.progress.items_started()
+        cdef ItemRun part
+        if items != self.seen_items:
+            self.seen_items = items
+            return 0
+        self.lock_sending()
+        try:
+            if self.run is None or len(self.run.values) <= self.run_sent:
+                return 0
+            part = self.run.slice(self.run_sent, len(self.run.values))
+            try:
+                body = dumps(part, self.collector)
+            except BaseException:
+                body = None
+            if body is None:
+                part.isolate_unpicklable(self.collector)
+                body = dumps(part, self.collector)
+            views = self.collector.views
+            self.collector.views = []
+            write_all(self.fd, frame_parts(FRAME_RUN_PART, <uint32_t>len(part.values),
+                                           body, views))
+            self.run_sent += len(part.values)
+            self.since = cf_monotonic()
         finally:
             PyThread_release_lock(self.send_lock)
         return 0
@@ -178,47 +271,21 @@ cdef class ResultBatch:
         return 0
 
 
-@cython.final
-cdef class ItemRun:
-    """What run_items() returns: one value per item, in order, and the
-    encoded exception (encode_exception()) of each item that raised."""
-    cdef public list values
-    cdef public dict errors      # index -> encoded exception; None if none
-
-    def __reduce__(self):
-        return (_item_run, (self.values, self.errors))
-
-    cdef int isolate_unpicklable(self, BufferCollector collector) except -1:
-        """Make each item that does not pickle an error of its own."""
-        cdef Py_ssize_t i
-        for i in range(len(self.values)):
-            if self.errors is not None and i in self.errors:
-                continue
-            try:
-                dumps(self.values[i], collector)
-            except BaseException as exc:
-                self.values[i] = None
-                if self.errors is None:
-                    self.errors = {}
-                self.errors[i] = encode_exception(exc)
-        return 0
-
-
-def _item_run(list values, dict errors):
-    cdef ItemRun run = ItemRun.__new__(ItemRun)
-    run.values = values
-    run.errors = errors
-    return run
+# The results of this worker process where its pool watches time limits:
+# run_items() then counts each item in the progress record and lets the
+# flusher send a long run in parts. None otherwise.
+cdef ResultBatch watched_results = None
 
 
 def run_items(fn, items, bint rows):
     """Call ``fn(*item)`` (``rows``) or ``fn(item)`` for each of ``items``
     (a list, or a range of ints), in order, in one worker call (a run of a
     process pool's map): an ItemRun of what each returned or raised."""
-    cdef ItemRun run = ItemRun.__new__(ItemRun)
-    cdef list values = []
+    cdef ItemRun run = new_item_run([], None)
+    cdef list values = run.values
     cdef Py_ssize_t n = len(items)
-    run.values = values
+    if watched_results is not None:
+        return watched_results.run_watched(run, fn, items, rows)
     call_loop = call_each_row if rows else call_each
     remaining = iter(items)
     while len(values) < n:
@@ -310,7 +377,11 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
     cdef list calls
     cdef tuple call
     cdef Frame frame
+    global watched_results
     results.collector.serializer = serializer
+    if eager_results and progress is not None:
+        results.progress = progress
+        watched_results = results
     while True:
         frame = reader.read_frame(in_fd, CF_WORKER_SPIN_SECONDS)
         if frame is None or frame.kind == FRAME_STOP:
