@@ -98,9 +98,10 @@ def submit_all_then_results(executor, n, fn, args=None):
     return timer.measurement(n)
 
 
-def submit_and_result(impl, n, workers):
-    """Submit n no-op tasks, then result() each."""
-    with impl.ThreadPoolExecutor(workers) as executor:
+def submit_and_result(impl, n, workers, options=None):
+    """Submit n no-op tasks, then result() each. ``options``: cfutures'
+    pool options (the stdlib runs its plain pool)."""
+    with impl.ThreadPoolExecutor(workers, **pool_options(impl, options)) as executor:
         start_workers(executor, workers)
         return submit_all_then_results(executor, n, noop)
 
@@ -401,6 +402,14 @@ OPTION_ROWS = (
     ("idle", "idle_timeout=300", {"idle_timeout": 300}, None),
     ("cloudpickle", "pickler='cloudpickle'", {"pickler": "cloudpickle"},
      cloudpickle_available),
+    ("pending", "max_pending=1000", {"max_pending": 1000}, None),
+    ("timed", "time_statistics=True", {"time_statistics": True}, None),
+)
+
+# The options both pools have, on the thread pool's submit.
+THREAD_OPTION_ROWS = (
+    ("pending", "max_pending=1000", {"max_pending": 1000}),
+    ("timed", "time_statistics=True", {"time_statistics": True}),
 )
 
 
@@ -476,7 +485,7 @@ SECTIONS = (
     )),
     # cfutures' process-pool options, each turned on alone (the stdlib has
     # none: its column is its plain pool, the same as the rows above).
-    Section("options", "the process pool with one of cfutures' options on", (
+    Section("options", "the pools with one of cfutures' options on", (
         *(Case(f"process_map_2w_{tag}",
                f"process pool: map(no-op), 2 workers, {label}",
                process_map, 20_000, {"workers": 2, "options": options},
@@ -486,6 +495,11 @@ SECTIONS = (
              "process pool: one-task roundtrip, 1 worker, task_timeout=60",
              process_roundtrip, 2_000, {"options": {"task_timeout": 60}},
              unit="roundtrip"),
+        *(Case(f"submit_2w_{tag}",
+               f"thread pool: submit N no-ops + result(), 2 workers, {label}",
+               submit_and_result, 100_000, {"workers": 2, "options": options},
+               unit="task")
+          for tag, label, options in THREAD_OPTION_ROWS),
     )),
     # What a pool costs while it does nothing; before the workloads, whose
     # third-party pools might leave threads behind in this process.

@@ -30,7 +30,7 @@ cd "$ROOT"
 PY="$1"; SDIST="$2"; shift 2
 VERSION="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 WORK="$ROOT/.venv/test/sanitize-py$VERSION"
-DEPS=(cython setuptools wheel pytest pytest-timeout pytest-benchmark mypy hypothesis cloudpickle)
+DEPS=(cython setuptools wheel pytest pytest-timeout pytest-benchmark mypy hypothesis cloudpickle tqdm)
 CLIENTS=(tqdm "dask[bag]" s3transfer botocore)
 SANITIZERS=address,undefined
 

@@ -28,7 +28,7 @@ SID_VERSIONS=" ${CFUTURES_SID_VERSIONS:-3.14 3.15} "
 SID="$ROOT/scripts/sid_pythons.sh"
 SID_WHEELHOUSE=/opt/cfutures-wheelhouse   # inside the chroot, as sid_pythons.sh makes it
 WORK="$ROOT/.venv/test"
-DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy hypothesis cloudpickle)
+DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy hypothesis cloudpickle tqdm)
 # Third-party clients that tests/test_clients.py runs with cfutures installed;
 # installed where they can be (their tests skip, saying so, where not).
 CLIENTS=(tqdm "dask[bag]" s3transfer botocore)

@@ -24,7 +24,7 @@ import os
 import pytest
 
 import cfutures
-from support import IMPL_MODULES, NO_EXTENSIONS, Gate, Impl
+from support import IMPL_MODULES, NO_EXTENSIONS, Gate, Impl, non_fork_context
 
 
 def load_impl(name):
@@ -84,3 +84,17 @@ def pytest_report_header(config):
     return [f"cfutures: {cfutures.__file__} EXTENSIONS={cfutures.EXTENSIONS} "
             f"CFUTURES_NO_EXTENSIONS="
             f"{os.environ.get('CFUTURES_NO_EXTENSIONS')!r}"]
+
+
+@pytest.fixture(params=["thread", "process"])
+def make_pool(request, accel):
+    """Each of cfutures' pools in turn, for options both have:
+    ``make_pool(max_workers, **options)`` (a process pool starts without
+    fork); ``make_pool.kind`` is "thread" or "process"."""
+    def make(max_workers, **options):
+        if request.param == "thread":
+            return accel.ThreadPoolExecutor(max_workers, **options)
+        return accel.ProcessPoolExecutor(max_workers, mp_context=non_fork_context(),
+                                         **options)
+    make.kind = request.param
+    return make

@@ -101,6 +101,15 @@ def unblock_then_shut_down(pool, unblock):
         pool.shutdown(wait=True)
 
 
+def non_fork_context():
+    """The multiprocessing context cfutures' process-pool options need:
+    forkserver where there is one, else spawn."""
+    import multiprocessing
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context(
+        "forkserver" if "forkserver" in methods else "spawn")
+
+
 def wait_until(predicate, timeout=LONG):
     """Poll ``predicate`` until it holds, for states that no event reports.
 

@@ -124,8 +124,18 @@ class TestSignatures:
             stdlib_signature(concurrent.futures.Executor, name)
 
     def test_thread_pool_constructor(self, impl):
-        assert inspect.signature(impl.ThreadPoolExecutor) == \
-            inspect.signature(concurrent.futures.ThreadPoolExecutor)
+        # The stdlib's, then cfutures' keyword-only options (before
+        # 3.14's **ctxkwargs); the fallback has its own Python's.
+        stdlib = inspect.signature(concurrent.futures.ThreadPoolExecutor)
+        if impl.accelerated:
+            params = list(stdlib.parameters.values())
+            extra = [inspect.Parameter("max_pending", inspect.Parameter.KEYWORD_ONLY,
+                                       default=None),
+                     inspect.Parameter("time_statistics", inspect.Parameter.KEYWORD_ONLY,
+                                       default=False)]
+            at = len(params) - (params[-1].kind is inspect.Parameter.VAR_KEYWORD)
+            stdlib = stdlib.replace(parameters=params[:at] + extra + params[at:])
+        assert inspect.signature(impl.ThreadPoolExecutor) == stdlib
 
     @pytest.mark.parametrize("name", EXECUTOR_METHODS)
     def test_process_pool_methods(self, impl, name):
@@ -139,7 +149,8 @@ class TestSignatures:
         expected = ("(max_workers=None, mp_context=None, initializer=None, "
                     "initargs=(), *, max_tasks_per_child=None, "
                     "task_timeout=None, on_worker_death='break', "
-                    "max_worker_memory=None, idle_timeout=None, pickler=None)")
+                    "max_worker_memory=None, idle_timeout=None, pickler=None, "
+                    "max_pending=None, time_statistics=False)")
         if not impl.accelerated:
             expected = str(inspect.signature(
                 concurrent.futures.ProcessPoolExecutor))

@@ -13,7 +13,7 @@ import time
 import pytest
 
 import children
-from support import LONG, wait_until
+from support import LONG, non_fork_context, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -21,8 +21,7 @@ FAULTS = ["sigkill", "exit", "segfault"]
 
 
 def context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return non_fork_context()
 
 
 def recording_pool(accel, runs, max_workers=2, **options):

@@ -23,6 +23,8 @@ from ._stdlib import (
 )
 
 from ._errors import WorkerProcessDied
+from ._progress_bar import progress
+from ._statistics import PoolStatistics
 from ._reusable import get_reusable_executor
 from ._substitute import install, installed, uninstall
 from ._version import __version__

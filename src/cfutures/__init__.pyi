@@ -1,5 +1,6 @@
 # Types of cfutures' public API: the stdlib's, with cfutures' own Future
 # handed out by its executors (each class subclasses the stdlib one).
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
@@ -37,7 +38,41 @@ class Executor(_StdlibExecutor):
             timeout: float | None = None, chunksize: int = 1,
             buffersize: int | None = None) -> Iterator[_T]: ...
 
-class ThreadPoolExecutor(Executor, _StdlibThreadPoolExecutor): ...
+@dataclasses.dataclass(frozen=True)
+class PoolStatistics:
+    submitted: int
+    started: int
+    completed: int
+    failed: int
+    cancelled: int
+    queued: int
+    running: int
+    workers_alive: int
+    workers_started: int
+    busy_seconds: float | None
+    mean_queue_wait: float | None
+    max_queue_wait: float | None
+    mean_run_time: float | None
+
+class ThreadPoolExecutor(Executor, _StdlibThreadPoolExecutor):
+    if sys.version_info >= (3, 14):
+        def __init__(self, max_workers: int | None = None,
+                     thread_name_prefix: str = "",
+                     initializer: Callable[..., object] | None = None,
+                     initargs: tuple[Any, ...] = (), *,
+                     max_pending: int | None = None,
+                     time_statistics: bool = False,
+                     **ctxkwargs: Any) -> None: ...
+    else:
+        def __init__(self, max_workers: int | None = None,
+                     thread_name_prefix: str = "",
+                     initializer: Callable[..., object] | None = None,
+                     initargs: tuple[Any, ...] = (), *,
+                     max_pending: int | None = None,
+                     time_statistics: bool = False) -> None: ...
+    def try_submit(self, fn: Callable[_P, _T], /, *args: _P.args,
+                   **kwargs: _P.kwargs) -> Future[_T] | None: ...
+    def statistics(self) -> PoolStatistics: ...
 
 class ProcessPoolExecutor(Executor, _StdlibProcessPoolExecutor):
     # max_tasks_per_child (3.11's) on every supported Python.
@@ -51,7 +86,12 @@ class ProcessPoolExecutor(Executor, _StdlibProcessPoolExecutor):
                  on_worker_death: Literal["break", "replace"] = "break",
                  max_worker_memory: int | None = None,
                  idle_timeout: float | None = None,
-                 pickler: Any = None) -> None: ...
+                 pickler: Any = None,
+                 max_pending: int | None = None,
+                 time_statistics: bool = False) -> None: ...
+    def try_submit(self, fn: Callable[_P, _T], /, *args: _P.args,
+                   **kwargs: _P.kwargs) -> Future[_T] | None: ...
+    def statistics(self) -> PoolStatistics: ...
     def submit_with(self, fn: Callable[..., _T], /, *args: Any,
                     task_timeout: float | None = None,
                     **kwargs: Any) -> Future[_T]: ...
@@ -78,6 +118,19 @@ class WorkerProcessDied(_BrokenProcessPool):
 
 def get_reusable_executor(max_workers: int | None = None,
                           **options: Any) -> ProcessPoolExecutor: ...
+
+class _Progress(Iterator[_T]):
+    @property
+    def total(self) -> int | None: ...
+    @property
+    def done(self) -> int: ...
+    def __next__(self) -> _T: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> _Progress[_T]: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+
+def progress(work: Iterable[_T], *, total: int | None = None,
+             desc: str | None = None, **tqdm_options: Any) -> _Progress[_T]: ...
 
 def install() -> bool: ...
 def uninstall() -> None: ...

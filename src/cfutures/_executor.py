@@ -48,6 +48,11 @@ class Executor(StdlibExecutor):
         started. ``timeout`` bounds the whole iteration (``TimeoutError``).
         """
         _validate_buffersize(buffersize)
+        if buffersize is None:
+            # Under max_pending the inputs are read lazily, as the bound allows.
+            limit = getattr(self, "pending_limit", None)
+            if limit is not None:
+                buffersize = limit.bound
         deadline = None if timeout is None else time.monotonic() + timeout
         argument_rows = zip(*iterables)
         if buffersize:

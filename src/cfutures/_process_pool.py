@@ -15,6 +15,7 @@ dispatcher's manager thread reads to finish the future. The supervisor
 (_core/_supervisor.pyx) starts and ends the worker processes.
 """
 from ._compat import ProcessPoolCompat
+from ._core._pending import check_max_pending
 from ._core._process_executor import ProcessExecutorBase
 from ._executor import Executor, map_in_chunks
 from ._pool_options import check_not_fork, recovery_options, time_limit_seconds
@@ -57,7 +58,8 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
     def __init__(self, max_workers=None, mp_context=None,
                  initializer=None, initargs=(), *, max_tasks_per_child=None,
                  task_timeout=None, on_worker_death="break",
-                 max_worker_memory=None, idle_timeout=None, pickler=None):
+                 max_worker_memory=None, idle_timeout=None, pickler=None,
+                 max_pending=None, time_statistics=False):
         """Initialize a new ProcessPoolExecutor instance.
 
         Args:
@@ -97,7 +99,14 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
                 functions under spawn and forkserver; pip install
                 'cfutures[cloudpickle]'), or any module or object with
                 dumps() and loads(). Works with every start method.
+            max_pending: At most this many submitted calls not done
+                (queued or running); submit() waits for room, in order,
+                try_submit() returns None instead, map() reads its inputs
+                lazily. Works with every start method. None: no bound.
+            time_statistics: statistics() also gives the calls' queue
+                waits and run times (a few clock reads per call).
         """
+        max_pending = check_max_pending(max_pending)
         replace_dead, seconds, memory, idle, mp_context = recovery_options(
             task_timeout, on_worker_death, max_worker_memory, idle_timeout,
             mp_context)
@@ -107,7 +116,9 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         self._calls_recover = bool(replace_dead)
         self.configure(max_workers, mp_context, initializer, initargs,
                        max_tasks_per_child, replace_dead, seconds, memory,
-                       idle, pickler)
+                       idle, pickler, bool(time_statistics))
+        if max_pending is not None:
+            self.limit_pending(max_pending)
         preload_in_forkserver(self._mp_context)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
@@ -130,8 +141,11 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         # stays a task of its own, as in the stdlib.
         if (chunksize == 1 and buffersize is None
                 and self._max_tasks_per_child is None
-                and not self._calls_recover):
+                and not self._calls_recover and self.pending_limit is None):
             return map_in_runs(self, fn, iterables, timeout)
+        if buffersize is None and self.pending_limit is not None:
+            # Under max_pending the inputs are read lazily, as the bound allows.
+            buffersize = self.pending_limit.bound
         return map_in_chunks(super().map, fn, iterables, timeout=timeout,
                              chunksize=chunksize, buffersize=buffersize)
 

@@ -12,6 +12,7 @@ every call runs through the contexts it makes; otherwise calls run directly,
 which is what the default context does.
 """
 from ._compat import ThreadPoolCompat
+from ._core._pending import check_max_pending
 from ._core._thread_executor import ThreadExecutorBase
 from ._executor import Executor
 from ._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
@@ -31,6 +32,16 @@ _INIT_DOC = """Initializes a new ThreadPoolExecutor instance.
             initializer: A callable used to initialize worker threads.
             initargs: A tuple of arguments to pass to the initializer.
 """
+_OPTIONS_DOC = """
+        cfutures' options (keyword-only; the defaults are the stdlib's behaviour):
+            max_pending: At most this many submitted calls not done;
+                submit() waits for room, in order, try_submit() returns
+                None instead, map() reads its inputs lazily. A call of this
+                pool that submits to it is let in over the bound. None: no
+                bound.
+            time_statistics: statistics() also gives the calls' queue
+                waits and run times (a few clock reads per call).
+"""
 _CTXKWARGS_DOC = """            ctxkwargs: Additional arguments to cls.prepare_context().
 """
 
@@ -41,7 +52,9 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
 
     if HAS_WORKER_CONTEXTS:
         def __init__(self, max_workers=None, thread_name_prefix='',
-                     initializer=None, initargs=(), **ctxkwargs):
+                     initializer=None, initargs=(), *, max_pending=None,
+                     time_statistics=False, **ctxkwargs):
+            max_pending = check_max_pending(max_pending)
             prepare = type(self).prepare_context
             if ctxkwargs or prepare.__func__ is not _DEFAULT_PREPARE:
                 # As the stdlib: max_workers is checked first.
@@ -51,13 +64,24 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
             else:
                 self.configure(max_workers, thread_name_prefix, initializer,
                                initargs)
-        __init__.__doc__ = _INIT_DOC + _CTXKWARGS_DOC
+            self._set_options(max_pending, time_statistics)
+        __init__.__doc__ = _INIT_DOC + _OPTIONS_DOC + _CTXKWARGS_DOC
     else:
         def __init__(self, max_workers=None, thread_name_prefix='',
-                     initializer=None, initargs=()):
+                     initializer=None, initargs=(), *, max_pending=None,
+                     time_statistics=False):
+            max_pending = check_max_pending(max_pending)
             self.configure(max_workers, thread_name_prefix, initializer,
                            initargs)
-        __init__.__doc__ = _INIT_DOC
+            self._set_options(max_pending, time_statistics)
+        __init__.__doc__ = _INIT_DOC + _OPTIONS_DOC
+
+    def _set_options(self, max_pending, time_statistics):
+        """cfutures' keyword-only options, checked already."""
+        if max_pending is not None:
+            self.limit_pending(max_pending)
+        if time_statistics:
+            self.time_calls()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         super().shutdown(wait, cancel_futures=cancel_futures)

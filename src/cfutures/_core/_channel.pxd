@@ -1,5 +1,6 @@
 # The parent's end of one worker process; see _channel.pyx.
 from cfutures._core._progress cimport WorkerProgress
+from cfutures._core._statistics cimport CallCounts
 from cfutures._core._wire cimport Frame, FrameReader
 
 
@@ -42,7 +43,7 @@ cdef class WorkerChannel:
     cdef Py_ssize_t read_some(self) except -3
     cdef Frame next_frame(self)
     cdef int fit_result_pipe(self) except -1
-    cdef Py_ssize_t complete(self, list values, dict errors) except -1
+    cdef Py_ssize_t complete(self, list values, dict errors, CallCounts counts) except -1
     cdef int add_run_part(self, object part) except -1
     cdef Py_ssize_t answered_count(self) noexcept
     cdef list take_inflight(self)

@@ -12,6 +12,7 @@ pipe syscalls release it.
 cimport cython
 from cfutures._core._item_run cimport ItemRun
 from cfutures._core._progress cimport WorkerProgress
+from cfutures._core._statistics cimport CallCounts, count_answer
 from cfutures._core._work_item cimport ProcessWorkItem
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._tuning cimport (
@@ -161,20 +162,27 @@ cdef class WorkerChannel:
             self.retiring = True
         return 0
 
-    cdef Py_ssize_t complete(self, list values, dict errors) except -1:
-        """Finish the oldest futures with a results frame's answers; how many
-        items they stood for (a map run counts its items)."""
+    cdef Py_ssize_t complete(self, list values, dict errors, CallCounts counts) except -1:
+        """Finish the oldest futures with a results frame's answers (counted
+        in ``counts`` first); how many items they stood for (a map run
+        counts its items)."""
         cdef Py_ssize_t i, n = len(values), first, left, items = 0
         cdef ProcessWorkItem item
         for i in range(n):
             item = <ProcessWorkItem>self.inflight.popleft()
             if errors is not None and i in errors:
+                counts.failed += item.run_length or 1
                 item.future.finish_unless_done(decode_exception(errors[i]), True)
             elif item.partial is not None:
                 item.partial.extend(values[i])   # the run's last part
+                count_answer(counts, item.partial)
                 item.future.finish_unless_done(item.partial, False)
                 item.partial = None
             else:
+                if item.run_length:
+                    count_answer(counts, values[i])
+                else:
+                    counts.completed += 1
                 item.future.finish_unless_done(values[i], False)
             values[i] = None   # the caller's result is not kept alive here
         if n > 0:

@@ -6,6 +6,7 @@ from cfutures._core._supervisor cimport ProcessSupervisor
 from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._serializer cimport Serializer
+from cfutures._core._statistics cimport CallCounts
 from cfutures._core._wire cimport BufferCollector, Frame
 from cfutures._core._work_item cimport ProcessWorkItem
 
@@ -31,6 +32,7 @@ cdef class ProcessDispatcher:
     cdef readonly RecoveryPolicy recovery
     cdef readonly Serializer serializer   # the pool's pickler; None: pickle
     cdef Py_ssize_t next_worker       # round robin
+    cdef readonly CallCounts counts   # for statistics()
 
     # The executor's submit() path.
     cdef int check_open(self) except -1
@@ -38,6 +40,7 @@ cdef class ProcessDispatcher:
     cdef bint send_to_idle_worker(self, ProcessWorkItem item) except -1
     cdef int enqueue(self, ProcessWorkItem item) except -1
     cdef int start(self) except -1
+    cdef int count_start(self, ProcessWorkItem item, double now) except -1
 
     cdef int release_reservation(self) except -1
     cdef int wake(self) except -1

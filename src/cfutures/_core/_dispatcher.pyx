@@ -20,6 +20,7 @@ from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._serializer cimport Serializer
+from cfutures._core._statistics cimport CallCounts
 from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
@@ -68,7 +69,9 @@ cdef class ProcessDispatcher:
     def __init__(self, ctx, max_workers, initializer, initargs,
                  max_tasks_per_child, bint replace_dead=False,
                  double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
-                 double idle_timeout=0.0, Serializer serializer=None):
+                 double idle_timeout=0.0, Serializer serializer=None,
+                 bint time_statistics=False):
+        self.counts = CallCounts(time_statistics)
         self.supervisor = ProcessSupervisor(
             ctx, max_workers, initializer, initargs,
             max_tasks_per_child, self.wakeups.fds(), max_worker_memory,
@@ -78,6 +81,7 @@ cdef class ProcessDispatcher:
         self.recovery = RecoveryPolicy(replace_dead, task_timeout,
                                        max_worker_memory, max_workers,
                                        idle_timeout)
+        self.recovery.counts = self.counts
         # What a worker has computed must reach the parent before the
         # worker can die or be killed in the middle of a batch.
         self.supervisor.eager_results = replace_dead or task_timeout > 0
@@ -124,6 +128,7 @@ cdef class ProcessDispatcher:
         self.reserved += 1
         try:
             item.future.start_or_notify_cancel()
+            self.count_start(item, 0.0)
             self.send_calls(w, [call_tuple(item.fn, item.args, item.kwargs)],
                             [item], item.run_length or 1)
         finally:
@@ -174,6 +179,15 @@ cdef class ProcessDispatcher:
         self.wakeup()
         return 0
 
+    cdef int count_start(self, ProcessWorkItem item, double now) except -1:
+        """Count ``item`` started (sent to a worker); timed, the wait since
+        its submit() (``now``: 0 to read the clock)."""
+        cdef CallCounts counts = self.counts
+        counts.started += item.run_length or 1
+        if counts.timed:
+            counts.waited((now or cf_monotonic()) - item.submitted_at)
+        return 0
+
     cdef int release_reservation(self) except -1:
         self.reserved -= 1
         if self.sleeping and (self.shutdown_requested or is_exiting(PROCESS_POOL)):
@@ -202,6 +216,7 @@ cdef class ProcessDispatcher:
                     for _ in range(min(keep, len(self.pending)))]
             while self.pending:
                 item = self.pending.popleft()
+                self.counts.cancelled += item.run_length or 1
                 item.future.cancel()
             self.pending.extend(kept)
         self.wakeup()
@@ -342,8 +357,11 @@ cdef class ProcessDispatcher:
             item = self.pending.popleft()
             # A call back from a worker that ended before starting it is
             # running already.
-            if not item.requeued and not item.future.start_or_notify_cancel():
-                continue
+            if not item.requeued:
+                if not item.future.start_or_notify_cancel():
+                    self.counts.cancelled += item.run_length or 1
+                    continue
+                self.count_start(item, 0.0)
             calls.append(call_tuple(item.fn, item.args, item.kwargs))
             items.append(item)
             if item.run_length:
@@ -395,7 +413,8 @@ cdef class ProcessDispatcher:
             exc = BrokenProcessPool(self.broken or
                                     f"worker {w.pid} exited before the call was sent")
             for item in items:
-                item.future.finish_unless_done(exc, True)
+                if item.future.finish_unless_done(exc, True):
+                    self.counts.failed += item.run_length or 1
             return 0
         views = collector.views
         n = len(calls)
@@ -423,6 +442,7 @@ cdef class ProcessDispatcher:
             except Exception as exc:
                 item = items[i]
                 self.local_failures += 1
+                self.counts.failed += item.run_length or 1
                 item.future.finish(local_failure(exc), True)
             else:
                 good_calls.append(calls[i])
@@ -514,7 +534,10 @@ cdef class ProcessDispatcher:
                 return self.unreadable_result(w, exc)
             n = len(values)
             self.recovery.answered_since_death = True   # no crash loop
-            self.batching.measured_calls(busy, w.complete(values, errors))
+            items = w.complete(values, errors, self.counts)
+            self.batching.measured_calls(busy, items)
+            if self.counts.timed:
+                self.counts.ran_for(busy, items)
             self.answered(w, n)
         elif frame.kind == FRAME_RUN_PART:
             try:
@@ -658,12 +681,14 @@ cdef class ProcessDispatcher:
         supervisor.terminate_all(True)
         for w in list(supervisor.channels):
             for item in w.take_inflight():
-                item.future.finish_unless_done(
-                    broken_error(message, cause, cause_text), True)
+                if item.future.finish_unless_done(
+                        broken_error(message, cause, cause_text), True):
+                    self.counts.failed += item.run_length or 1
         self.inflight_total = 0
         while self.pending:
             item = self.pending.popleft()
-            item.future.finish_unless_done(
-                broken_error(message, cause, cause_text), True)
+            if item.future.finish_unless_done(
+                    broken_error(message, cause, cause_text), True):
+                self.counts.failed += item.run_length or 1
         supervisor.join_all()
         return 0

@@ -109,6 +109,10 @@ cdef class RunResults:
         self.close()
         raise StopIteration
 
+    def _progress_futures(self):
+        """cfutures.progress(): each run not yet read, its future and size."""
+        return [(future, len(items)) for future, items in self.runs]
+
     def close(self):
         """Stop: cancel every run not started, as closing the stdlib's
         generator does; like it, an iterator never started cancels nothing."""

@@ -6,6 +6,10 @@ starts the pool on first use). The public class is
 cfutures._process_pool.ProcessPoolExecutor.
 """
 from cfutures._core._dispatcher cimport ProcessDispatcher
+from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._pending cimport PendingLimit
+from cfutures._core._parker cimport cf_monotonic
+from cfutures._core._statistics cimport CallCounts
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._work_item cimport ProcessWorkItem, new_work_item
 
@@ -33,11 +37,13 @@ cdef class ProcessExecutorBase:
     """A ProcessPoolExecutor's dispatcher (which owns its supervisor)."""
     cdef readonly ProcessDispatcher dispatcher
     cdef object self_ref   # asks for shutdown once the executor is collected
+    cdef readonly PendingLimit pending_limit   # max_pending's, or None
 
     def configure(self, max_workers, mp_context, initializer, initargs,
                   max_tasks_per_child, bint replace_dead=False,
                   double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
-                  double idle_timeout=0.0, pickler=None):
+                  double idle_timeout=0.0, pickler=None,
+                  bint time_statistics=False):
         """What ProcessPoolExecutor(...) sets up, with the stdlib's checks
         (the recovery options come checked, cfutures._pool_options)."""
         check_system_limits()
@@ -47,13 +53,41 @@ cdef class ProcessExecutorBase:
             mp_context, max_workers, initializer, initargs,
             max_tasks_per_child, replace_dead, task_timeout,
             max_worker_memory, idle_timeout,
-            None if pickler is None else Serializer(pickler))
+            None if pickler is None else Serializer(pickler), time_statistics)
         self.self_ref = on_collect(self, self.dispatcher.executor_collected)
         _all_dispatchers.add(self.dispatcher)
+
+    def statistics(self):
+        """What the pool has done and is doing (cfutures.PoolStatistics)."""
+        cdef ProcessDispatcher dispatcher = self.dispatcher
+        cdef CallCounts counts = dispatcher.counts
+        cdef ProcessWorkItem item
+        queued = sum([item.run_length or 1 for item in list(dispatcher.pending)])
+        alive = sum([1 for w in list(dispatcher.supervisor.channels)
+                     if not (<WorkerChannel>w).gone])
+        counts.workers_started = dispatcher.supervisor.spawned
+        return counts.snapshot(
+            queued, counts.started - counts.completed - counts.failed, alive)
+
+    def limit_pending(self, Py_ssize_t bound):
+        """max_pending: at most ``bound`` submitted calls not done."""
+        self.pending_limit = PendingLimit(bound, None)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
         return self.submit_item(new_work_item(fn, args, kwargs, 0))
+
+    def try_submit(self, fn, /, *args, **kwargs):
+        """submit(), or None without waiting if max_pending calls are not
+        done (never None without max_pending)."""
+        cdef PendingLimit limit = self.pending_limit
+        if limit is None:
+            return self.submit_item(new_work_item(fn, args, kwargs, 0))
+        if self.dispatcher is not None:
+            self.dispatcher.check_open()
+        if not limit.acquire(False):
+            return None
+        return self.submit_holding(new_work_item(fn, args, kwargs, 0), limit)
 
     def submit_limited(self, double time_limit, fn, tuple args, dict kwargs):
         """submit() of a call that may run ``time_limit`` seconds (> 0) in
@@ -71,19 +105,49 @@ cdef class ProcessExecutorBase:
         return self.submit_item(new_work_item(fn, args, None, run_length))
 
     cdef object submit_item(self, ProcessWorkItem item):
+        cdef PendingLimit limit = self.pending_limit
+        if limit is not None:
+            if self.dispatcher is not None:
+                self.dispatcher.check_open()
+            limit.acquire(True)
+            return self.submit_holding(item, limit)
+        return self.submit_now(item)
+
+    cdef object submit_holding(self, ProcessWorkItem item, PendingLimit limit):
+        """submit_now() of a call that holds one of ``limit``'s slots."""
+        try:
+            future = self.submit_now(item)
+        except BaseException:
+            limit.release()
+            raise
+        future.add_done_callback(limit)
+        return future
+
+    cdef object submit_now(self, ProcessWorkItem item):
         cdef ProcessDispatcher dispatcher = self.dispatcher
+        cdef CallCounts counts
         if dispatcher is None:
             raise RuntimeError("ProcessPoolExecutor.__init__() was not called")
         dispatcher.check_open()
+        counts = dispatcher.counts
+        if counts.timed:
+            item.submitted_at = cf_monotonic()
         if dispatcher.started:
             # As the stdlib does: no idle worker, so start one now.
             dispatcher.add_worker_if_short(1)
-        if not dispatcher.send_to_idle_worker(item):
-            dispatcher.enqueue(item)
+        counts.submitted += item.run_length or 1   # before a worker can answer it
+        try:
+            if not dispatcher.send_to_idle_worker(item):
+                dispatcher.enqueue(item)
+        except BaseException:
+            counts.submitted -= item.run_length or 1
+            raise
         return item.future
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """As concurrent.futures.Executor.shutdown()."""
+        if self.pending_limit is not None:
+            self.pending_limit.close()   # waiting submitters raise
         self.dispatcher.shutdown(wait, cancel_futures)
 
     def end_workers(self, bint kill):

@@ -1,6 +1,7 @@
 # What a process pool does when a worker dies, runs a call too long or retires
 # for memory; see _recovery.pyx.
 from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._statistics cimport CallCounts
 from cfutures._core._work_item cimport ProcessWorkItem
 
 
@@ -14,6 +15,7 @@ cdef class RecoveryPolicy:
     cdef bint stopped                    # the workers were ended on purpose
     cdef bint answered_since_death       # a worker answered since the last death
     cdef object deaths                   # deque: when recent workers died
+    cdef CallCounts counts               # the pool's, counting what fails here
 
     cdef bint recovers(self, WorkerChannel w, object exitcode)
     cdef bint crash_loop(self, double now) except -1

@@ -39,6 +39,7 @@ start again on demand.
 cimport cython
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._item_run cimport ItemRun, new_item_run
+from cfutures._core._statistics cimport count_answer
 from cfutures._core._supervisor cimport describe_exit
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_FLUSHER_PERIOD, CF_RUN_PART_GRACE, CF_TIME_LIMIT_POLL)
@@ -195,6 +196,7 @@ cdef class RecoveryPolicy:
                 if not item.requeued:
                     failed.append(item)
                 continue
+            self.counts.failed += item.run_length or 1
             exc = (self.timeout_error(w, item) if timed_out
                    else self.death_error(
                        w, exitcode, "while running this call, or before sending its result"))
@@ -238,8 +240,12 @@ cdef class RecoveryPolicy:
             rest = new_work_item(run.fn, (fn, items[started:], rows), None,
                                  n - started)
             rest.time_limit = run.time_limit
+            rest.submitted_at = run.submitted_at
             answer.rest = rest.future
             unstarted.append(rest)
+        # Counted as answered; the rest is counted again as it starts.
+        count_answer(self.counts, answer)
+        self.counts.started -= n - started
         run.future.finish_unless_done(answer, False)
         return 0
 

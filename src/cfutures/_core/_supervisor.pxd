@@ -21,6 +21,7 @@ cdef class ProcessSupervisor:
     cdef tuple pool_fds                 # the pool's own fds a forked child closes
     cdef object spawn_lock
     cdef bint done                      # stopped or terminated: no more workers
+    cdef readonly Py_ssize_t spawned    # workers started in all
 
     cdef Py_ssize_t capacity(self)
     cdef bint has_room(self) noexcept

@@ -171,6 +171,7 @@ cdef class ProcessSupervisor:
             result_writer.close()
         self.channels.append(WorkerChannel(process, call_writer, result_reader,
                                            attach_progress(progress)))
+        self.spawned += 1
         self.processes[process.pid] = process
 
     # -- ending ------------------------------------------------------------------

@@ -7,6 +7,9 @@ makes the public class of it.
 cimport cython
 from cfutures._core._future cimport CoreFuture, Waiter, new_future
 from cfutures._core._lifecycle cimport THREAD_POOL, raise_if_closed
+from cfutures._core._pending cimport PendingLimit
+from cfutures._core._parker cimport cf_monotonic
+from cfutures._core._statistics cimport CallCounts
 from cfutures._core._workqueue cimport QueueNode, WorkQueue
 
 from cpython.pyport cimport PY_SSIZE_T_MAX
@@ -27,33 +30,37 @@ cdef class ThreadWorkItem(QueueNode):
     cdef tuple args
     cdef dict kwargs   # None when the call has no keyword arguments
     cdef object task   # what a worker context runs (context mode), else None
+    cdef double submitted_at   # when submitted (time_statistics only)
 
-    cdef int run(self) except -1:
+    cdef int run(self, CallCounts counts, object context) except -1:
+        """Run the call, directly or (``context`` not None) in a worker
+        context (3.14's WorkerContext protocol: ``context.run(task)``);
+        counted before its future finishes, so a caller sees it counted."""
         cdef CoreFuture future = self.future
+        cdef double started_at = 0.0
         if not future.start_or_notify_cancel():
+            counts.cancelled += 1
             return 0
+        counts.started += 1
+        if counts.timed:
+            started_at = cf_monotonic()
+            counts.waited(started_at - self.submitted_at)
         try:
-            if self.kwargs is None:
+            if context is not None:
+                result = context.run(self.task)
+            elif self.kwargs is None:
                 result = self.fn(*self.args)
             else:
                 result = self.fn(*self.args, **self.kwargs)
         except BaseException as exc:
+            counts.failed += 1
+            if counts.timed:
+                counts.ran_for(cf_monotonic() - started_at, 1)
             future.finish(exc, True)
         else:
-            future.finish(result, False)
-        return 0
-
-    cdef int run_in(self, context) except -1:
-        """Run the resolved task in a worker context (3.14's WorkerContext
-        protocol: ``context.run(task)``)."""
-        cdef CoreFuture future = self.future
-        if not future.start_or_notify_cancel():
-            return 0
-        try:
-            result = context.run(self.task)
-        except BaseException as exc:
-            future.finish(exc, True)
-        else:
+            counts.completed += 1
+            if counts.timed:
+                counts.ran_for(cf_monotonic() - started_at, 1)
             future.finish(result, False)
         return 0
 
@@ -77,7 +84,7 @@ cdef bint set_up(initialize, object args, executor_ref) except -1:
     return True
 
 
-cdef int take_and_run(WorkQueue queue, object context) except -1:
+cdef int take_and_run(WorkQueue queue, CallCounts counts, object context) except -1:
     """Run queued items, in ``context`` unless it is None, until the queue
     closes: the loop of both worker bodies."""
     cdef QueueNode item
@@ -86,46 +93,46 @@ cdef int take_and_run(WorkQueue queue, object context) except -1:
         item = queue.get(parking)
         if item is None:
             return 0
-        if context is None:
-            (<ThreadWorkItem>item).run()
-        else:
-            (<ThreadWorkItem>item).run_in(context)
+        (<ThreadWorkItem>item).run(counts, context)
         item = None
 
 
-def worker_loop(WorkQueue queue, executor_ref, initializer, object initargs):
+def worker_loop(WorkQueue queue, executor_ref, initializer, object initargs,
+                CallCounts counts):
     """A worker thread's body: run queued items until the queue closes."""
     if initializer is not None and not set_up(initializer, initargs, executor_ref):
         return
     try:
-        take_and_run(queue, None)
+        take_and_run(queue, counts, None)
     except BaseException:
         LOGGER.critical('Exception in worker', exc_info=True)
 
 
-def context_worker_loop(WorkQueue queue, executor_ref, context):
+def context_worker_loop(WorkQueue queue, executor_ref, context, CallCounts counts):
     """A worker thread's body in context mode (a subclass's prepare_context,
     or ctxkwargs, as InterpreterPoolExecutor has): initialize the context,
     run queued tasks in it, finalize it."""
     if not set_up(context.initialize, (), executor_ref):
         return
     try:
-        take_and_run(queue, context)
+        take_and_run(queue, counts, context)
     except BaseException:
         LOGGER.critical('Exception in worker', exc_info=True)
     finally:
         context.finalize()
 
 
-def cancel_queued(WorkQueue queue):
+def cancel_queued(WorkQueue queue, CallCounts counts):
     """Cancel every queued item's future (shutdown(cancel_futures=True))."""
     for item in queue.drain():
+        counts.cancelled += 1
         (<ThreadWorkItem>item).future.cancel()
 
 
-def fail_queued(WorkQueue queue, broken_type, str message):
+def fail_queued(WorkQueue queue, CallCounts counts, broken_type, str message):
     """Fail every queued item's future with broken_type(message)."""
     for item in queue.drain():
+        counts.failed += 1
         (<ThreadWorkItem>item).future.finish(broken_type(message), True)
 
 
@@ -151,8 +158,11 @@ cdef class ThreadExecutorBase:
     # Context mode (3.14+, see use_contexts()); both None otherwise.
     cdef public object create_context
     cdef public object resolve_task
+    cdef readonly PendingLimit pending_limit   # max_pending's, or None
+    cdef readonly CallCounts counts            # for statistics()
 
     def __cinit__(self, *args, **kwargs):
+        self.counts = CallCounts(False)
         self.work_queue = WorkQueue()
         self.broken = False
         self.threads = set()
@@ -184,8 +194,49 @@ cdef class ThreadExecutorBase:
         self.max_threads = limit
         self.max_workers = value
 
+    def time_calls(self):
+        """time_statistics=True: statistics() also gives times."""
+        self.counts = CallCounts(True)
+
+    def statistics(self):
+        """What the pool has done and is doing (cfutures.PoolStatistics)."""
+        cdef CallCounts counts = self.counts
+        alive = sum(1 for thread in list(self.threads) if thread.is_alive())
+        return counts.snapshot(
+            len(self.work_queue),
+            counts.started - counts.completed - counts.failed, alive)
+
+    def limit_pending(self, Py_ssize_t bound):
+        """max_pending: at most ``bound`` submitted calls not done."""
+        self.pending_limit = PendingLimit(bound, self.threads)
+
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
+        if self.pending_limit is not None:
+            return self.submit_bounded(fn, args, kwargs, True)
+        return self.submit_call(fn, args, kwargs)
+
+    def try_submit(self, fn, /, *args, **kwargs):
+        """submit(), or None without waiting if max_pending calls are not
+        done (never None without max_pending)."""
+        if self.pending_limit is not None:
+            return self.submit_bounded(fn, args, kwargs, False)
+        return self.submit_call(fn, args, kwargs)
+
+    cdef object submit_bounded(self, fn, tuple args, dict kwargs, bint block):
+        cdef PendingLimit limit = self.pending_limit
+        self.check_open()
+        if not limit.acquire(block):
+            return None
+        try:
+            future = self.submit_call(fn, args, kwargs)
+        except BaseException:
+            limit.release()
+            raise
+        future.add_done_callback(limit)
+        return future
+
+    cdef object submit_call(self, fn, tuple args, dict kwargs):
         cdef ThreadWorkItem item
         cdef CoreFuture future
         self.check_open()
@@ -195,9 +246,13 @@ cdef class ThreadExecutorBase:
         item.fn = fn
         item.args = args
         item.kwargs = kwargs if kwargs else None
+        if self.counts.timed:
+            item.submitted_at = cf_monotonic()
         if self.resolve_task is not None:
             item.task = self.resolve_task(fn, args, kwargs)
+        self.counts.submitted += 1   # before a worker can start it
         if self.work_queue.put(item):
+            self.counts.submitted -= 1
             self.check_open()
             raise RuntimeError('cannot schedule new futures after shutdown')
         if (len(self.threads) < self.max_threads
@@ -219,15 +274,17 @@ cdef class ThreadExecutorBase:
                 return
             if self.create_context is None:
                 target = worker_loop
-                args = (queue, self.self_ref, self.initializer, self.initargs)
+                args = (queue, self.self_ref, self.initializer, self.initargs,
+                        self.counts)
             else:
                 target = context_worker_loop
-                args = (queue, self.self_ref, self.create_context())
+                args = (queue, self.self_ref, self.create_context(), self.counts)
             thread = threading.Thread(
                 name=f"{self.thread_name_prefix}_{num_threads}",
                 target=target, args=args)
             thread.start()
             self.threads.add(thread)
+            self.counts.workers_started += 1
             # At exit it ends what is queued, then finds the queue closed.
             track(THREAD_POOL, thread, queue.close)
 
@@ -244,7 +301,7 @@ cdef class ThreadExecutorBase:
         with self.shutdown_lock:
             self.broken = ("A thread initializer failed, the thread pool "
                            "is not usable anymore")
-            fail_queued(self.work_queue, self.broken_type(), self.broken)
+            fail_queued(self.work_queue, self.counts, self.broken_type(), self.broken)
             # Closed, so a submit racing with this refuses its item rather
             # than leaving it in a queue that nobody drains any more.
             self.work_queue.close()
@@ -253,8 +310,10 @@ cdef class ThreadExecutorBase:
         """As concurrent.futures.Executor.shutdown()."""
         with self.shutdown_lock:
             self.shut_down = True
+            if self.pending_limit is not None:
+                self.pending_limit.close()   # waiting submitters raise
             if cancel_futures:
-                cancel_queued(self.work_queue)
+                cancel_queued(self.work_queue, self.counts)
             self.work_queue.close()
             threads = list(self.threads)
         if wait:

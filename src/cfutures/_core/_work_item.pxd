@@ -12,6 +12,7 @@ cdef class ProcessWorkItem:
     cdef double time_limit      # seconds it may run in a worker; 0: the pool's
     cdef bint requeued          # sent to a worker that ended before starting it
     cdef ItemRun partial        # a map run's items answered in parts so far, or None
+    cdef double submitted_at    # when submitted (time_statistics only)
 
 
 cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
