@@ -4,7 +4,10 @@ Every pool keeps a CallCounts, written with the GIL held by whoever moves
 a call on (submit(), a worker thread, the process pool's manager), so each
 count is exact when read; a count changes before the future it concerns
 is finished, so a caller that saw a result sees it counted. Counting costs
-an increment per step. Times cost clock reads, so they are kept only with
+an increment per step, in memory of the thread that counts (a thread
+pool's workers each have their own CallCounts, summed when read: counts
+shared between cores would move a cache line between them per call).
+Times cost clock reads, so they are kept only with
 ``time_statistics=True``: the wait from submit() to the call's start (for
 a process pool, until it is sent to a worker) and the seconds calls ran
 (as each process pool worker measures them).
@@ -33,6 +36,24 @@ cdef class CallCounts:
     cdef void ran_for(self, double seconds, Py_ssize_t calls) noexcept:
         self.busy += seconds
         self.runs_timed += calls
+
+    def total(self, parts):
+        """These counts plus each of ``parts`` (CallCounts), as new counts."""
+        cdef CallCounts total = CallCounts(self.timed), part
+        for part in [self] + list(parts):
+            total.submitted += part.submitted
+            total.started += part.started
+            total.completed += part.completed
+            total.failed += part.failed
+            total.cancelled += part.cancelled
+            total.workers_started += part.workers_started
+            total.busy += part.busy
+            total.runs_timed += part.runs_timed
+            total.wait_total += part.wait_total
+            total.waits_timed += part.waits_timed
+            if part.wait_max > total.wait_max:
+                total.wait_max = part.wait_max
+        return total
 
     def snapshot(self, Py_ssize_t queued, Py_ssize_t running, Py_ssize_t workers_alive):
         """A PoolStatistics of the counts now, with the pool's own numbers."""

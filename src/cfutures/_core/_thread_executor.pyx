@@ -159,10 +159,13 @@ cdef class ThreadExecutorBase:
     cdef public object create_context
     cdef public object resolve_task
     cdef readonly PendingLimit pending_limit   # max_pending's, or None
-    cdef readonly CallCounts counts            # for statistics()
+    cdef readonly CallCounts counts            # statistics(): the pool's own counts
+    cdef list worker_counts                    # and each worker thread's
+    cdef Py_ssize_t submitted_calls            # counted by submit(), here
 
     def __cinit__(self, *args, **kwargs):
         self.counts = CallCounts(False)
+        self.worker_counts = []
         self.work_queue = WorkQueue()
         self.broken = False
         self.threads = set()
@@ -200,7 +203,8 @@ cdef class ThreadExecutorBase:
 
     def statistics(self):
         """What the pool has done and is doing (cfutures.PoolStatistics)."""
-        cdef CallCounts counts = self.counts
+        cdef CallCounts counts = self.counts.total(self.worker_counts)
+        counts.submitted += self.submitted_calls
         alive = sum(1 for thread in list(self.threads) if thread.is_alive())
         return counts.snapshot(
             len(self.work_queue),
@@ -250,9 +254,9 @@ cdef class ThreadExecutorBase:
             item.submitted_at = cf_monotonic()
         if self.resolve_task is not None:
             item.task = self.resolve_task(fn, args, kwargs)
-        self.counts.submitted += 1   # before a worker can start it
+        self.submitted_calls += 1   # before a worker can start it
         if self.work_queue.put(item):
-            self.counts.submitted -= 1
+            self.submitted_calls -= 1
             self.check_open()
             raise RuntimeError('cannot schedule new futures after shutdown')
         if (len(self.threads) < self.max_threads
@@ -272,18 +276,20 @@ cdef class ThreadExecutorBase:
             # and returns).
             if num_threads >= self.max_threads or (queue.closed and not len(queue)):
                 return
+            counts = CallCounts(self.counts.timed)
             if self.create_context is None:
                 target = worker_loop
                 args = (queue, self.self_ref, self.initializer, self.initargs,
-                        self.counts)
+                        counts)
             else:
                 target = context_worker_loop
-                args = (queue, self.self_ref, self.create_context(), self.counts)
+                args = (queue, self.self_ref, self.create_context(), counts)
             thread = threading.Thread(
                 name=f"{self.thread_name_prefix}_{num_threads}",
                 target=target, args=args)
             thread.start()
             self.threads.add(thread)
+            self.worker_counts.append(counts)
             self.counts.workers_started += 1
             # At exit it ends what is queued, then finds the queue closed.
             track(THREAD_POOL, thread, queue.close)
