@@ -23,6 +23,10 @@ pytestmark = [
 ]
 
 PROGRAM = """
+import signal
+# Python ignores SIGINT when it started ignoring it (a job started in the
+# background by a shell without job control): handle it as a terminal does.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import children
 kind, blocker, started, release = sys.argv[1:]
 pool = (cfutures.ThreadPoolExecutor(2) if kind == "thread"
