@@ -108,7 +108,12 @@ if sys.version_info >= (3, 14):
     )
 
     class InterpreterPoolExecutor(ThreadPoolExecutor,
-                                  _StdlibInterpreterPoolExecutor): ...
+                                  _StdlibInterpreterPoolExecutor):
+        # The stdlib's signature (the thread pool's options are not in it).
+        def __init__(self, max_workers: int | None = None,
+                     thread_name_prefix: str = "",
+                     initializer: Callable[..., object] | None = None,
+                     initargs: tuple[Any, ...] = ()) -> None: ...
 
 class WorkerProcessDied(_BrokenProcessPool):
     pid: int | None
