@@ -205,11 +205,9 @@ cdef class WorkerChannel:
     cdef int add_run_part(self, object part) except -1:
         """A FRAME_RUN_PART: items the oldest unanswered call (a map run)
         finished so far."""
-        cdef ProcessWorkItem item
-        if not self.inflight or type(part) is not ItemRun:
-            raise RuntimeError(f"a run part from worker {self.pid} answers no run")
-        item = <ProcessWorkItem>self.inflight[0]
-        if not item.run_length:
+        cdef ProcessWorkItem item = (<ProcessWorkItem>self.inflight[0]
+                                     if self.inflight else None)
+        if item is None or not item.run_length or type(part) is not ItemRun:
             raise RuntimeError(f"a run part from worker {self.pid} answers no run")
         if item.partial is None:
             item.partial = <ItemRun>part

@@ -80,14 +80,10 @@ cdef class ProcessExecutorBase:
     def try_submit(self, fn, /, *args, **kwargs):
         """submit(), or None without waiting if max_pending calls are not
         done (never None without max_pending)."""
-        cdef PendingLimit limit = self.pending_limit
-        if limit is None:
-            return self.submit_item(new_work_item(fn, args, kwargs, 0))
-        if self.dispatcher is not None:
-            self.dispatcher.check_open()
-        if not limit.acquire(False):
-            return None
-        return self.submit_holding(new_work_item(fn, args, kwargs, 0), limit)
+        cdef ProcessWorkItem item = new_work_item(fn, args, kwargs, 0)
+        if self.pending_limit is None:
+            return self.submit_now(item)
+        return self.submit_bounded(item, False)
 
     def submit_limited(self, double time_limit, fn, tuple args, dict kwargs):
         """submit() of a call that may run ``time_limit`` seconds (> 0) in
@@ -105,16 +101,18 @@ cdef class ProcessExecutorBase:
         return self.submit_item(new_work_item(fn, args, None, run_length))
 
     cdef object submit_item(self, ProcessWorkItem item):
-        cdef PendingLimit limit = self.pending_limit
-        if limit is not None:
-            if self.dispatcher is not None:
-                self.dispatcher.check_open()
-            limit.acquire(True)
-            return self.submit_holding(item, limit)
+        if self.pending_limit is not None:
+            return self.submit_bounded(item, True)
         return self.submit_now(item)
 
-    cdef object submit_holding(self, ProcessWorkItem item, PendingLimit limit):
-        """submit_now() of a call that holds one of ``limit``'s slots."""
+    cdef object submit_bounded(self, ProcessWorkItem item, bint block):
+        """submit_now() of a call once it holds a slot of max_pending's
+        limit (waiting for one if ``block``); None if none is free."""
+        cdef PendingLimit limit = self.pending_limit
+        if self.dispatcher is not None:
+            self.dispatcher.check_open()
+        if not limit.acquire(block):
+            return None
         try:
             future = self.submit_now(item)
         except BaseException:
