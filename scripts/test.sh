@@ -32,6 +32,10 @@ DEPS=(cython setuptools wheel build pytest pytest-timeout pytest-benchmark mypy 
 # Third-party clients that tests/test_clients.py runs with cfutures installed;
 # installed where they can be (their tests skip, saying so, where not).
 CLIENTS=(tqdm "dask[bag]" s3transfer botocore)
+# cfutures.distributed's engine, installed beside them in a step of its own (a
+# version whose wheels are missing loses only this); where it installs, its
+# tests must run (CFUTURES_REQUIRE_DASK=1 makes a skip a failure).
+DASK=(distributed)
 # The versions that run them (about 75 s each): every one, but in CI
 # (CI=true) the oldest and the newest of VERSIONS, to keep CI near 30 min;
 # CFUTURES_CLIENT_PYTHONS chooses. The others' client tests skip, saying so.
@@ -151,6 +155,14 @@ sid_test() {  # version, pytest args...: its run in the sid chroot; 0 passed, 3 
       && in_sid "$venv/bin/pip" install -q --no-index --find-links "$WORK/client-wheels-$v" "${CLIENTS[@]}"; } \
         >"$WORK/clients-$v.log" 2>&1 \
         || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
+    local dask_required=0
+    ! runs_clients "$v" || { $WORK/sdist/bin/python -m pip download -q --only-binary=:all: --python-version "$v" \
+          --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+          --platform manylinux_2_17_x86_64 --platform linux_x86_64 \
+          -d "$WORK/client-wheels-$v" "${DASK[@]}" \
+      && in_sid "$venv/bin/pip" install -q --no-index --find-links "$WORK/client-wheels-$v" "${DASK[@]}" \
+      && dask_required=1; } >>"$WORK/clients-$v.log" 2>&1 \
+        || echo "== Python $v: could not install ${DASK[*]}: the DaskExecutor tests skip (see $WORK/clients-$v.log)"
     fetch_client_tests "$(in_sid "$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
     rm -rf "$WORK/wheels-sid-$v"
     in_sid "$venv/bin/pip" wheel -q --no-deps --no-build-isolation --no-index -w "$WORK/wheels-sid-$v" "$SDIST" \
@@ -158,7 +170,7 @@ sid_test() {  # version, pytest args...: its run in the sid chroot; 0 passed, 3 
     in_sid "$venv/bin/pip" install -q --force-reinstall --no-deps --no-index "$WORK"/wheels-sid-"$v"/cfutures-*.whl \
         || { echo "FAILED: installing the wheel for $v in the chroot"; return 1; }
     # The same command as below, in the project's root inside the chroot.
-    CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" \
+    CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" CFUTURES_REQUIRE_DASK="$dask_required" \
         in_sid "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra --durations=15 "$@" tests
 }
 
@@ -183,13 +195,20 @@ for v in $VERSIONS; do
     "$venv/bin/pip" install -q -U "${DEPS[@]}"
     ! runs_clients "$v" || "$venv/bin/pip" install -q -U "${CLIENTS[@]}" >"$WORK/clients-$v.log" 2>&1 \
         || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
+    # On the host pip reaches the index: where the clients run, Dask must too.
+    dask_required=0
+    if runs_clients "$v"; then
+        dask_required=1
+        "$venv/bin/pip" install -q -U "${DASK[@]}" >>"$WORK/clients-$v.log" 2>&1 \
+            || echo "FAILED: installing ${DASK[*]} for $v (see $WORK/clients-$v.log); its tests will fail"
+    fi
     fetch_client_tests "$("$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
     rm -rf "$WORK/wheels-$v"
     "$venv/bin/pip" wheel -q --no-deps --no-build-isolation -w "$WORK/wheels-$v" "$SDIST" \
         || { echo "FAILED: building the wheel for $v"; failed+=("$v"); continue; }
     "$venv/bin/pip" install -q --force-reinstall --no-deps "$WORK"/wheels-"$v"/cfutures-*.whl
     # Run from the repo root; src/ is never on sys.path, so the installed wheel is tested.
-    if CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" \
+    if CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" CFUTURES_REQUIRE_DASK="$dask_required" \
             "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra --durations=15 "$@" tests; then
         tested+=("$v")
     else
