@@ -31,7 +31,8 @@ from children import (CustomError, FailingStartContext, FailingStartProcess,
                       getpid, identity, init_worker, raise_base, raise_custom,
                       raise_not_rebuildable, read_initialized, return_lock,
                       sizes, slow_at, touch_and_wait, types_of, wait_for_file)
-from support import LONG, pickling_error, process_gone, run_script, wait_until
+from support import (LONG, non_fork_context, pickling_error, process_gone, run_script,
+                     wait_until)
 
 PY = sys.version_info[:2]
 
@@ -311,7 +312,9 @@ def test_unpicklable_result_fails_only_its_future(impl, pools):
 @pytest.mark.timeout(60)
 def test_exception_that_cannot_be_rebuilt_fails_only_its_future(accel, pools):
     # The stdlib breaks the whole pool here; cfutures fails just this call.
-    pool = pools(accel, 1)
+    # Not forked: once the suite has imported distributed, its tblib makes
+    # every exception class rebuildable in this process (and a fork of it).
+    pool = pools(accel, 1, mp_context=non_fork_context())
     future = pool.submit(raise_not_rebuildable)
     exc = future.exception(LONG)
     assert isinstance(exc, TypeError)

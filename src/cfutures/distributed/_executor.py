@@ -16,7 +16,7 @@ import threading
 import time
 import weakref
 
-import cloudpickle
+import cloudpickle  # type: ignore[import-untyped]
 
 from .._executor import Executor, _validate_buffersize
 from .._implementation import implementation
@@ -28,7 +28,7 @@ from ._sizing import CallCost, burst_batch, tasks_in_flight
 from ._tasks import InFlight
 
 Future = implementation.Future
-_live_executors = weakref.WeakSet()
+_live_executors: "weakref.WeakSet[DaskExecutor]" = weakref.WeakSet()
 _interpreter_exiting = False
 # Seconds between looks at how many threads the cluster has.
 _THREADS_REFRESH = 1.0
@@ -112,7 +112,7 @@ class DaskExecutor(Executor):
         self._threads_seen = (1, float("-inf"))
         self._in_flight = InFlight(client)
         self._feeders = set()   # threads of maps still reading their input
-        self.maps = weakref.WeakSet()   # MapStreams not yet closed
+        self._maps = weakref.WeakSet()   # MapStreams not yet closed
         self._finish_lock = threading.Lock()
         self._finished = False
         self._sender = threading.Thread(
@@ -122,7 +122,7 @@ class DaskExecutor(Executor):
 
     # -- the cluster -----------------------------------------------------
 
-    def worker_threads(self):
+    def _worker_threads(self):
         """How many threads the cluster's workers have (looked up at most
         once a second)."""
         count, seen_at = self._threads_seen
@@ -135,7 +135,7 @@ class DaskExecutor(Executor):
             self._threads_seen = (count, now)
         return count
 
-    def send_task(self, task, function, work):
+    def _send_task(self, task, function, work):
         """Send ``task`` as the dask task ``function(pickle of work)``;
         raises what pickling or ``Client.submit`` raises."""
         payload = cloudpickle.dumps(work, protocol=5)
@@ -168,7 +168,7 @@ class DaskExecutor(Executor):
                     self._calls_changed.wait()
                 if not self._calls:
                     return
-            threads = self.worker_threads()
+            threads = self._worker_threads()
             self._in_flight.wait_below(tasks_in_flight(threads, self._cost))
             with self._calls_changed:
                 size = burst_batch(self._cost, len(self._calls), threads,
@@ -189,7 +189,7 @@ class DaskExecutor(Executor):
     def _send_batch(self, futures, calls):
         batch = _CallBatch(futures, self._cost)
         try:
-            self.send_task(batch, run_calls, calls)
+            self._send_task(batch, run_calls, calls)
         except BaseException as exc:
             if len(calls) == 1:
                 futures[0].set_exception(exc)
@@ -218,7 +218,7 @@ class DaskExecutor(Executor):
         stream = MapStream(self, fn, iterables, chunksize, buffersize, deadline)
         return stream.results()
 
-    def start_feeder(self, target):
+    def _start_feeder(self, target):
         """Run a map's reader thread; shutdown(wait=True) waits for it."""
         thread = threading.Thread(target=self._run_feeder, args=(target,),
                                   name="cfutures-dask-map", daemon=True)
@@ -234,7 +234,7 @@ class DaskExecutor(Executor):
                 self._feeders.discard(threading.current_thread())
                 self._calls_changed.notify_all()
 
-    def accepts_work(self):
+    def _accepts_work(self):
         return not self._shutdown
 
     # -- shutdown ------------------------------------------------------------
@@ -249,7 +249,7 @@ class DaskExecutor(Executor):
                     future.set_running_or_notify_cancel()
             self._calls_changed.notify_all()
         if cancel_futures:
-            for stream in list(self.maps):
+            for stream in list(self._maps):
                 stream.cancel_unsent()
         if wait and threading.current_thread() not in self._own_threads():
             self._finish()

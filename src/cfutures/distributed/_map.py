@@ -91,9 +91,9 @@ class MapStream:
         self.read_error = None
         self.closed = False
         self.cancelled = False   # shutdown(cancel_futures=True)
-        executor.maps.add(self)
+        executor._maps.add(self)
         if buffersize is None:
-            executor.start_feeder(self._read_all)
+            executor._start_feeder(self._read_all)
         else:
             self._read_while_allowed()
 
@@ -103,7 +103,7 @@ class MapStream:
         if self.chunksize > 1:
             return self.chunksize
         return map_chunk(self.cost, self.length,
-                         self.executor.worker_threads(), self.chunks_sent)
+                         self.executor._worker_threads(), self.chunks_sent)
 
     def _read_chunk(self, size):
         """Read up to ``size`` rows and send them; False at the end."""
@@ -124,7 +124,7 @@ class MapStream:
     def _send(self, rows):
         chunk = _Chunk(self, rows, Future())
         try:
-            self.executor.send_task(chunk, run_rows, (self.fn, rows))
+            self.executor._send_task(chunk, run_rows, (self.fn, rows))
         except BaseException as exc:
             if len(rows) > 1:
                 for row in rows:   # only the item that did not serialize fails
@@ -146,7 +146,7 @@ class MapStream:
             self._cancel_chunks()
 
     def _flight_bound(self):
-        return tasks_in_flight(self.executor.worker_threads())
+        return tasks_in_flight(self.executor._worker_threads())
 
     def _read_all(self):
         # The reader thread of a map without buffersize.
@@ -165,7 +165,7 @@ class MapStream:
     def _read_while_allowed(self):
         # buffersize: called by the consumer as items are yielded.
         while not self.read_all and self.unyielded < self.buffersize:
-            if not self.executor.accepts_work():
+            if not self.executor._accepts_work():
                 raise RuntimeError("cannot schedule new futures after shutdown")
             size = min(self._next_size(), self.buffersize - self.unyielded)
             if not self._read_chunk(size):
@@ -228,7 +228,7 @@ class MapStream:
             self.closed = True
             self.changed.notify_all()
         self._cancel_chunks()
-        self.executor.maps.discard(self)
+        self.executor._maps.discard(self)
 
     def cancel_unsent(self):
         """shutdown(cancel_futures=True): send nothing more."""
