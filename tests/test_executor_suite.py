@@ -76,6 +76,7 @@ def make_executor(request, kind):
 
     def make():
         if kind == "dask":
+            _need_distributed()
             from cfutures.distributed import DaskExecutor
             executor = DaskExecutor(request.getfixturevalue("dask_client"))
         else:

@@ -16,7 +16,7 @@ import threading
 import time
 import weakref
 
-import cloudpickle  # type: ignore[import-untyped]
+import cloudpickle  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 from .._executor import Executor, _validate_buffersize
 from .._implementation import implementation
@@ -79,8 +79,8 @@ class DaskExecutor(Executor):
     """
 
     def __init__(self, address_or_client=None, **options):
-        import dask
-        import distributed
+        import dask  # type: ignore[import-not-found,unused-ignore]
+        import distributed  # type: ignore[import-not-found,unused-ignore]
         self._owned = []   # closed at shutdown, in this order
         if address_or_client is None:
             options.setdefault("host", "127.0.0.1")

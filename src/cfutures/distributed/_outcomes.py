@@ -40,7 +40,7 @@ def decode_error(encoded):
 
 def task_failure(exc):
     """The exception a whole failed task gives each of its calls."""
-    from distributed import KilledWorker
+    from distributed import KilledWorker  # type: ignore[import-not-found,unused-ignore]
     if isinstance(exc, KilledWorker):
         worker = getattr(exc, "last_worker", None)
         worker = getattr(worker, "address", worker)
