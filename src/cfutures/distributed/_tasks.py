@@ -39,10 +39,10 @@ class InFlight:
         task.dask_future.add_done_callback(
             lambda _, task=task: self._settled.put(task))
 
-    def wait_below(self, bound, stopping=lambda: False):
+    def wait_below(self, bound):
         """Block while ``bound`` or more tasks are in flight."""
         with self.changed:
-            while self._count >= bound and not stopping():
+            while self._count >= bound:
                 self.changed.wait()
 
     def wait_empty(self):
