@@ -96,7 +96,10 @@ enum { CF_FLUSH_BYTES = 1048576 };
 /* How long a worker that is told to end (or that exited) is waited for
  * before it is killed, or its exit code is given up on. */
 #define CF_WORKER_JOIN_SECONDS 1.0
-#define CF_WORKER_EXIT_WAIT 5.0
+/* A worker whose sentinel fired is a zombie within microseconds if it
+ * exited; one still alive after this long closed or wrote into its end of
+ * the sentinel pipe, and is killed and counted as a death. */
+#define CF_WORKER_EXIT_WAIT 1.0
 
 /* Recovery (_recovery.pyx): deaths are counted over this many seconds for
  * the crash-loop bound, and a pool with time limits looks at its workers'

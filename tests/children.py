@@ -226,25 +226,45 @@ def run_and_record(i, fault=None):
     return i
 
 
-def write_into_result_pipes(data, then_exit):
-    """Write ``data`` into every write-only pipe of this worker (its result
-    pipe: a test of what the parent does with a frame no worker writes),
-    then return, or end the process at once with ``then_exit``."""
+def write_into_result_pipes(data, then_exit, inode):
+    """Write ``data`` into this worker's result pipe (the pipe whose inode
+    the parent passes: a test of what the parent does with a frame no
+    worker writes), then return, or end the process at once with
+    ``then_exit``."""
     for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd <= 2:
-            continue   # stdout and stderr may be pipes too
         try:
-            with open(f"/proc/self/fdinfo/{fd}") as info:
+            target = os.readlink(f"/proc/self/fd/{name}")
+            if target != f"pipe:[{inode}]":
+                continue
+            with open(f"/proc/self/fdinfo/{name}") as info:
                 flags = int(info.read().split("flags:")[1].split()[0], 8)
-            if (flags & os.O_ACCMODE) == os.O_WRONLY and os.readlink(
-                    f"/proc/self/fd/{fd}").startswith("pipe:"):
-                os.write(fd, data)
+            if (flags & os.O_ACCMODE) != os.O_RDONLY:   # the worker's end
+                os.write(int(name), data)
         except (OSError, IndexError, ValueError):
             continue
     if then_exit:
         os._exit(0)
     return len(data)
+
+
+def touch_sentinel_pipe(inode, how):
+    """Write into (``how="write"``) or close (``how="close"``) this worker's
+    end of the pipe whose inode is ``inode`` (its multiprocessing sentinel,
+    found by the parent), then go on running and return: the sentinel then
+    fires while the worker lives, as after a task that closes every
+    descriptor."""
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{name}")
+        except OSError:
+            continue
+        if target == f"pipe:[{inode}]":
+            if how == "write":
+                os.write(int(name), b"x")
+            else:
+                os.close(int(name))
+            return True
+    return False
 
 
 def record_or_hang(i, hang_i, how="sleep"):

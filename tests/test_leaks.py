@@ -4,7 +4,9 @@ nothing behind.
 * SUBMIT_CYCLES submit/result cycles on a thread pool, and CYCLES Future
   create/set_result/result cycles: after a warm-up, tracemalloc's count of
   live bytes grows by less than LEAK_BOUND and the resident set by less
-  than RSS_BOUND, and no Future survives a collection (weak references).
+  than RSS_BOUND (the least of up to three measurements, as other threads
+  of the test process allocate meanwhile), and no Future survives a
+  collection (weak references).
 * Pools created, used and shut down again and again: afterwards this
   process has the threads, children and file descriptors it had before
   (counted from /proc), and no new POSIX semaphore mapped; as in the
@@ -43,26 +45,38 @@ def resident_bytes():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def live_bytes_growth(cycle, n):
+def live_bytes_growth(cycle, n, attempts=3):
     """Bytes tracemalloc sees still allocated after n more cycles; on
-    Linux, also checks the resident set grew by less than RSS_BOUND."""
+    Linux, also checks the resident set grew by less than RSS_BOUND.
+
+    tracemalloc counts every thread's allocations, and other threads of
+    this test process (a dask cluster's, say) allocate while it runs; so
+    this measures up to ``attempts`` times and gives the least growth: a
+    leak grows in every attempt, the noise of another thread does not."""
     for _ in range(WARM_UP):
         cycle()
-    gc.collect()
-    rss_before = (resident_bytes()
-                  if sys.platform.startswith("linux") and not SANITIZED else 0)
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(n):
-            cycle()
+    least_growth = least_rss_growth = None
+    for _ in range(attempts):
         gc.collect()
-        growth = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    if rss_before:
-        assert resident_bytes() - rss_before < RSS_BOUND
-    return growth
+        rss_before = (resident_bytes() if sys.platform.startswith("linux")
+                      and not SANITIZED else None)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(n):
+                cycle()
+            gc.collect()
+            growth = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        rss_growth = 0 if rss_before is None else resident_bytes() - rss_before
+        least_growth = growth if least_growth is None else min(least_growth, growth)
+        least_rss_growth = (rss_growth if least_rss_growth is None
+                            else min(least_rss_growth, rss_growth))
+        if least_growth < LEAK_BOUND and least_rss_growth < RSS_BOUND:
+            break
+    assert least_rss_growth < RSS_BOUND, least_rss_growth
+    return least_growth
 
 
 @pytest.mark.timeout(600)

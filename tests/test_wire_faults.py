@@ -4,6 +4,7 @@ body never comes. cfutures' own wire (the stdlib's pool has another), on
 Linux (the worker finds its pipe through /proc). Each ends the pool with
 BrokenProcessPool, fails every call it owed, and never hangs.
 """
+import os
 import struct
 import sys
 
@@ -32,7 +33,9 @@ def test_a_frame_no_worker_writes_breaks_the_pool(accel, data, then_exit):
     pool = accel.ProcessPoolExecutor(1)
     try:
         assert pool.submit(abs, -1).result(timeout=LONG) == 1
-        bad = pool.submit(write_into_result_pipes, data, then_exit)
+        (channel,) = pool.dispatcher.supervisor.channels
+        inode = os.fstat(channel.result_fd).st_ino
+        bad = pool.submit(write_into_result_pipes, data, then_exit, inode)
         others = []
         for i in range(20):
             try:   # the pool may already be broken: submit then says so
@@ -50,3 +53,32 @@ def test_a_frame_no_worker_writes_breaks_the_pool(accel, data, then_exit):
             pool.submit(abs, 1).result(timeout=LONG)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("how", ["write", "close"])
+def test_a_live_worker_that_fires_its_sentinel_is_a_death(accel, how):
+    # multiprocessing's Process.join(timeout) waits on the sentinel, then
+    # in a blocking waitpid(): a pool that joined such a worker would hang.
+    # The stdlib's pool reads the sentinel as "terminated abruptly"; so
+    # does ours, and the pool ends its workers and shuts down.
+    pool = accel.ProcessPoolExecutor(1)
+    try:
+        assert pool.submit(abs, -1).result(timeout=LONG) == 1
+        (process,) = pool._processes.values()
+        inode = os.fstat(process.sentinel).st_ino
+        from children import touch_sentinel_pipe
+        future = pool.submit(touch_sentinel_pipe, inode, how)
+        try:
+            outcome = future.result(timeout=LONG)
+        except BrokenProcessPool:
+            outcome = "broken"
+        # Whether the call's result beat the sentinel is a race; either way
+        # the pool is broken for what comes after.
+        assert outcome in (True, "broken")
+        with pytest.raises(BrokenProcessPool):
+            for _ in range(50):
+                pool.submit(abs, 1).result(timeout=LONG)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    assert not process.is_alive()

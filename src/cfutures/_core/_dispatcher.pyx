@@ -21,7 +21,8 @@ from cfutures._core._poller cimport PollSet, Wakeup
 from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._statistics cimport CallCounts
-from cfutures._core._supervisor cimport ProcessSupervisor, describe_exit
+from cfutures._core._supervisor cimport (
+    ProcessSupervisor, describe_exit, join_within, signal_processes)
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
@@ -550,7 +551,7 @@ cdef class ProcessDispatcher:
             # The worker returns by itself after this frame: let it, so what
             # it logged (often through a multiprocessing queue) is flushed
             # before the pool ends every worker.
-            w.process.join(CF_WORKER_EXIT_GRACE)
+            join_within(w.process, CF_WORKER_EXIT_GRACE)
             self.break_pool(
                 f"A process in the process pool failed to initialize "
                 f"(pid {w.pid}): its initializer raised",
@@ -587,7 +588,11 @@ cdef class ProcessDispatcher:
                 break
         if self.broken:
             return 0
-        w.process.join(CF_WORKER_EXIT_WAIT)
+        if not join_within(w.process, CF_WORKER_EXIT_WAIT):
+            # Its sentinel fired, yet it lives: it closed or wrote into its
+            # end of that pipe. Its state is unknown: end it, as a death.
+            signal_processes((w.process,), True)
+            w.process.join()
         exitcode = w.process.exitcode
         owes = w.inflight_count() > 0
         if not owes and (w.stopping or w.retiring or self.shutdown_requested):

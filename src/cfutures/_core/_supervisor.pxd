@@ -1,6 +1,8 @@
 # Starts, stops, terminates and joins a process pool's workers; see _supervisor.pyx.
 from cfutures._core._channel cimport WorkerChannel
 
+cdef int signal_processes(object processes, bint kill) except -1
+cpdef bint join_within(object process, double seconds) except -1
 cpdef str describe_exit(object exitcode)
 
 

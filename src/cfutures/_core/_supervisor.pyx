@@ -15,11 +15,13 @@ workers can take.
 """
 cimport cython
 from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._progress cimport attach_progress
 from cfutures._core._tuning cimport (
     CF_STOP_POLL_SECONDS, CF_WORKER_JOIN_SECONDS)
 
 import threading
+import time
 import weakref
 
 from cfutures._core._lifecycle import after_fork_in_child
@@ -48,6 +50,28 @@ cdef int signal_processes(object processes, bint kill) except -1:
         except (ProcessLookupError, ValueError):
             pass   # already reaped, or closed
     return 0
+
+
+cpdef bint join_within(object process, double seconds) except -1:
+    """Join ``process`` if it exits within ``seconds``; True if it did.
+
+    Never blocks longer. ``Process.join(timeout)`` waits on the sentinel,
+    then calls a blocking waitpid(), and a live worker's sentinel becomes
+    readable when the worker writes into or closes its end of that pipe
+    (a task that closes every descriptor, say): the manager would then
+    wait in waitpid() for good. So this polls the exit code instead.
+    """
+    cdef double deadline = cf_monotonic() + seconds
+    cdef double pause = 0.0002, left
+    while process.exitcode is None:
+        left = deadline - cf_monotonic()
+        if left <= 0:
+            return False
+        time.sleep(pause if pause < left else left)
+        if pause < 0.01:
+            pause *= 2
+    process.join()   # reaped already: drops it from multiprocessing's children
+    return True
 
 
 cpdef str describe_exit(object exitcode):
@@ -200,14 +224,14 @@ cdef class ProcessSupervisor:
                 w.send_stop()
         for w in list(self.channels):
             process = w.process
-            while process.exitcode is None:
+            while not join_within(process, CF_STOP_POLL_SECONDS):
                 # The stop frame is tiny and the pipe empty, but keep writing
                 # until it is out, in case the pipe was full.
                 self.flush_all()
-                process.join(CF_STOP_POLL_SECONDS if self.has_output() else None)
-            # Also when exitcode found it exited: only join() drops it from
-            # multiprocessing's children, which keep its descriptors open.
-            process.join()
+                if w.gone and not join_within(process, CF_WORKER_JOIN_SECONDS):
+                    # Its sentinel fired while it lives (it closed or wrote
+                    # into its end): it got no stop frame, so end it.
+                    signal_processes((process,), True)
             w.close()
         self.channels.clear()
         return 0
@@ -241,8 +265,7 @@ cdef class ProcessSupervisor:
         cdef WorkerChannel w
         for w in list(self.channels):
             process = w.process
-            process.join(CF_WORKER_JOIN_SECONDS)
-            if process.exitcode is None:
+            if not join_within(process, CF_WORKER_JOIN_SECONDS):
                 signal_processes((process,), True)
                 process.join()
             w.close()
