@@ -4,6 +4,7 @@ body never comes. cfutures' own wire (the stdlib's pool has another), on
 Linux (the worker finds its pipe through /proc). Each ends the pool with
 BrokenProcessPool, fails every call it owed, and never hangs.
 """
+import multiprocessing
 import os
 import struct
 import sys
@@ -56,13 +57,20 @@ def test_a_frame_no_worker_writes_breaks_the_pool(accel, data, then_exit):
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+@pytest.mark.parametrize("method", [
+    m for m in ("fork", "spawn")
+    if m in multiprocessing.get_all_start_methods()])
 @pytest.mark.parametrize("how", ["write", "close"])
-def test_a_live_worker_that_fires_its_sentinel_is_a_death(accel, how):
+def test_a_live_worker_that_fires_its_sentinel_is_a_death(accel, how, method):
     # multiprocessing's Process.join(timeout) waits on the sentinel, then
     # in a blocking waitpid(): a pool that joined such a worker would hang.
     # The stdlib's pool reads the sentinel as "terminated abruptly"; so
-    # does ours, and the pool ends its workers and shuts down.
-    pool = accel.ProcessPoolExecutor(1)
+    # does ours, and the pool ends its workers and shuts down. Under fork
+    # and spawn the worker holds the sentinel pipe's other end; under
+    # forkserver the forkserver does, so that start method is not here.
+    pool = accel.ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context(method))
     try:
         assert pool.submit(abs, -1).result(timeout=LONG) == 1
         (process,) = pool._processes.values()
