@@ -226,22 +226,30 @@ def run_and_record(i, fault=None):
     return i
 
 
+def write_ends_of_pipe(inode):
+    """This process's descriptors for the pipe ``inode`` (found by the
+    parent with os.fstat) not opened read-only: the worker's end of it."""
+    ends = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") != f"pipe:[{inode}]":
+                continue
+            with open(f"/proc/self/fdinfo/{name}") as info:
+                flags = int(info.read().split("flags:")[1].split()[0], 8)
+        except (OSError, IndexError, ValueError):
+            continue
+        if (flags & os.O_ACCMODE) != os.O_RDONLY:
+            ends.append(int(name))
+    return ends
+
+
 def write_into_result_pipes(data, then_exit, inode):
     """Write ``data`` into this worker's result pipe (the pipe whose inode
     the parent passes: a test of what the parent does with a frame no
     worker writes), then return, or end the process at once with
     ``then_exit``."""
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{name}")
-            if target != f"pipe:[{inode}]":
-                continue
-            with open(f"/proc/self/fdinfo/{name}") as info:
-                flags = int(info.read().split("flags:")[1].split()[0], 8)
-            if (flags & os.O_ACCMODE) != os.O_RDONLY:   # the worker's end
-                os.write(int(name), data)
-        except (OSError, IndexError, ValueError):
-            continue
+    for fd in write_ends_of_pipe(inode):
+        os.write(fd, data)
     if then_exit:
         os._exit(0)
     return len(data)
@@ -252,19 +260,14 @@ def touch_sentinel_pipe(inode, how):
     end of the pipe whose inode is ``inode`` (its multiprocessing sentinel,
     found by the parent), then go on running and return: the sentinel then
     fires while the worker lives, as after a task that closes every
-    descriptor."""
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue
-        if target == f"pipe:[{inode}]":
-            if how == "write":
-                os.write(int(name), b"x")
-            else:
-                os.close(int(name))
-            return True
-    return False
+    descriptor. False if this worker holds no end of it."""
+    ends = write_ends_of_pipe(inode)
+    for fd in ends:
+        if how == "write":
+            os.write(fd, b"x")
+        else:
+            os.close(fd)
+    return bool(ends)
 
 
 def record_or_hang(i, hang_i, how="sleep"):
