@@ -23,6 +23,7 @@ import time
 import tracemalloc
 from multiprocessing.pool import ThreadPool
 
+import startup
 import workloads_processes
 from cases_processes import (
     pool_options, process_map, process_map_work, start_processes)
@@ -510,6 +511,7 @@ SECTIONS = (
     )),
     workloads_threads.SECTION,
     workloads_processes.SECTION,
+    startup.SECTION,
 )
 
 CASES = tuple(case for section in SECTIONS for case in section.cases)

@@ -1,13 +1,23 @@
-"""Installs cfutures at interpreter startup when ``CFUTURES_INSTALL`` asks.
+"""Installs cfutures when ``CFUTURES_INSTALL`` asks, once the program
+imports ``concurrent.futures``; and ``after_import()``, the hook that
+defers it.
 
 The wheel ships ``cfutures_install.pth`` (an ``import`` line, read by every
 Python before 3.18) and ``cfutures_install.start`` (its PEP 829 form, read
 from 3.15 on, which then ignores the ``.pth``'s import line) beside the
-packages; both call ``main()``. A top-level module of a few lines, so that an
-interpreter that does not ask pays one environment look-up: cfutures (and
-``concurrent.futures``) is imported only when it is asked for.
+packages; both call ``main()``. A top-level module of a few lines, so that
+every interpreter pays one environment look-up, and one that asks pays a
+finder on ``sys.meta_path`` besides: cfutures is imported, and installed,
+right after ``concurrent.futures`` is (asyncio imports it too, for its
+default executor). A program that never uses an executor loads neither.
+
+Threading model: the finder's table is a dict changed by single
+operations (atomic under the GIL, and locked per object on free-threaded
+builds); the import system runs the callbacks in the importing thread,
+under that module's import lock, once the module's code has run.
 """
 import os
+import sys
 
 ENV = "CFUTURES_INSTALL"
 
@@ -15,10 +25,116 @@ ENV = "CFUTURES_INSTALL"
 def main():
     if os.environ.get(ENV, "") in ("", "0"):
         return
+    after_import("concurrent.futures", _install)
+
+
+# True while cfutures' own import brought concurrent.futures in: cfutures
+# installs at its end then (install_if_asked()).
+_deferred = False
+
+
+def _install(_module=None, cfutures_done=False):
+    global _deferred
+    cfutures = sys.modules.get("cfutures")
+    spec = getattr(cfutures, "__spec__", None)
+    if not cfutures_done and getattr(spec, "_initializing", False):
+        _deferred = True
+        return
     try:
         import cfutures
         cfutures.install()
     except Exception as exc:   # never break the interpreter's startup
-        import sys
         print(f"cfutures: {ENV} is set but install() failed: "
               f"{type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def install_if_asked():
+    """cfutures' last line: install now if the switch waited for it."""
+    global _deferred
+    if _deferred:
+        _deferred = False
+        _install(cfutures_done=True)
+
+
+def after_import(name, callback, before=None):
+    """Call ``callback(module)`` right after module ``name`` is imported
+    (now, if it is already); ``before(module)``, if given, right before its
+    code runs."""
+    module = sys.modules.get(name)
+    if module is not None:
+        callback(module)
+    else:
+        _finder.add(name, (before, callback))
+
+
+def _report(module, exc):
+    print(f"cfutures: a hook on importing {module.__name__} failed: "
+          f"{type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+class _AfterImport:
+    """A meta path finder that finds nothing itself: for a module it
+    waits for, it wraps the loader the other finders give, so that the
+    hooks run around the module's code."""
+
+    def __init__(self):
+        self._hooks = {}   # module name -> [(before or None, after)]
+
+    def add(self, name, hooks):
+        self._hooks.setdefault(name, []).append(hooks)
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self._hooks:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _LoaderWithHooks(spec.loader, self._hooks.pop(name, []))
+        return spec
+
+
+class _LoaderWithHooks:
+    """The module's own loader between the hooks; the module sees only
+    its own loader."""
+
+    def __init__(self, loader, hooks):
+        self._loader = loader
+        self._hooks = hooks
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        for before, _ in self._hooks:
+            if before is not None:
+                before(module)
+        imported = False
+        try:
+            self._loader.exec_module(module)
+            imported = True
+        finally:   # after a failed import too: undo what before() did
+            for _, after in self._hooks:
+                try:
+                    after(module)
+                except Exception as exc:   # the import stands or falls alone
+                    if imported:
+                        _report(module, exc)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+_finder = _AfterImport()

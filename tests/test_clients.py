@@ -89,25 +89,52 @@ def check_same_results(installed, stdlib):
 def test_tqdm_thread_map_and_process_map(tmp_path):
     needs("tqdm")
     installed, stdlib = run_both('''
+        import io
+        import tqdm
         from tqdm.contrib import concurrent as tqdm_concurrent
+
+        class CountingBar(tqdm.tqdm):
+            """Keeps each bar's final count: tqdm counts a map's progress
+            through the pool's submit()."""
+            finals = []
+
+            def close(self):
+                if not getattr(self, "_counted", False):
+                    self._counted = True
+                    CountingBar.finals.append(self.n)
+                super().close()
+
+        def counted(function, *args, **kwargs):
+            CountingBar.finals = []
+            results = function(*args, tqdm_class=CountingBar,
+                               file=io.StringIO(), miniters=1, **kwargs)
+            return {"results": results, "bar": CountingBar.finals}
 
         if __name__ == "__main__":
             report = {
                 "served": concurrent.futures.ThreadPoolExecutor.__module__.split(".")[0],
-                "thread_map": tqdm_concurrent.thread_map(
-                    square, range(500), max_workers=4, disable=True),
-                "process_map": tqdm_concurrent.process_map(
-                    square, range(300), max_workers=2, chunksize=7,
-                    disable=True),
-                "process_map_one_by_one": tqdm_concurrent.process_map(
-                    square, range(50), max_workers=2, disable=True),
+                "tqdm": tqdm.__version__,
+                "thread_map": counted(tqdm_concurrent.thread_map,
+                    square, range(500), max_workers=4),
+                "process_map": counted(tqdm_concurrent.process_map,
+                    square, range(300), max_workers=2, chunksize=7),
+                "process_map_one_by_one": counted(tqdm_concurrent.process_map,
+                    square, range(50), max_workers=2),
             }
             if hasattr(tqdm_concurrent, "interpreter_map") and sys.version_info >= (3, 14):
-                report["interpreter_map"] = tqdm_concurrent.interpreter_map(
-                    square, range(20), max_workers=2, disable=True)
+                report["interpreter_map"] = counted(
+                    tqdm_concurrent.interpreter_map, square, range(20),
+                    max_workers=2)
             print(json.dumps(report))
     ''', tmp_path)
-    assert installed["thread_map"] == [x * x for x in range(500)]
+    assert installed["thread_map"]["results"] == [x * x for x in range(500)]
+    # Each bar ends at the number of calls the map made: every item, or
+    # every chunk of 7 (as the stdlib's process map submits them).
+    assert installed["thread_map"]["bar"] == [500]
+    assert installed["process_map_one_by_one"]["bar"] == [50]
+    assert installed["process_map"]["bar"] == [43]
+    if "interpreter_map" in installed:
+        assert installed["interpreter_map"]["bar"] == [20]
     check_same_results(installed, stdlib)
 
 

@@ -261,3 +261,74 @@ def test_the_switch_works_under_isolated_mode():
     proc = python("-I", "-c", "import cfutures; print(cfutures.installed())",
                   env={"CFUTURES_INSTALL": "1"})
     assert proc.stdout.strip() == "True", proc.stderr
+
+
+# What importing cfutures, or a start-up with the switch on, must not load:
+# the stdlib's own package loads none of them either.
+HEAVY = ("multiprocessing", "concurrent.futures.process", "asyncio", "tqdm",
+         "cfutures._process_pool", "cfutures._core._dispatcher",
+         "cfutures._core._worker", "dataclasses", "inspect")
+LOADED = ("import sys, json; print(json.dumps(sorted(m for m in {heavy!r} "
+          "if m in sys.modules)))")
+
+
+def loaded_after(source, env=None):
+    proc = python("-c", f"{source}\n" + LOADED.format(heavy=HEAVY), env=env)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_importing_cfutures_loads_no_pool_until_used():
+    assert loaded_after("import cfutures") == []
+    assert loaded_after("import cfutures\n"
+                        "with cfutures.ThreadPoolExecutor(2) as pool:\n"
+                        "    assert pool.submit(abs, -1).result(30) == 1") == []
+    assert "multiprocessing" in loaded_after(
+        "import cfutures; cfutures.ProcessPoolExecutor")
+
+
+def test_the_switch_loads_nothing_until_the_program_imports_concurrent_futures():
+    on = {"CFUTURES_INSTALL": "1"}
+    proc = python("-c", "import sys; print('cfutures' in sys.modules, "
+                  "'concurrent.futures' in sys.modules)", env=on)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr
+    assert loaded_after("import concurrent.futures", env=on) == []
+
+
+@needs_core
+def test_the_switch_installs_when_cfutures_is_imported_first():
+    source = ("import cfutures, concurrent.futures as c; "
+              "print(cfutures.installed(), c.ThreadPoolExecutor.__module__)")
+    assert python("-c", source, env={"CFUTURES_INSTALL": "1"}).stdout.split() == [
+        "True", "cfutures._thread_pool"]
+
+
+@needs_core
+def test_pool_modules_imported_after_install_are_served_and_stay_stdlib():
+    # concurrent.futures.process loads after install(): its name serves
+    # cfutures' pool, while the stdlib's classes stay the stdlib's own
+    # (defined on the stdlib's Executor), and uninstall() gives them back.
+    check('''
+        import sys
+        import concurrent.futures as cf
+        import concurrent.futures._base as base
+        import cfutures
+        stdlib_executor = base.Executor
+        assert cfutures.install()
+        assert "concurrent.futures.process" not in sys.modules
+        import concurrent.futures.process as process
+        assert process.ProcessPoolExecutor is cfutures.ProcessPoolExecutor
+        assert cf.ProcessPoolExecutor is cfutures.ProcessPoolExecutor
+        assert base.Executor is cfutures.Executor
+        stdlib_pool = [c for c in cfutures.ProcessPoolExecutor.__mro__
+                       if c.__module__ == "concurrent.futures.process"]
+        assert len(stdlib_pool) == 1
+        assert stdlib_pool[0].__bases__ == (stdlib_executor,)
+        with cf.ProcessPoolExecutor(1) as pool:
+            assert pool.submit(abs, -5).result(30) == 5
+        cfutures.uninstall()
+        assert process.ProcessPoolExecutor is stdlib_pool[0]
+        assert cf.ProcessPoolExecutor is stdlib_pool[0]
+        assert base.Executor is stdlib_executor
+        print("ok")
+    ''')

@@ -8,7 +8,14 @@ the stdlib's own classes. ``cfutures.EXTENSIONS`` says which one is live;
 ``install()`` makes the stdlib's ``concurrent.futures`` serve cfutures to
 the whole program (``uninstall()`` undoes it, ``installed()`` tells);
 ``python -m cfutures run`` and ``CFUTURES_INSTALL=1`` do it from startup.
+
+Importing cfutures costs what importing ``concurrent.futures`` costs: as
+the stdlib's, the pools (and multiprocessing with the process pool) load on
+first use, through this module's ``__getattr__``, and so does the rest
+(install(), progress(), ...).
 """
+import sys as _sys
+
 from ._implementation import EXTENSIONS, implementation as _implementation
 from ._stdlib import (
     HAS_INTERPRETERS as _HAS_INTERPRETERS,
@@ -22,21 +29,51 @@ from ._stdlib import (
     TimeoutError,
 )
 
-from ._errors import WorkerProcessDied
-from ._progress_bar import progress
-from ._statistics import PoolStatistics
-from ._reusable import get_reusable_executor
-from ._substitute import install, installed, uninstall
 from ._version import __version__
 
 Future = _implementation.Future
 Executor = _implementation.Executor
-ThreadPoolExecutor = _implementation.ThreadPoolExecutor
-ProcessPoolExecutor = _implementation.ProcessPoolExecutor
 wait = _implementation.wait
 as_completed = _implementation.as_completed
-if _HAS_INTERPRETERS:   # 3.14+, as the stdlib
-    InterpreterPoolExecutor = _implementation.InterpreterPoolExecutor
 
 __all__ = PUBLIC_NAMES
 del PUBLIC_NAMES
+
+# name -> (module, attribute): the public names loaded on first use.
+_ON_USE = {
+    "ThreadPoolExecutor": (_implementation, "ThreadPoolExecutor"),
+    "ProcessPoolExecutor": (_implementation, "ProcessPoolExecutor"),
+    "WorkerProcessDied": ("cfutures._errors", "WorkerProcessDied"),
+    "PoolStatistics": ("cfutures._statistics", "PoolStatistics"),
+    "progress": ("cfutures._progress_bar", "progress"),
+    "get_reusable_executor": ("cfutures._reusable", "get_reusable_executor"),
+    "install": ("cfutures._substitute", "install"),
+    "installed": ("cfutures._substitute", "installed"),
+    "uninstall": ("cfutures._substitute", "uninstall"),
+}
+if _HAS_INTERPRETERS:   # 3.14+, as the stdlib
+    _ON_USE["InterpreterPoolExecutor"] = (_implementation,
+                                          "InterpreterPoolExecutor")
+
+
+def __getattr__(name):
+    where = _ON_USE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = where
+    if isinstance(module, str):
+        import importlib
+        module = importlib.import_module(module)
+    value = getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_ON_USE})
+
+
+# CFUTURES_INSTALL=1 waited for this import to finish (it brought
+# concurrent.futures in): install now.
+if "_cfutures_autoinstall" in _sys.modules:
+    _sys.modules["_cfutures_autoinstall"].install_if_asked()

@@ -12,7 +12,7 @@ its transitions, and importing an extension not marked free-threading safe
 would turn the GIL back on for the whole process.
 """
 import os
-import sysconfig
+import sys
 import warnings
 
 NO_EXTENSIONS_ENV = "CFUTURES_NO_EXTENSIONS"
@@ -22,6 +22,11 @@ FALLBACK_REASON = None
 
 def gil_disabled():
     """Whether this interpreter is a free-threaded build."""
+    if not hasattr(sys, "_is_gil_enabled"):   # before 3.13: none is
+        return False
+    if hasattr(sys, "abiflags"):   # "t" marks the build (no sysconfig import)
+        return "t" in sys.abiflags
+    import sysconfig
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 

@@ -138,8 +138,10 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         the inputs consumed lazily. ``timeout`` bounds the whole iteration.
         """
         # Runs count as one task each: with max_tasks_per_child every item
-        # stays a task of its own, as in the stdlib.
-        if (chunksize == 1 and buffersize is None
+        # stays a task of its own, as in the stdlib. A submit() replaced on
+        # a subclass or on the instance (tracing, progress bars: tqdm's
+        # process_map) sees every call, as the stdlib's map makes them.
+        if (chunksize == 1 and buffersize is None and not self._submit_replaced()
                 and self._max_tasks_per_child is None
                 and not self._calls_recover and self.pending_limit is None):
             return map_in_runs(self, fn, iterables, timeout)
@@ -148,6 +150,11 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
             buffersize = self.pending_limit.bound
         return map_in_chunks(super().map, fn, iterables, timeout=timeout,
                              chunksize=chunksize, buffersize=buffersize)
+
+    def _submit_replaced(self):
+        """Whether submit() is another than the pool's own."""
+        return (type(self).submit is not _POOL_SUBMIT
+                or "submit" in self.__dict__)
 
     def submit_with(self, fn, /, *args, task_timeout=None, **kwargs):
         """submit(fn, *args, **kwargs) with a time limit of its own:
@@ -176,3 +183,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         BrokenProcessPool; the pool accepts no new work afterwards.
         """
         self.end_workers(True)
+
+
+# The pool's own submit(): map() sends runs past it only while it is the one.
+_POOL_SUBMIT = ProcessPoolExecutor.submit

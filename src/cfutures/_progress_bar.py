@@ -24,10 +24,11 @@ import threading
 import time
 from concurrent.futures import Future as _StdlibFuture
 
-try:   # imported by name: tqdm is optional, and so are its type stubs
-    _tqdm = importlib.import_module("tqdm.auto").tqdm
-except ImportError:   # the fallback line below
-    _tqdm = None
+# tqdm's bar class, None without tqdm (the line below stands in), or
+# _UNKNOWN until the first bar: tqdm.auto costs 50 ms or more to import
+# (asyncio, importlib.metadata), which importing cfutures must not pay.
+_UNKNOWN = object()
+_tqdm = _UNKNOWN
 
 _REFRESH_SECONDS = 0.1
 
@@ -179,8 +180,18 @@ def _futures_behind(work):
     return [(future, 1) for future in futures]
 
 
+def _tqdm_class():
+    global _tqdm
+    if _tqdm is _UNKNOWN:
+        try:   # by name: tqdm is optional, and so are its type stubs
+            _tqdm = importlib.import_module("tqdm.auto").tqdm
+        except ImportError:
+            _tqdm = None
+    return _tqdm
+
+
 def _make_bar(total, desc, tqdm_options):
-    if _tqdm is not None:
+    if _tqdm_class() is not None:
         return _tqdm(total=total, desc=desc, **tqdm_options)
     return _LineBar(total, desc)
 

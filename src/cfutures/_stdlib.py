@@ -4,12 +4,16 @@ Constants and exception classes are re-exported, never redefined, so that
 ``except concurrent.futures.CancelledError`` catches what cfutures raises.
 The stdlib privates cfutures must reach are bound here too, each with the
 reason, so that a change in a new Python shows up in one place.
+
+What only the pools need (``concurrent.futures.thread``, ``.process``,
+which imports multiprocessing, and ``.interpreter``) is bound on first use,
+through the module's ``__getattr__``, as the stdlib's own
+``concurrent.futures`` loads its pools: importing cfutures costs what
+importing ``concurrent.futures`` costs.
 """
 import threading
+import concurrent.futures as _package
 from concurrent.futures import _base
-from concurrent.futures import process as _process
-from concurrent.futures import thread as _thread
-from multiprocessing import reduction as _reduction
 
 # -- the public names ---------------------------------------------------------
 
@@ -21,17 +25,10 @@ CancelledError = _base.CancelledError
 TimeoutError = _base.TimeoutError
 InvalidStateError = _base.InvalidStateError
 BrokenExecutor = _base.BrokenExecutor
-BrokenThreadPool = _thread.BrokenThreadPool
-BrokenProcessPool = _process.BrokenProcessPool
 
-try:   # 3.14+
-    from concurrent.futures import interpreter as _interpreter
-except ImportError:
-    _interpreter = None
-HAS_INTERPRETERS = _interpreter is not None
-BrokenInterpreterPool = _interpreter.BrokenInterpreterPool if HAS_INTERPRETERS else None
-StdlibInterpreterPoolExecutor = (
-    _interpreter.InterpreterPoolExecutor if HAS_INTERPRETERS else None)
+# 3.14+ where the interpreter has subinterpreters: the stdlib package lists
+# its InterpreterPoolExecutor then (without importing it).
+HAS_INTERPRETERS = "InterpreterPoolExecutor" in _package.__all__
 
 # The public names of concurrent.futures on this Python (3.14's, with
 # InterpreterPoolExecutor where the stdlib has it).
@@ -46,8 +43,6 @@ PUBLIC_NAMES = (
 # what the fallback serves.
 StdlibFuture = _base.Future
 StdlibExecutor = _base.Executor
-StdlibThreadPoolExecutor = _thread.ThreadPoolExecutor
-StdlibProcessPoolExecutor = _process.ProcessPoolExecutor
 stdlib_wait = _base.wait
 stdlib_as_completed = _base.as_completed
 
@@ -73,21 +68,66 @@ LOGGER = _base.LOGGER
 # Interpreter-exit hooks that run before non-daemon threads are joined: the
 # stdlib's pools finish their work there, and so must cfutures'.
 register_atexit = threading._register_atexit
-# A worker's exception carries its traceback text as __cause__, in the
-# stdlib's class, so that code (and tests) recognizing it keep working.
-RemoteTraceback = _process._RemoteTraceback
-# The stdlib's check for a platform without working semaphores.
-check_system_limits = _process._check_system_limits
-# multiprocessing's pickler: knows connections, sockets and what was
-# registered with it, for objects the plain pickler refuses.
-ForkingPickler = _reduction.ForkingPickler
 
-# Names that code imports from concurrent.futures.process besides the
-# executor; cfutures.process offers them too.
-PROCESS_MODULE_EXTRAS = {
-    name: getattr(_process, name)
-    for name in ("_RemoteTraceback", "_ExceptionWithTraceback",
-                 "_check_system_limits", "EXTRA_QUEUED_CALLS",
-                 "_MAX_WINDOWS_WORKERS")
-    if hasattr(_process, name)
-}
+
+# -- bound on first use -----------------------------------------------------------
+
+def _thread_names():
+    from concurrent.futures import thread
+    return {"BrokenThreadPool": thread.BrokenThreadPool,
+            "StdlibThreadPoolExecutor": thread.ThreadPoolExecutor}
+
+
+def _process_names():
+    from concurrent.futures import process
+    from multiprocessing import reduction
+    return {
+        "BrokenProcessPool": process.BrokenProcessPool,
+        "StdlibProcessPoolExecutor": process.ProcessPoolExecutor,
+        # A worker's exception carries its traceback text as __cause__, in
+        # the stdlib's class, so that code (and tests) recognizing it keep
+        # working.
+        "RemoteTraceback": process._RemoteTraceback,
+        # The stdlib's check for a platform without working semaphores.
+        "check_system_limits": process._check_system_limits,
+        # multiprocessing's pickler: knows connections, sockets and what
+        # was registered with it, for objects the plain pickler refuses.
+        "ForkingPickler": reduction.ForkingPickler,
+        # Names that code imports from concurrent.futures.process besides
+        # the executor; cfutures.process offers them too.
+        "PROCESS_MODULE_EXTRAS": {
+            name: getattr(process, name)
+            for name in ("_RemoteTraceback", "_ExceptionWithTraceback",
+                         "_check_system_limits", "EXTRA_QUEUED_CALLS",
+                         "_MAX_WINDOWS_WORKERS")
+            if hasattr(process, name)},
+    }
+
+
+def _interpreter_names():
+    if not HAS_INTERPRETERS:
+        return {"BrokenInterpreterPool": None,
+                "StdlibInterpreterPoolExecutor": None}
+    from concurrent.futures import interpreter
+    return {"BrokenInterpreterPool": interpreter.BrokenInterpreterPool,
+            "StdlibInterpreterPoolExecutor": interpreter.InterpreterPoolExecutor}
+
+
+# name -> the function that binds it (with its siblings)
+_LAZY = {name: bind for bind, names in (
+    (_thread_names, ("BrokenThreadPool", "StdlibThreadPoolExecutor")),
+    (_process_names, ("BrokenProcessPool", "StdlibProcessPoolExecutor",
+                      "RemoteTraceback", "check_system_limits",
+                      "ForkingPickler", "PROCESS_MODULE_EXTRAS")),
+    (_interpreter_names, ("BrokenInterpreterPool",
+                          "StdlibInterpreterPoolExecutor")),
+) for name in names}
+
+
+def __getattr__(name):
+    bind = _LAZY.get(name)
+    if bind is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    names = bind()
+    globals().update(names)   # once: later look-ups find them here
+    return names[name]

@@ -33,12 +33,11 @@ from libc.stdint cimport uint32_t
 import collections
 import threading
 
-from cfutures._core._lifecycle import at_interpreter_exit, forget, track
+from cfutures._core._lifecycle import forget, track
 from cfutures._stdlib import BrokenProcessPool, RemoteTraceback
 
 cdef object _deque = collections.deque
 
-at_interpreter_exit(PROCESS_POOL)
 
 
 cdef object broken_error(str message, object cause, str cause_text):

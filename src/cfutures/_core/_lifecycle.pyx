@@ -2,16 +2,16 @@
 
 One module for what every pool kind needs around its work:
 
-* **Interpreter exit.** A pool kind calls ``at_interpreter_exit(kind)``
-  once, when its module is imported, and ``track(kind, thread, wake)`` for
-  each thread it starts (``forget`` when one returns early). At exit, before
-  the interpreter joins non-daemon threads (where the stdlib's pools finish
-  theirs), the kind is marked exiting, so its ``submit()`` refuses from then
-  on; every tracked thread of the kind is woken (``wake()`` makes it notice)
-  and joined, after it ends the work already submitted. Kinds exit one after
-  the other, the last registered first (threading runs its exit hooks in
-  reverse), as the stdlib's modules do: work still running in one kind may
-  submit to a kind not exiting yet.
+* **Interpreter exit.** A pool kind calls ``track(kind, thread, wake)``
+  for each thread it starts (``forget`` when one returns early). At exit,
+  before the interpreter joins non-daemon threads (where the stdlib's pools
+  finish theirs), in one hook registered when this module is imported, each
+  kind is marked exiting, so its ``submit()`` refuses from then on; every
+  tracked thread of the kind is woken (``wake()`` makes it notice) and
+  joined, after it ends the work already submitted. The thread pools exit
+  first, then the process pools, whichever was imported first (the process
+  pool loads on first use): work still running in a thread pool may submit
+  to a process pool not exiting yet.
 * **Fork.** A forked child has none of the parent's threads: it forgets
   every tracked thread; ``after_fork_in_child(hook)`` lets a kind disown
   the rest.
@@ -26,13 +26,19 @@ import os
 import sys
 import weakref
 
-from cfutures._stdlib import (
-    PROCESS_MODULE_EXTRAS, BrokenProcessPool, BrokenThreadPool,
-    register_atexit)
+from cfutures._stdlib import BrokenThreadPool, register_atexit
 
 # Set per kind once the interpreter starts to exit.
 cdef bint exiting[2]
-cdef tuple BROKEN_ERRORS = (BrokenThreadPool, BrokenProcessPool)
+
+
+cdef object broken_error(PoolKind kind):
+    """The stdlib's Broken*Pool of ``kind`` (the process one is looked up
+    when first raised: its module imports multiprocessing)."""
+    if kind == THREAD_POOL:
+        return BrokenThreadPool
+    from cfutures._stdlib import BrokenProcessPool
+    return BrokenProcessPool
 
 
 cdef bint is_exiting(PoolKind kind) noexcept:
@@ -42,7 +48,7 @@ cdef bint is_exiting(PoolKind kind) noexcept:
 cdef int raise_if_closed(object broken, bint shut_down, PoolKind kind) except -1:
     """Raise what the stdlib's submit() raises on a pool that takes no work."""
     if broken:
-        raise BROKEN_ERRORS[<int>kind](broken)
+        raise broken_error(kind)(broken)
     if shut_down:
         raise RuntimeError('cannot schedule new futures after shutdown')
     if exiting[<int>kind]:
@@ -65,9 +71,11 @@ def forget(PoolKind kind, thread):
     _live_threads[<int>kind].pop(thread, None)
 
 
-def at_interpreter_exit(PoolKind kind):
-    """Register ``kind``'s exit: mark it exiting, wake and join its threads."""
-    def exit_pools_of_this_kind():
+def _exit_pools_of_each_kind():
+    """At exit: mark each kind exiting, wake and join its threads; the
+    thread pools first (their work may still submit to process pools)."""
+    cdef PoolKind kind
+    for kind in (THREAD_POOL, PROCESS_POOL):
         exiting[<int>kind] = True
         threads = list(_live_threads[<int>kind].items())
         for _, wake in threads:
@@ -75,7 +83,9 @@ def at_interpreter_exit(PoolKind kind):
         for thread, _ in threads:
             if thread.ident is not None:
                 thread.join()
-    register_atexit(exit_pools_of_this_kind)
+
+
+register_atexit(_exit_pools_of_each_kind)
 
 
 def _forget_all_threads():
@@ -104,7 +114,11 @@ def on_collect(executor, action):
 
 # os.process_cpu_count is 3.13+; older Pythons count all CPUs, as their stdlib does.
 _cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
-_MAX_WINDOWS_WORKERS = PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
+
+
+def _max_windows_workers():
+    from cfutures._stdlib import PROCESS_MODULE_EXTRAS
+    return PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
 
 
 def default_thread_workers():
@@ -128,12 +142,12 @@ def process_workers(max_workers):
     if max_workers is None:
         max_workers = _cpu_count() or 1
         if sys.platform == "win32":
-            max_workers = min(_MAX_WINDOWS_WORKERS, max_workers)
+            max_workers = min(_max_windows_workers(), max_workers)
         return max_workers
     if not max_workers > 0:   # NaN too, as thread_workers
         raise ValueError("max_workers must be greater than 0")
-    if sys.platform == "win32" and max_workers > _MAX_WINDOWS_WORKERS:
-        raise ValueError(f"max_workers must be <= {_MAX_WINDOWS_WORKERS}")
+    if sys.platform == "win32" and max_workers > _max_windows_workers():
+        raise ValueError(f"max_workers must be <= {_max_windows_workers()}")
     return max_workers
 
 

@@ -18,7 +18,6 @@ the pool's other arguments.
 cimport cython
 
 import importlib
-import inspect
 import types
 
 
@@ -60,6 +59,7 @@ cdef class Serializer:
 
 
 cdef bint takes_keywords(object fn, tuple names):
+    import inspect   # here: it costs every worker's start ~5 ms to import
     try:
         parameters = inspect.signature(fn).parameters
     except (TypeError, ValueError):

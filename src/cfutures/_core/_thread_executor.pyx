@@ -19,7 +19,7 @@ import math
 import threading
 
 from cfutures._core._lifecycle import (
-    at_interpreter_exit, check_initializer, on_collect, thread_workers, track)
+    check_initializer, on_collect, thread_workers, track)
 from cfutures._stdlib import LOGGER, BrokenThreadPool
 
 
@@ -136,7 +136,6 @@ def fail_queued(WorkQueue queue, CallCounts counts, broken_type, str message):
         (<ThreadWorkItem>item).future.finish(broken_type(message), True)
 
 
-at_interpreter_exit(THREAD_POOL)
 
 _pool_numbers = itertools.count().__next__
 
