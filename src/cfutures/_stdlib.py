@@ -78,9 +78,16 @@ def _thread_names():
             "StdlibThreadPoolExecutor": thread.ThreadPoolExecutor}
 
 
+def _reduction_names():
+    from multiprocessing import reduction
+    # multiprocessing's pickler: knows connections, sockets and what was
+    # registered with it, for objects the plain pickler refuses. (A worker
+    # needs it, not concurrent.futures.process, which it never imports.)
+    return {"ForkingPickler": reduction.ForkingPickler}
+
+
 def _process_names():
     from concurrent.futures import process
-    from multiprocessing import reduction
     return {
         "BrokenProcessPool": process.BrokenProcessPool,
         "StdlibProcessPoolExecutor": process.ProcessPoolExecutor,
@@ -90,9 +97,6 @@ def _process_names():
         "RemoteTraceback": process._RemoteTraceback,
         # The stdlib's check for a platform without working semaphores.
         "check_system_limits": process._check_system_limits,
-        # multiprocessing's pickler: knows connections, sockets and what
-        # was registered with it, for objects the plain pickler refuses.
-        "ForkingPickler": reduction.ForkingPickler,
         # Names that code imports from concurrent.futures.process besides
         # the executor; cfutures.process offers them too.
         "PROCESS_MODULE_EXTRAS": {
@@ -116,9 +120,10 @@ def _interpreter_names():
 # name -> the function that binds it (with its siblings)
 _LAZY = {name: bind for bind, names in (
     (_thread_names, ("BrokenThreadPool", "StdlibThreadPoolExecutor")),
+    (_reduction_names, ("ForkingPickler",)),
     (_process_names, ("BrokenProcessPool", "StdlibProcessPoolExecutor",
                       "RemoteTraceback", "check_system_limits",
-                      "ForkingPickler", "PROCESS_MODULE_EXTRAS")),
+                      "PROCESS_MODULE_EXTRAS")),
     (_interpreter_names, ("BrokenInterpreterPool",
                           "StdlibInterpreterPoolExecutor")),
 ) for name in names}

@@ -51,7 +51,14 @@ import os
 import pickle
 from traceback import format_exception
 
-from cfutures._stdlib import ForkingPickler, RemoteTraceback
+from cfutures._stdlib import ForkingPickler
+
+
+cdef object remote_traceback(str text):
+    """The stdlib's _RemoteTraceback of ``text``; looked up when first
+    needed, in the parent: a worker never imports concurrent.futures.process."""
+    from cfutures._stdlib import RemoteTraceback
+    return RemoteTraceback(text)
 
 cdef uint64_t READ_ONLY_BIT = (<uint64_t>1) << 63
 
@@ -220,13 +227,13 @@ cpdef object decode_exception(tuple encoded):
         exc = error
     if not isinstance(exc, BaseException):
         exc = TypeError(f"worker sent a non-exception: {exc!r}")
-    exc.__cause__ = RemoteTraceback(text)
+    exc.__cause__ = remote_traceback(text)
     return exc
 
 
 cdef object local_failure(BaseException exc):
     """``exc``, raised in the parent, dressed like the stdlib's feeder errors."""
-    exc.__cause__ = RemoteTraceback(traceback_text(exc))
+    exc.__cause__ = remote_traceback(traceback_text(exc))
     exc.__traceback__ = None
     return exc
 
