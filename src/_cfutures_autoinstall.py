@@ -99,17 +99,23 @@ class _AfterImport:
             return None
         if spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = _LoaderWithHooks(spec.loader, self._hooks.pop(name, []))
+        spec.loader = _LoaderWithHooks(spec.loader, self, name)
         return spec
+
+    def take(self, name):
+        """The hooks of ``name``, now that it loads (a spec found and not
+        loaded, as importlib.util.find_spec() gives, takes none)."""
+        return self._hooks.pop(name, [])
 
 
 class _LoaderWithHooks:
     """The module's own loader between the hooks; the module sees only
     its own loader."""
 
-    def __init__(self, loader, hooks):
+    def __init__(self, loader, finder, name):
         self._loader = loader
-        self._hooks = hooks
+        self._finder = finder
+        self._name = name
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
@@ -118,7 +124,8 @@ class _LoaderWithHooks:
         module.__loader__ = self._loader
         if module.__spec__ is not None:
             module.__spec__.loader = self._loader
-        for before, _ in self._hooks:
+        hooks = self._finder.take(self._name)
+        for before, _ in hooks:
             if before is not None:
                 before(module)
         imported = False
@@ -126,7 +133,7 @@ class _LoaderWithHooks:
             self._loader.exec_module(module)
             imported = True
         finally:   # after a failed import too: undo what before() did
-            for _, after in self._hooks:
+            for _, after in hooks:
                 try:
                     after(module)
                 except Exception as exc:   # the import stands or falls alone

@@ -296,6 +296,16 @@ def test_the_switch_loads_nothing_until_the_program_imports_concurrent_futures()
 
 
 @needs_core
+def test_the_switch_still_installs_after_a_lookup_that_does_not_import():
+    # importlib.util.find_spec() asks the finders without loading: the
+    # hook waits for the real import.
+    source = ("import importlib.util; importlib.util.find_spec('concurrent.futures'); "
+              "import concurrent.futures as c; print(c.ThreadPoolExecutor.__module__)")
+    assert python("-c", source, env={"CFUTURES_INSTALL": "1"}).stdout.split() == [
+        "cfutures._thread_pool"]
+
+
+@needs_core
 def test_the_switch_installs_when_cfutures_is_imported_first():
     source = ("import cfutures, concurrent.futures as c; "
               "print(cfutures.installed(), c.ThreadPoolExecutor.__module__)")
@@ -326,6 +336,16 @@ def test_pool_modules_imported_after_install_are_served_and_stay_stdlib():
         assert stdlib_pool[0].__bases__ == (stdlib_executor,)
         with cf.ProcessPoolExecutor(1) as pool:
             assert pool.submit(abs, -5).result(30) == 5
+        if "InterpreterPoolExecutor" in cf.__all__:   # 3.14+: the same
+            import concurrent.futures.thread as thread
+            import concurrent.futures.interpreter as interpreter
+            assert interpreter.InterpreterPoolExecutor is cfutures.InterpreterPoolExecutor
+            assert cf.InterpreterPoolExecutor is cfutures.InterpreterPoolExecutor
+            stdlib_ipe = [c for c in cfutures.InterpreterPoolExecutor.__mro__
+                          if c.__module__ == "concurrent.futures.interpreter"]
+            assert len(stdlib_ipe) == 1
+            assert not issubclass(stdlib_ipe[0], cfutures.ThreadPoolExecutor)
+            assert thread.ThreadPoolExecutor is cfutures.ThreadPoolExecutor
         cfutures.uninstall()
         assert process.ProcessPoolExecutor is stdlib_pool[0]
         assert cf.ProcessPoolExecutor is stdlib_pool[0]
