@@ -17,7 +17,6 @@ refuses max_tasks_per_child there.
 """
 import math
 import multiprocessing
-import numbers
 
 DEATH_POLICIES = ("break", "replace")
 
@@ -26,6 +25,7 @@ def time_limit_seconds(value, name="task_timeout"):
     """Seconds of a time limit, 0.0 for none (None, or infinity)."""
     if value is None:
         return 0.0
+    import numbers   # here: only a given option pays its import
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number of seconds or None, "
                         f"not {type(value).__name__}")
@@ -39,6 +39,7 @@ def memory_bound(value):
     """Bytes of max_worker_memory, 0 for none."""
     if value is None:
         return 0
+    import numbers
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"max_worker_memory must be an integer number of "
                         f"bytes or None, not {type(value).__name__}")

@@ -26,16 +26,17 @@ import os
 import sys
 import weakref
 
-from cfutures._stdlib import BrokenThreadPool, register_atexit
+from cfutures._stdlib import register_atexit
 
 # Set per kind once the interpreter starts to exit.
 cdef bint exiting[2]
 
 
 cdef object broken_error(PoolKind kind):
-    """The stdlib's Broken*Pool of ``kind`` (the process one is looked up
-    when first raised: its module imports multiprocessing)."""
+    """The stdlib's Broken*Pool of ``kind``, looked up when first raised
+    (the process one's module imports multiprocessing)."""
     if kind == THREAD_POOL:
+        from cfutures._stdlib import BrokenThreadPool
         return BrokenThreadPool
     from cfutures._stdlib import BrokenProcessPool
     return BrokenProcessPool

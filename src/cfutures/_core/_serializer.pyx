@@ -17,7 +17,6 @@ the pool's other arguments.
 """
 cimport cython
 
-import importlib
 import types
 
 
@@ -28,6 +27,7 @@ cdef class Serializer:
     def __init__(self, pickler):
         if isinstance(pickler, str):
             try:
+                import importlib
                 pickler = importlib.import_module(pickler)
             except ImportError as exc:
                 hint = (" (pip install 'cfutures[cloudpickle]')"
