@@ -65,9 +65,9 @@ cdef class ProcessExecutorBase:
         queued = sum([item.run_length or 1 for item in list(dispatcher.pending)])
         alive = sum([1 for w in list(dispatcher.supervisor.channels)
                      if not (<WorkerChannel>w).gone])
-        counts.workers_started = dispatcher.supervisor.spawned
         return counts.snapshot(
-            queued, counts.started - counts.completed - counts.failed, alive)
+            queued, counts.started - counts.completed - counts.failed, alive,
+            dispatcher.supervisor.spawned)
 
     def limit_pending(self, Py_ssize_t bound):
         """max_pending: at most ``bound`` submitted calls not done."""

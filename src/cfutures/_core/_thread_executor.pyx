@@ -207,7 +207,8 @@ cdef class ThreadExecutorBase:
         alive = sum(1 for thread in list(self.threads) if thread.is_alive())
         return counts.snapshot(
             len(self.work_queue),
-            counts.started - counts.completed - counts.failed, alive)
+            counts.started - counts.completed - counts.failed, alive,
+            counts.workers_started)
 
     def limit_pending(self, Py_ssize_t bound):
         """max_pending: at most ``bound`` submitted calls not done."""
