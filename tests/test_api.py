@@ -59,6 +59,38 @@ class TestNames:
             cfutures.thread.__all__)
 
 
+# What cfutures' classes add to the stdlib's public names: README.md's
+# "Options the stdlib lacks" and "Backpressure, progress and statistics"
+# (and the stubs, src/cfutures/__init__.pyi). Anything else public on a
+# class is a leaked internal.
+DOCUMENTED_EXTRAS = {
+    "Future": set(),
+    "Executor": set(),
+    "ThreadPoolExecutor": {"statistics", "try_submit"},
+    "ProcessPoolExecutor": {"statistics", "try_submit", "submit_with",
+                            # 3.14's, on every Python.
+                            "terminate_workers", "kill_workers"},
+    # A subclass of cfutures' thread pool.
+    "InterpreterPoolExecutor": {"statistics", "try_submit"},
+}
+
+
+def public_names(cls):
+    return {name for name in dir(cls) if not name.startswith("_")}
+
+
+class TestNothingLeaked:
+    @pytest.mark.parametrize("name", sorted(DOCUMENTED_EXTRAS))
+    def test_public_names_are_the_stdlibs_and_the_documented(self, impl, name):
+        if (name == "InterpreterPoolExecutor"
+                and not hasattr(concurrent.futures, name)):
+            pytest.skip("InterpreterPoolExecutor is 3.14's")
+        stdlib = public_names(getattr(concurrent.futures, name))
+        extras = DOCUMENTED_EXTRAS[name] if impl.accelerated else set()
+        # The fallback serves the stdlib's classes, so it adds nothing.
+        assert public_names(getattr(impl.module, name)) == stdlib | extras
+
+
 class TestExceptionsAreTheStdlibs:
     @pytest.mark.parametrize("name", [
         "CancelledError", "TimeoutError", "InvalidStateError",

@@ -56,14 +56,14 @@ def test_submit_waits_while_full_and_goes_on_when_a_call_ends(make_pool):
         held, release = hold_slots(pool, make_pool.kind, 3)
         waiting = Submitter(pool, children.double, 21)
         waiting.start()
-        wait_until(lambda: pool.pending_limit.waiting() == 1)
+        wait_until(lambda: pool._pending_limit.waiting() == 1)
         assert not waiting.done.is_set()
         release()
         assert waiting.done.wait(LONG)
         assert waiting.error is None and waiting.future.result(LONG) == 42
         for future in held:
             future.result(LONG)
-        wait_until(lambda: pool.pending_limit.count == 0)
+        wait_until(lambda: pool._pending_limit.count == 0)
 
 
 def test_try_submit_returns_none_when_full(make_pool, accel):
@@ -73,7 +73,7 @@ def test_try_submit_returns_none_when_full(make_pool, accel):
         release()
         for future in held:
             future.result(LONG)
-        wait_until(lambda: pool.pending_limit.count == 0)
+        wait_until(lambda: pool._pending_limit.count == 0)
         assert pool.try_submit(children.double, 2).result(LONG) == 4
     with accel.ThreadPoolExecutor(1) as unbounded:
         assert unbounded.try_submit(children.double, 3).result(LONG) == 6
@@ -87,7 +87,7 @@ def test_blocked_submitters_go_in_the_order_they_came(make_pool):
         for tag in range(4):
             submitter = Submitter(pool, children.double, tag, order=order, tag=tag)
             submitter.start()
-            wait_until(lambda: pool.pending_limit.waiting() == tag + 1)
+            wait_until(lambda: pool._pending_limit.waiting() == tag + 1)
             submitters.append(submitter)
         release()
         for submitter in submitters:
@@ -102,7 +102,7 @@ def test_shutdown_while_a_submitter_waits_raises_in_it(make_pool):
     held, release = hold_slots(pool, make_pool.kind, 1)
     waiting = Submitter(pool, children.double, 1)
     waiting.start()
-    wait_until(lambda: pool.pending_limit.waiting() == 1)
+    wait_until(lambda: pool._pending_limit.waiting() == 1)
     pool.shutdown(wait=False, cancel_futures=True)
     assert waiting.done.wait(LONG)
     assert isinstance(waiting.error, RuntimeError)
@@ -141,20 +141,20 @@ def test_a_call_submitting_to_its_own_full_pool_is_let_in(accel):
 def test_a_million_submits_keep_memory_bounded(accel):
     bound = 64
     with accel.ThreadPoolExecutor(1, max_pending=bound) as pool:
-        limit = pool.pending_limit
+        limit = pool._pending_limit
         most = 0
         for i in range(1_000_000):
             pool.submit(abs, i)
             if i % 1000 == 0:
-                most = max(most, limit.count, len(pool.work_queue))
+                most = max(most, limit.count, len(pool._work_queue))
         assert most <= bound
-        assert len(pool.work_queue) <= bound
+        assert len(pool._work_queue) <= bound
 
 
 def test_a_process_pool_bounds_a_fast_producer(accel):
     bound = 16
     with accel.ProcessPoolExecutor(2, mp_context=non_fork_context(), max_pending=bound) as pool:
-        limit = pool.pending_limit
+        limit = pool._pending_limit
         futures = []
         for i in range(3000):
             futures.append(pool.submit(abs, -i))

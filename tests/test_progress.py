@@ -70,6 +70,34 @@ def test_as_completed_counts_each_future_it_yields(impl, bar_kind):
         assert bar.done == 20
 
 
+@pytest.mark.parametrize("collection", [list, dict.fromkeys])
+def test_as_completed_over_futures_advances_as_they_finish(impl, bar_kind, collection):
+    events = [threading.Event() for _ in range(3)]
+    with impl.ThreadPoolExecutor(3) as pool:
+        futures = [pool.submit(event.wait, LONG) for event in events]
+        futures.append(futures[0])   # as_completed yields it once
+        bar = cfutures.progress(impl.as_completed(collection(futures), timeout=LONG),
+                                **bar_kind)
+        assert bar.total == 3 and bar.done == 0
+        events[2].set()           # counted as it finishes, before any iteration
+        wait_until(lambda: bar.done == 1)
+        for event in events:
+            event.set()
+        assert set(bar) == set(futures)
+        wait_until(lambda: bar.done == 3)
+        assert bar._bar_closed
+
+
+def test_as_completed_over_an_iterator_counts_what_it_yields(impl, bar_kind):
+    with impl.ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(children.double, i) for i in range(5)]
+        bar = cfutures.progress(impl.as_completed(iter(futures), timeout=LONG),
+                                **bar_kind)
+        assert bar.total is None   # reading the iterator would use it up
+        assert set(bar) == set(futures)
+        assert bar.done == 5
+
+
 def test_an_early_break_closes_the_bar_and_the_map(impl, bar_kind):
     gate = threading.Event()
     with impl.ThreadPoolExecutor(1) as pool:

@@ -50,7 +50,7 @@ class Executor(StdlibExecutor):
         _validate_buffersize(buffersize)
         if buffersize is None:
             # Under max_pending the inputs are read lazily, as the bound allows.
-            limit = getattr(self, "pending_limit", None)
+            limit = getattr(self, "_pending_limit", None)
             if limit is not None:
                 buffersize = limit.bound
         deadline = None if timeout is None else time.monotonic() + timeout

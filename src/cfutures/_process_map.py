@@ -58,7 +58,7 @@ def map_in_runs(executor, fn, iterables, timeout):
             batch = items[start:start + size]
             if not ranged:
                 batch = out_of_band_items(batch, rows)
-            runs.append((executor.submit_run(size, run_items, fn, batch, rows),
+            runs.append((executor._submit_run(size, run_items, fn, batch, rows),
                          batch))
             start += size
     except BaseException:
@@ -72,5 +72,5 @@ def _one_per_call(executor_ref, fn, batch, rows):
     executor = executor_ref()
     if executor is None:
         raise RuntimeError("the executor was collected while its map ran")
-    return [(executor.submit_run(1, run_items, fn, [item], rows), [item])
+    return [(executor._submit_run(1, run_items, fn, [item], rows), [item])
             for item in batch]

@@ -114,11 +114,11 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         # worker sent the first one's result: with "replace" every item is a
         # call of its own (time limits watch a run's items, _recovery.pyx).
         self._calls_recover = bool(replace_dead)
-        self.configure(max_workers, mp_context, initializer, initargs,
+        self._configure(max_workers, mp_context, initializer, initargs,
                        max_tasks_per_child, replace_dead, seconds, memory,
                        idle, pickler, bool(time_statistics))
         if max_pending is not None:
-            self.limit_pending(max_pending)
+            self._limit_pending(max_pending)
         preload_in_forkserver(self._mp_context)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
@@ -143,11 +143,11 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         # process_map) sees every call, as the stdlib's map makes them.
         if (chunksize == 1 and buffersize is None and not self._submit_replaced()
                 and self._max_tasks_per_child is None
-                and not self._calls_recover and self.pending_limit is None):
+                and not self._calls_recover and self._pending_limit is None):
             return map_in_runs(self, fn, iterables, timeout)
-        if buffersize is None and self.pending_limit is not None:
+        if buffersize is None and self._pending_limit is not None:
             # Under max_pending the inputs are read lazily, as the bound allows.
-            buffersize = self.pending_limit.bound
+            buffersize = self._pending_limit.bound
         return map_in_chunks(super().map, fn, iterables, timeout=timeout,
                              chunksize=chunksize, buffersize=buffersize)
 
@@ -166,7 +166,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         if not seconds:
             return self.submit(fn, *args, **kwargs)
         check_not_fork(self._mp_context, "a call's task_timeout")
-        return self.submit_limited(seconds, fn, args, kwargs)
+        return self._submit_limited(seconds, fn, args, kwargs)
 
     def terminate_workers(self):
         """Terminate (SIGTERM) every worker process still alive.
@@ -174,7 +174,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         Pending calls are cancelled and running ones fail with
         BrokenProcessPool; the pool accepts no new work afterwards.
         """
-        self.end_workers(False)
+        self._end_workers(False)
 
     def kill_workers(self):
         """Kill (SIGKILL) every worker process still alive.
@@ -182,7 +182,7 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         Pending calls are cancelled and running ones fail with
         BrokenProcessPool; the pool accepts no new work afterwards.
         """
-        self.end_workers(True)
+        self._end_workers(True)
 
 
 # The pool's own submit(): map() sends runs past it only while it is the one.

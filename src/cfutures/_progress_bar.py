@@ -9,8 +9,11 @@ a bar of how much of it has finished:
 * the iterator of an executor's ``map`` (cfutures' or the stdlib's), when
   its futures are known up front (no ``buffersize``): the same, through
   the futures behind it;
-* any other iterable (the iterator of ``as_completed``, which yields each
-  future as it completes, or a lazy ``map``): one step per item yielded.
+* the iterator of ``as_completed`` (cfutures' or the stdlib's) over a
+  collection of futures, before it starts: the same, through the futures
+  it was given (it yields each as it completes);
+* any other iterable (a lazy ``map``, ``as_completed`` over an iterator):
+  one step per item yielded.
 
 The bar is tqdm's when tqdm is installed (``pip install 'cfutures[progress]'``;
 ``tqdm_options`` go to it), otherwise one line on stderr rewritten at most
@@ -152,6 +155,9 @@ def _futures_behind(work):
     if isinstance(work, (list, tuple, set, frozenset)) and all(
             isinstance(f, _StdlibFuture) for f in work):
         return [(future, 1) for future in work]
+    given = _as_completed_futures(work)
+    if given is not None:
+        return given
     frame = getattr(work, "gi_frame", None)
     if frame is None:
         return None
@@ -178,6 +184,35 @@ def _futures_behind(work):
     if not all(isinstance(f, _StdlibFuture) for f in futures):
         return None
     return [(future, 1) for future in futures]
+
+
+def _as_completed_futures(work):
+    """[(future, 1)] for each future an as_completed() iterator not started
+    will yield (cfutures' or the stdlib's), or None: the bar then follows
+    them as they finish, though the loop sees them one by one."""
+    waiting = sys.modules.get("cfutures._core._waiting")   # loaded if in use
+    if waiting is not None and isinstance(work, waiting.AsCompleted):
+        fs = work._futures   # None once started
+    else:   # the stdlib's generator, not started: its argument
+        frame = getattr(work, "gi_frame", None)
+        if (frame is None or frame.f_code.co_name != "as_completed"
+                or frame.f_globals.get("__name__") != "concurrent.futures._base"
+                or _started(work)):
+            return None
+        fs = frame.f_locals.get("fs")
+    if fs is None or iter(fs) is fs:   # an iterator: reading it would use it up
+        return None
+    futures = list(dict.fromkeys(fs))   # as_completed yields each one once
+    if not all(isinstance(f, _StdlibFuture) for f in futures):
+        return None
+    return [(future, 1) for future in futures]
+
+
+def _started(generator):
+    suspended = getattr(generator, "gi_suspended", None)
+    if suspended is None:   # before 3.11
+        return generator.gi_frame.f_lasti >= 0
+    return suspended or generator.gi_running
 
 
 def _tqdm_class():

@@ -43,7 +43,7 @@ def usable(executor):
     """Neither broken nor shut down."""
     if getattr(executor, "_broken", False):
         return False
-    dispatcher = getattr(executor, "dispatcher", None)
+    dispatcher = getattr(executor, "_dispatcher", None)
     if dispatcher is not None:   # the compiled pool
         return not dispatcher.shutdown_requested
     return not getattr(executor, "_shutdown_thread", False)

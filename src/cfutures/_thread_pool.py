@@ -11,7 +11,6 @@ classes are the stdlib's own (inherited): when a subclass replaces
 every call runs through the contexts it makes; otherwise calls run directly,
 which is what the default context does.
 """
-from ._compat import ThreadPoolCompat
 from ._core._pending import check_max_pending
 from ._core._thread_executor import ThreadExecutorBase
 from ._executor import Executor
@@ -46,8 +45,7 @@ _CTXKWARGS_DOC = """            ctxkwargs: Additional arguments to cls.prepare_c
 """
 
 
-class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
-                         StdlibThreadPoolExecutor):
+class ThreadPoolExecutor(ThreadExecutorBase, Executor, StdlibThreadPoolExecutor):
     """An Executor that runs calls on a pool of at most max_workers threads."""
 
     if HAS_WORKER_CONTEXTS:
@@ -58,12 +56,12 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
             prepare = type(self).prepare_context
             if ctxkwargs or prepare.__func__ is not _DEFAULT_PREPARE:
                 # As the stdlib: max_workers is checked first.
-                self.configure(max_workers, thread_name_prefix, None, ())
-                self.use_contexts(*prepare(initializer, initargs, **ctxkwargs))
-                self.initializer, self.initargs = initializer, initargs
+                self._configure(max_workers, thread_name_prefix, None, ())
+                self._use_contexts(*prepare(initializer, initargs, **ctxkwargs))
+                self._initializer, self._initargs = initializer, initargs
             else:
-                self.configure(max_workers, thread_name_prefix, initializer,
-                               initargs)
+                self._configure(max_workers, thread_name_prefix, initializer,
+                                initargs)
             self._set_options(max_pending, time_statistics)
         __init__.__doc__ = _INIT_DOC + _OPTIONS_DOC + _CTXKWARGS_DOC
     else:
@@ -71,17 +69,17 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
                      initializer=None, initargs=(), *, max_pending=None,
                      time_statistics=False):
             max_pending = check_max_pending(max_pending)
-            self.configure(max_workers, thread_name_prefix, initializer,
-                           initargs)
+            self._configure(max_workers, thread_name_prefix, initializer,
+                            initargs)
             self._set_options(max_pending, time_statistics)
         __init__.__doc__ = _INIT_DOC + _OPTIONS_DOC
 
     def _set_options(self, max_pending, time_statistics):
         """cfutures' keyword-only options, checked already."""
         if max_pending is not None:
-            self.limit_pending(max_pending)
+            self._limit_pending(max_pending)
         if time_statistics:
-            self.time_calls()
+            self._time_calls()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         super().shutdown(wait, cancel_futures=cancel_futures)
@@ -91,13 +89,13 @@ class ThreadPoolExecutor(ThreadExecutorBase, ThreadPoolCompat, Executor,
     if HAS_WORKER_CONTEXTS:
         # The stdlib's names for what prepare_context() returned.
         _create_worker_context = property(
-            lambda self: self.create_context or self._default_context()[0])
+            lambda self: self._create_context or self._default_context()[0])
         _resolve_work_item_task = property(
-            lambda self: self.resolve_task or self._default_context()[1])
+            lambda self: self._resolve_task or self._default_context()[1])
 
         def _default_context(self):
             return StdlibThreadPoolExecutor.prepare_context(
-                self.initializer, self.initargs)
+                self._initializer, self._initargs)
 
 
 _DEFAULT_PREPARE = (StdlibThreadPoolExecutor.prepare_context.__func__

@@ -22,7 +22,7 @@ from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._statistics cimport CallCounts
 from cfutures._core._supervisor cimport (
-    ProcessSupervisor, describe_exit, join_within, signal_processes)
+    ProcessSupervisor, describe_exit, join_or_kill, join_within)
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
@@ -589,11 +589,9 @@ cdef class ProcessDispatcher:
                 break
         if self.broken:
             return 0
-        if not join_within(w.process, CF_WORKER_EXIT_WAIT):
-            # Its sentinel fired, yet it lives: it closed or wrote into its
-            # end of that pipe. Its state is unknown: end it, as a death.
-            signal_processes((w.process,), True)
-            w.process.join()
+        # Its sentinel fired; if it lives on, it closed or wrote into its
+        # end of that pipe. Its state is unknown: end it, as a death.
+        join_or_kill(w.process, CF_WORKER_EXIT_WAIT)
         exitcode = w.process.exitcode
         owes = w.inflight_count() > 0
         if not owes and (w.stopping or w.retiring or self.shutdown_requested):

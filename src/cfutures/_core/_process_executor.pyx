@@ -35,11 +35,14 @@ after_fork_in_child(_disown_after_fork)
 
 cdef class ProcessExecutorBase:
     """A ProcessPoolExecutor's dispatcher (which owns its supervisor)."""
-    cdef readonly ProcessDispatcher dispatcher
+    # Nothing here is public: dir() of the pool shows the stdlib's names
+    # and cfutures' documented extras only (cfutures/_compat.py gives the
+    # stdlib's private names over the dispatcher).
+    cdef readonly ProcessDispatcher _dispatcher
     cdef object self_ref   # asks for shutdown once the executor is collected
-    cdef readonly PendingLimit pending_limit   # max_pending's, or None
+    cdef readonly PendingLimit _pending_limit   # max_pending's, or None
 
-    def configure(self, max_workers, mp_context, initializer, initargs,
+    def _configure(self, max_workers, mp_context, initializer, initargs,
                   max_tasks_per_child, bint replace_dead=False,
                   double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
                   double idle_timeout=0.0, pickler=None,
@@ -49,29 +52,29 @@ cdef class ProcessExecutorBase:
         check_system_limits()
         max_workers, mp_context = process_pool_arguments(
             max_workers, mp_context, initializer, max_tasks_per_child)
-        self.dispatcher = ProcessDispatcher(
+        self._dispatcher = ProcessDispatcher(
             mp_context, max_workers, initializer, initargs,
             max_tasks_per_child, replace_dead, task_timeout,
             max_worker_memory, idle_timeout,
             None if pickler is None else Serializer(pickler), time_statistics)
-        self.self_ref = on_collect(self, self.dispatcher.executor_collected)
-        _all_dispatchers.add(self.dispatcher)
+        self.self_ref = on_collect(self, self._dispatcher.executor_collected)
+        _all_dispatchers.add(self._dispatcher)
 
     def statistics(self):
         """What the pool has done and is doing (cfutures.PoolStatistics)."""
-        cdef ProcessDispatcher dispatcher = self.dispatcher
+        cdef ProcessDispatcher dispatcher = self._dispatcher
         cdef CallCounts counts = dispatcher.counts
         cdef ProcessWorkItem item
         queued = sum([item.run_length or 1 for item in list(dispatcher.pending)])
         alive = sum([1 for w in list(dispatcher.supervisor.channels)
                      if not (<WorkerChannel>w).gone])
-        counts.workers_started = dispatcher.supervisor.spawned
         return counts.snapshot(
-            queued, counts.started - counts.completed - counts.failed, alive)
+            queued, counts.started - counts.completed - counts.failed, alive,
+            dispatcher.supervisor.spawned)
 
-    def limit_pending(self, Py_ssize_t bound):
+    def _limit_pending(self, Py_ssize_t bound):
         """max_pending: at most ``bound`` submitted calls not done."""
-        self.pending_limit = PendingLimit(bound, None)
+        self._pending_limit = PendingLimit(bound, None)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""
@@ -81,36 +84,36 @@ cdef class ProcessExecutorBase:
         """submit(), or None without waiting if max_pending calls are not
         done (never None without max_pending)."""
         cdef ProcessWorkItem item = new_work_item(fn, args, kwargs, 0)
-        if self.pending_limit is None:
+        if self._pending_limit is None:
             return self.submit_now(item)
         return self.submit_bounded(item, False)
 
-    def submit_limited(self, double time_limit, fn, tuple args, dict kwargs):
+    def _submit_limited(self, double time_limit, fn, tuple args, dict kwargs):
         """submit() of a call that may run ``time_limit`` seconds (> 0) in
         its worker (cfutures' submit_with)."""
         cdef ProcessWorkItem item = new_work_item(fn, args, kwargs, 0)
         item.time_limit = time_limit
-        self.dispatcher.recovery.allow_call_limits()
-        self.dispatcher.supervisor.eager_results = True   # workers started from now on
+        self._dispatcher.recovery.allow_call_limits()
+        self._dispatcher.supervisor.eager_results = True   # workers started from now on
         return self.submit_item(item)
 
-    def submit_run(self, Py_ssize_t run_length, fn, *args):
+    def _submit_run(self, Py_ssize_t run_length, fn, *args):
         """submit() for a run of ``run_length`` map items
         (cfutures._process_map): a call sized already, which travels in a
         frame of its own."""
         return self.submit_item(new_work_item(fn, args, None, run_length))
 
     cdef object submit_item(self, ProcessWorkItem item):
-        if self.pending_limit is not None:
+        if self._pending_limit is not None:
             return self.submit_bounded(item, True)
         return self.submit_now(item)
 
     cdef object submit_bounded(self, ProcessWorkItem item, bint block):
         """submit_now() of a call once it holds a slot of max_pending's
         limit (waiting for one if ``block``); None if none is free."""
-        cdef PendingLimit limit = self.pending_limit
-        if self.dispatcher is not None:
-            self.dispatcher.check_open()
+        cdef PendingLimit limit = self._pending_limit
+        if self._dispatcher is not None:
+            self._dispatcher.check_open()
         if not limit.acquire(block):
             return None
         try:
@@ -122,7 +125,7 @@ cdef class ProcessExecutorBase:
         return future
 
     cdef object submit_now(self, ProcessWorkItem item):
-        cdef ProcessDispatcher dispatcher = self.dispatcher
+        cdef ProcessDispatcher dispatcher = self._dispatcher
         cdef CallCounts counts
         if dispatcher is None:
             raise RuntimeError("ProcessPoolExecutor.__init__() was not called")
@@ -144,14 +147,14 @@ cdef class ProcessExecutorBase:
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """As concurrent.futures.Executor.shutdown()."""
-        if self.pending_limit is not None:
-            self.pending_limit.close()   # waiting submitters raise
-        self.dispatcher.shutdown(wait, cancel_futures)
+        if self._pending_limit is not None:
+            self._pending_limit.close()   # waiting submitters raise
+        self._dispatcher.shutdown(wait, cancel_futures)
 
-    def end_workers(self, bint kill):
+    def _end_workers(self, bint kill):
         """terminate_workers() (SIGTERM) or kill_workers() (SIGKILL)."""
-        supervisor = self.dispatcher.supervisor
+        supervisor = self._dispatcher.supervisor
         processes = supervisor.live_processes()
-        self.dispatcher.recovery.stop()   # no worker is replaced from here on
+        self._dispatcher.recovery.stop()   # no worker is replaced from here on
         self.shutdown(wait=False, cancel_futures=True)
         supervisor.end_processes(processes, kill)

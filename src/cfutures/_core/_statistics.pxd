@@ -6,7 +6,7 @@ cdef class CallCounts:
     # thread (a future, a work item) would move their line between cores.
     cdef char isolation_before[64]
     cdef public Py_ssize_t submitted, started, completed, failed, cancelled
-    cdef public Py_ssize_t workers_started
+    cdef public Py_ssize_t workers_started   # threads started (a process pool's supervisor counts its own)
     cdef readonly bint timed         # time_statistics=True: the calls are timed too
     cdef double busy                 # seconds of calls run (timed only)
     cdef Py_ssize_t runs_timed

@@ -55,14 +55,16 @@ cdef class CallCounts:
                 total.wait_max = part.wait_max
         return total
 
-    def snapshot(self, Py_ssize_t queued, Py_ssize_t running, Py_ssize_t workers_alive):
-        """A PoolStatistics of the counts now, with the pool's own numbers."""
+    def snapshot(self, Py_ssize_t queued, Py_ssize_t running,
+                 Py_ssize_t workers_alive, Py_ssize_t workers_started):
+        """A PoolStatistics of the counts now, with the pool's own numbers
+        (given, not stored: these counts may be the pool's live ones)."""
         from cfutures._statistics import PoolStatistics
         return PoolStatistics(
             submitted=self.submitted, started=self.started,
             completed=self.completed, failed=self.failed,
             cancelled=self.cancelled, queued=queued, running=running,
-            workers_alive=workers_alive, workers_started=self.workers_started,
+            workers_alive=workers_alive, workers_started=workers_started,
             busy_seconds=self.busy if self.timed else None,
             mean_queue_wait=(self.wait_total / self.waits_timed
                              if self.timed and self.waits_timed else None),

@@ -3,6 +3,7 @@ from cfutures._core._channel cimport WorkerChannel
 
 cdef int signal_processes(object processes, bint kill) except -1
 cpdef bint join_within(object process, double seconds) except -1
+cdef int join_or_kill(object process, double seconds) except -1
 cpdef str describe_exit(object exitcode)
 
 

@@ -74,6 +74,16 @@ cpdef bint join_within(object process, double seconds) except -1:
     return True
 
 
+cdef int join_or_kill(object process, double seconds) except -1:
+    """Join ``process``; SIGKILL it first if it has not exited within
+    ``seconds`` (a worker that outlived its grace, or whose sentinel fired
+    while it lives: its state is unknown)."""
+    if not join_within(process, seconds):
+        signal_processes((process,), True)
+        process.join()
+    return 0
+
+
 cpdef str describe_exit(object exitcode):
     """A worker's exit code, in words for BrokenProcessPool messages."""
     if exitcode is None:
@@ -264,10 +274,7 @@ cdef class ProcessSupervisor:
         """Join every worker, killing one that outlives its grace."""
         cdef WorkerChannel w
         for w in list(self.channels):
-            process = w.process
-            if not join_within(process, CF_WORKER_JOIN_SECONDS):
-                signal_processes((process,), True)
-                process.join()
+            join_or_kill(w.process, CF_WORKER_JOIN_SECONDS)
             w.close()
         self.channels.clear()
         return 0

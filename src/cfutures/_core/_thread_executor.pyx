@@ -143,60 +143,84 @@ _pool_numbers = itertools.count().__next__
 cdef class ThreadExecutorBase:
     """A ThreadPoolExecutor's state, submit() and threads; the public class
     is cfutures._thread_pool.ThreadPoolExecutor."""
-    cdef readonly WorkQueue work_queue
-    cdef public object broken         # False, or why submit() refuses
-    cdef public bint shut_down
-    cdef public set threads
-    cdef readonly object max_workers  # as given: the stdlib accepts a float too
+    # Nothing here is public: dir() of the pool shows the stdlib's names
+    # and cfutures' documented extras only. Where the stdlib has the thing,
+    # the attribute has the stdlib's private name, for code that reads it
+    # (each comment names who); cfutures' own are underscored too.
+    # The stdlib's submit() puts work items on it; len() works, but it is
+    # cfutures' queue, not a SimpleQueue.
+    cdef readonly WorkQueue _work_queue
+    # False, or why submit() refuses: test_init checks it after an
+    # initializer failed; the stdlib's submit() raises BrokenThreadPool(it).
+    cdef public object _broken
+    cdef public bint _shutdown        # the stdlib's submit() and shutdown() read and set it
+    # test_thread_pool's test_idle_thread_reuse and test_shutdown count and
+    # join them.
+    cdef public set _threads
+    cdef object max_workers           # as given (the stdlib accepts a float): _max_workers
     cdef Py_ssize_t max_threads       # how many threads that allows
-    cdef public object thread_name_prefix
-    cdef public object initializer
-    cdef public object initargs   # as given: a bad one fails the initializer, as in the stdlib
-    cdef readonly object shutdown_lock  # guards starting threads and shutdown
+    # The stdlib's _adjust_thread_count() names and starts threads with these.
+    cdef public object _thread_name_prefix
+    cdef public object _initializer
+    cdef public object _initargs  # as given: a bad one fails the initializer, as in the stdlib
+    # Guards starting threads and shutdown; the stdlib's submit(),
+    # shutdown() and _initializer_failed() take it.
+    cdef readonly object _shutdown_lock
     cdef object self_ref              # closes the queue once collected
-    # Context mode (3.14+, see use_contexts()); both None otherwise.
-    cdef public object create_context
-    cdef public object resolve_task
-    cdef readonly PendingLimit pending_limit   # max_pending's, or None
-    cdef readonly CallCounts counts            # statistics(): the pool's own counts
+    # Context mode (3.14+, see _use_contexts()); both None otherwise.
+    cdef readonly object _create_context
+    cdef readonly object _resolve_task
+    cdef readonly PendingLimit _pending_limit  # max_pending's, or None
+    cdef CallCounts counts                     # statistics(): the pool's own counts
     cdef list worker_counts                    # and each worker thread's
     cdef Py_ssize_t submitted_calls            # counted by submit(), here
 
     def __cinit__(self, *args, **kwargs):
         self.counts = CallCounts(False)
         self.worker_counts = []
-        self.work_queue = WorkQueue()
-        self.broken = False
-        self.threads = set()
-        self.shutdown_lock = threading.Lock()
+        self._work_queue = WorkQueue()
+        self._broken = False
+        self._threads = set()
+        self._shutdown_lock = threading.Lock()
 
-    def configure(self, max_workers, thread_name_prefix, initializer, initargs):
+    def _configure(self, max_workers, thread_name_prefix, initializer, initargs):
         """What ThreadPoolExecutor(...) sets up, with the stdlib's checks."""
         max_workers = thread_workers(max_workers)
         check_initializer(initializer)
         self.set_max_workers(max_workers)
-        self.thread_name_prefix = (
+        self._thread_name_prefix = (
             thread_name_prefix or f"ThreadPoolExecutor-{_pool_numbers()}")
-        self.initializer = initializer
-        self.initargs = initargs
-        self.self_ref = on_collect(self, self.work_queue.close)
+        self._initializer = initializer
+        self._initargs = initargs
+        self.self_ref = on_collect(self, self._work_queue.close)
 
-    def use_contexts(self, create_context, resolve_task):
+    def _use_contexts(self, create_context, resolve_task):
         """Run calls through worker contexts, as 3.14's ThreadPoolExecutor
         does: each thread gets ``create_context()`` (initialized when it
         starts, finalized when it ends) and runs ``resolve_task(fn, args,
         kwargs)`` in it. Used only when prepare_context is not the default
         one or has ctxkwargs: the default context is the direct path."""
-        self.create_context = create_context
-        self.resolve_task = resolve_task
+        self._create_context = create_context
+        self._resolve_task = resolve_task
 
-    def set_max_workers(self, value):
+    cdef int set_max_workers(self, value) except -1:
         # As the stdlib's `len(threads) < max_workers`: 2.5 allows 3 threads.
         limit = math.ceil(value) if value < PY_SSIZE_T_MAX else PY_SSIZE_T_MAX
         self.max_threads = limit
         self.max_workers = value
+        return 0
 
-    def time_calls(self):
+    @property
+    def _max_workers(self):
+        # The stdlib's name: its _adjust_thread_count() and CPython's
+        # test_default_workers read it; setting it moves the thread limit.
+        return self.max_workers
+
+    @_max_workers.setter
+    def _max_workers(self, value):
+        self.set_max_workers(value)
+
+    def _time_calls(self):
         """time_statistics=True: statistics() also gives times."""
         self.counts = CallCounts(True)
 
@@ -204,30 +228,31 @@ cdef class ThreadExecutorBase:
         """What the pool has done and is doing (cfutures.PoolStatistics)."""
         cdef CallCounts counts = self.counts.total(self.worker_counts)
         counts.submitted += self.submitted_calls
-        alive = sum(1 for thread in list(self.threads) if thread.is_alive())
+        alive = sum(1 for thread in list(self._threads) if thread.is_alive())
         return counts.snapshot(
-            len(self.work_queue),
-            counts.started - counts.completed - counts.failed, alive)
+            len(self._work_queue),
+            counts.started - counts.completed - counts.failed, alive,
+            counts.workers_started)
 
-    def limit_pending(self, Py_ssize_t bound):
+    def _limit_pending(self, Py_ssize_t bound):
         """max_pending: at most ``bound`` submitted calls not done."""
-        self.pending_limit = PendingLimit(bound, self.threads)
+        self._pending_limit = PendingLimit(bound, self._threads)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
-        if self.pending_limit is not None:
+        if self._pending_limit is not None:
             return self.submit_bounded(fn, args, kwargs, True)
         return self.submit_call(fn, args, kwargs)
 
     def try_submit(self, fn, /, *args, **kwargs):
         """submit(), or None without waiting if max_pending calls are not
         done (never None without max_pending)."""
-        if self.pending_limit is not None:
+        if self._pending_limit is not None:
             return self.submit_bounded(fn, args, kwargs, False)
         return self.submit_call(fn, args, kwargs)
 
     cdef object submit_bounded(self, fn, tuple args, dict kwargs, bint block):
-        cdef PendingLimit limit = self.pending_limit
+        cdef PendingLimit limit = self._pending_limit
         self.check_open()
         if not limit.acquire(block):
             return None
@@ -251,15 +276,15 @@ cdef class ThreadExecutorBase:
         item.kwargs = kwargs if kwargs else None
         if self.counts.timed:
             item.submitted_at = cf_monotonic()
-        if self.resolve_task is not None:
-            item.task = self.resolve_task(fn, args, kwargs)
+        if self._resolve_task is not None:
+            item.task = self._resolve_task(fn, args, kwargs)
         self.submitted_calls += 1   # before a worker can start it
-        if self.work_queue.put(item):
+        if self._work_queue.put(item):
             self.submitted_calls -= 1
             self.check_open()
             raise RuntimeError('cannot schedule new futures after shutdown')
-        if (len(self.threads) < self.max_threads
-                and self.work_queue.short_of_workers()):
+        if (len(self._threads) < self.max_threads
+                and self._work_queue.short_of_workers()):
             # After the put, as the stdlib: the new thread's first act is to
             # take the item, so it is running before shutdown() can cancel it.
             self._adjust_thread_count()
@@ -267,60 +292,60 @@ cdef class ThreadExecutorBase:
 
     def _adjust_thread_count(self):
         # The stdlib's name: a subclass may override it, as the stdlib's.
-        cdef WorkQueue queue = self.work_queue
-        with self.shutdown_lock:
-            num_threads = len(self.threads)
+        cdef WorkQueue queue = self._work_queue
+        with self._shutdown_lock:
+            num_threads = len(self._threads)
             # A shutdown may have closed the queue since the item went in; it
             # still gets a thread to run it (which then finds the queue closed
             # and returns).
             if num_threads >= self.max_threads or (queue.closed and not len(queue)):
                 return
             counts = CallCounts(self.counts.timed)
-            if self.create_context is None:
+            if self._create_context is None:
                 target = worker_loop
-                args = (queue, self.self_ref, self.initializer, self.initargs,
+                args = (queue, self.self_ref, self._initializer, self._initargs,
                         counts)
             else:
                 target = context_worker_loop
-                args = (queue, self.self_ref, self.create_context(), counts)
+                args = (queue, self.self_ref, self._create_context(), counts)
             thread = threading.Thread(
-                name=f"{self.thread_name_prefix}_{num_threads}",
+                name=f"{self._thread_name_prefix}_{num_threads}",
                 target=target, args=args)
             thread.start()
-            self.threads.add(thread)
+            self._threads.add(thread)
             self.worker_counts.append(counts)
             self.counts.workers_started += 1
             # At exit it ends what is queued, then finds the queue closed.
             track(THREAD_POOL, thread, queue.close)
 
     cdef int check_open(self) except -1:
-        if self.broken:
-            raise self.broken_type()(self.broken)
-        return raise_if_closed(False, self.shut_down, THREAD_POOL)
+        if self._broken:
+            raise self.broken_type()(self._broken)
+        return raise_if_closed(False, self._shutdown, THREAD_POOL)
 
     cdef object broken_type(self):
         # 3.14's BROKEN: BrokenInterpreterPool for an interpreter pool.
         return getattr(self, "BROKEN", BrokenThreadPool)
 
     def _initializer_failed(self):
-        with self.shutdown_lock:
-            self.broken = ("A thread initializer failed, the thread pool "
+        with self._shutdown_lock:
+            self._broken = ("A thread initializer failed, the thread pool "
                            "is not usable anymore")
-            fail_queued(self.work_queue, self.counts, self.broken_type(), self.broken)
+            fail_queued(self._work_queue, self.counts, self.broken_type(), self._broken)
             # Closed, so a submit racing with this refuses its item rather
             # than leaving it in a queue that nobody drains any more.
-            self.work_queue.close()
+            self._work_queue.close()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """As concurrent.futures.Executor.shutdown()."""
-        with self.shutdown_lock:
-            self.shut_down = True
-            if self.pending_limit is not None:
-                self.pending_limit.close()   # waiting submitters raise
+        with self._shutdown_lock:
+            self._shutdown = True
+            if self._pending_limit is not None:
+                self._pending_limit.close()   # waiting submitters raise
             if cancel_futures:
-                cancel_queued(self.work_queue, self.counts)
-            self.work_queue.close()
-            threads = list(self.threads)
+                cancel_queued(self._work_queue, self.counts)
+            self._work_queue.close()
+            threads = list(self._threads)
         if wait:
             for thread in threads:
                 thread.join()

@@ -4,6 +4,8 @@ A cfutures future is checked and given a waiter in one step with the GIL
 held; a stdlib future the same way under its own ``_condition``, as the
 stdlib does. So no global lock ordering is needed and nothing is missed.
 """
+cimport cython
+
 import time
 
 from cfutures._core._future cimport (
@@ -155,6 +157,33 @@ def as_completed(fs, timeout=None):
     Duplicates are yielded once. Raises TimeoutError if ``timeout`` seconds
     pass before all are done. A yielded future is not referenced here.
     """
+    cdef AsCompleted iterator = AsCompleted.__new__(AsCompleted)
+    iterator._futures = fs
+    iterator.steps = _as_completed_steps(fs, timeout)
+    return iterator
+
+
+@cython.final
+cdef class AsCompleted:
+    """The iterator as_completed() returns: its generator's steps, and
+    until the first step the futures it was given (``_futures``), which
+    cfutures.progress() reads to follow them as they finish."""
+    cdef object steps
+    cdef readonly object _futures   # ``fs`` as given; None once started
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self._futures = None   # yielded futures must not be kept alive here
+        return next(self.steps)
+
+    def close(self):
+        self._futures = None
+        self.steps.close()
+
+
+def _as_completed_steps(fs, timeout):
     cdef double deadline = -1.0
     cdef double left
     # Every future not yielded yet; each is told to the waiter once, so a
