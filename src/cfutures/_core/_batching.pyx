@@ -2,12 +2,18 @@
 many frames a worker may have outstanding.
 
 Both follow from what calls measured so far (the busy time workers report
-with each results frame, and the size of each frame sent), as moving
-averages. Calls not measured yet, or slow ones, travel one per frame and
-one frame per worker, so no call waits behind a slow one while another
-worker idles; short calls share frames of about CF_BATCH_SECONDS of work,
-with a second frame waiting in the pipe. The dispatcher forgets the
+with each results frame, weighed per call, and the size of each frame
+sent). Calls not measured yet, or slow ones, travel one per frame and one
+frame per worker; short calls share frames of about CF_BATCH_SECONDS of
+work, with a second frame waiting in the pipe. Frames grow from one call
+as a burst is measured (slow start) and shrink towards its end, and a
+second frame waits only while plenty of calls do: a burst of mixed calls is
+not sent off before its slow calls show up, and at its end no call waits
+behind a slow one while another worker idles. The dispatcher forgets the
 estimate whenever the pool goes idle, so each burst is measured afresh.
+
+Used by the dispatcher's threads (submit() and the manager) with the GIL
+held; no locks of its own.
 
 ``map_run_size`` sizes the runs in which map() sends its items.
 """
@@ -76,7 +82,7 @@ cdef class BatchPolicy:
         behind a running one cannot go to another worker: only while
         enough wait that the others will not run dry before it starts."""
         if (self.calls_are_short()
-                and waiting >= workers * batch * CF_DEPTH * CF_MAP_TAIL_SHARES):
+                and waiting >= workers * batch * CF_MAP_TAIL_SHARES):
             return CF_DEPTH
         return 1
 

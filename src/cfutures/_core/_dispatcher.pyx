@@ -325,7 +325,10 @@ cdef class ProcessDispatcher:
         if n == 0:
             return False
         k = self.batching.batch_size(len(self.pending), n)
-        depth = self.batching.depth(len(self.pending), n, k)
+        # A map run travels alone: what waits is then counted in frames.
+        depth = self.batching.depth(
+            len(self.pending), n,
+            1 if (<ProcessWorkItem>self.pending[0]).run_length else k)
         eligible = 0
         for w in workers:
             if w.can_take(self.max_tasks, depth, now):
