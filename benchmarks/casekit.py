@@ -85,6 +85,9 @@ class Case:
     labels: dict = dataclasses.field(default_factory=dict)
     # Whether the case can run here (e.g. it needs os.sched_setaffinity).
     available: object = None
+    # Whether --scale and --quick scale N (not where N is what the case
+    # is about: a burst size, say).
+    scaled: bool = True
 
     def is_available(self):
         return self.available is None or bool(self.available())

@@ -76,6 +76,8 @@ def env_scale():
 
 def scaled_n(case, scale=None):
     """The case's N at ``scale`` (default: the environment's)."""
+    if not case.scaled:
+        return case.n
     if scale is None:
         scale = env_scale()
     return max(int(case.n * scale), 10)

@@ -13,12 +13,15 @@ inputs (ints, payloads, durations) are made before it.
   each pool's default arguments (no chunksize: the stdlib and cfutures send
   one item per call, multiprocessing.Pool and mpire chunk on their own);
 - map of a no-op over N payloads of 1 MiB each (bytes both ways);
-- mixed durations: N calls of which 1 in 10 (seeded, shuffled) sleeps 5 ms
-  and the rest return at once, all submitted one after another, then
-  waited for with as_completed (callbacks for the pools without futures).
-  Besides the wall time it reports the p50 and p99 of the latency from each
-  submit to the caller seeing it done (queueing behind earlier calls
-  included), as extra rows.
+- mixed durations: bursts of N calls of which 1 in 10 (seeded, shuffled)
+  sleeps 5 ms, or 1 in 50 spins 20 ms of CPU, and the rest return at once,
+  all submitted one after another, then waited for with as_completed
+  (callbacks for the pools without futures). Besides the wall time it
+  reports the p50 and p99 of the latency from each submit to the caller
+  seeing it done (queueing behind earlier calls included), as extra rows.
+  The same durations also go through each pool's map. These run at fixed
+  burst sizes (100, 200, 2,000; --quick and --scale leave them): how a
+  pool splits a burst it has not measured yet is what they show.
 
 The worker functions are in worktasks.py. ``SECTION`` lists the workloads,
 with their sizes at scale 1.
@@ -34,6 +37,8 @@ WORKERS = 2
 PAYLOAD_BYTES = 1 << 20
 SLOW_SHARE = 0.1
 SLOW_SECONDS = 0.005
+SPIN_SHARE = 0.02
+SPIN_SECONDS = 0.020
 RANDOM_SEED = 20240901
 
 
@@ -67,29 +72,78 @@ def percentile(ordered, fraction):
     return ordered[rank - 1]
 
 
-def mixed_durations(impl, n, workers, slow_share, slow_seconds):
-    """n calls of worktasks.pause: a share sleep ``slow_seconds``, the rest 0.
-
-    extra: latency_p50 / latency_p99 (seconds from a call's submit to the
-    caller seeing it done) and ideal_seconds (the slow calls' sleep spread
-    over the workers: what no pool can beat).
-    """
+def mixed_list(n, slow_share, slow_seconds):
+    """n durations: a share (seeded, shuffled) of ``slow_seconds``, the rest
+    0; and the ideal for ``workers`` = 1 (their sum)."""
     slow = round(n * slow_share)
     durations = [slow_seconds] * slow + [0.0] * (n - slow)
     random.Random(RANDOM_SEED).shuffle(durations)
+    return durations, slow * slow_seconds
+
+
+def mixed_durations(impl, n, workers, slow_share, slow_seconds,
+                    task="pause"):
+    """n calls of worktasks.<task> (pause sleeps, burn spins the CPU): a
+    share take ``slow_seconds``, the rest 0.
+
+    extra: latency_p50 / latency_p99 (seconds from a call's submit to the
+    caller seeing it done) and ideal_seconds (the slow calls' time spread
+    over the workers: what no pool can beat).
+    """
+    durations, total = mixed_list(n, slow_share, slow_seconds)
     pool = peers.process_pool(impl)
     with Timer() as timer:
-        latencies = pool.latencies(workers, worktasks.pause, durations)
+        latencies = pool.latencies(workers, getattr(worktasks, task), durations)
     _check(len(latencies) == n, "calls lost")
     latencies.sort()
     return timer.measurement(n, latency_p50=percentile(latencies, 0.50),
                              latency_p99=percentile(latencies, 0.99),
-                             ideal_seconds=slow * slow_seconds / workers)
+                             ideal_seconds=total / workers)
+
+
+def mixed_map(impl, n, workers, slow_share, slow_seconds, task="pause"):
+    """The durations of mixed_durations() through each pool's map, default
+    arguments; extra: ideal_seconds."""
+    durations, total = mixed_list(n, slow_share, slow_seconds)
+    pool = peers.process_pool(impl)
+    with Timer() as timer:
+        results = pool.map(workers, getattr(worktasks, task), durations)
+    _check(results == durations, "map lost or reordered results")
+    return timer.measurement(n, ideal_seconds=total / workers)
 
 
 _MAP_LABELS = peers.labels("map")
+_SLEEPS = {"workers": WORKERS, "slow_share": SLOW_SHARE,
+           "slow_seconds": SLOW_SECONDS}
+_SPINS = {"workers": WORKERS, "slow_share": SPIN_SHARE,
+          "slow_seconds": SPIN_SECONDS, "task": "burn"}
 _LATENCY_NOTE = ("from submit until seen done (as_completed; the callback "
                  "for Pool and mpire)")
+
+def _mixed_cases():
+    """The mixed bursts, at fixed sizes (see the module docstring)."""
+    latency_rows = (("p50 latency", "latency_p50", _LATENCY_NOTE),
+                    ("p99 latency", "latency_p99", _LATENCY_NOTE))
+    for name, n in (("proc_mixed_100", 100), ("proc_mixed_200", 200),
+                    ("proc_mixed", 2_000)):
+        yield Case(name,
+                   "processes: N mixed calls (1 in 10 sleeps 5 ms), 2 workers",
+                   mixed_durations, n, _SLEEPS, impls=peers.PROCESS_IMPLS,
+                   unit="call", metric="wall", extra_rows=latency_rows,
+                   labels=peers.labels("submit"), scaled=False)
+    yield Case("proc_mixed_spin_500",
+               "processes: N mixed calls (1 in 50 spins 20 ms), 2 workers",
+               mixed_durations, 500, _SPINS, impls=peers.PROCESS_IMPLS,
+               unit="call", metric="wall", extra_rows=latency_rows,
+               labels=peers.labels("submit"), scaled=False)
+    for name, n in (("proc_mixed_map_200", 200), ("proc_mixed_map", 2_000)):
+        yield Case(name,
+                   "processes: map of N mixed calls (1 in 10 sleeps 5 ms), "
+                   "2 workers",
+                   mixed_map, n, _SLEEPS, impls=peers.PROCESS_IMPLS,
+                   unit="call", metric="wall", labels=_MAP_LABELS,
+                   scaled=False)
+
 
 SECTION = Section(
     "workloads-processes", "process-pool workloads, timed whole", (
@@ -110,13 +164,6 @@ SECTION = Section(
               "payload_bytes": PAYLOAD_BYTES},
              impls=peers.PROCESS_IMPLS, unit="item", metric="wall",
              labels=_MAP_LABELS),
-        Case("proc_mixed",
-             "processes: N mixed calls (1 in 10 sleeps 5 ms), 2 workers",
-             mixed_durations, 2_000,
-             {"workers": WORKERS, "slow_share": SLOW_SHARE,
-              "slow_seconds": SLOW_SECONDS},
-             impls=peers.PROCESS_IMPLS, unit="call", metric="wall",
-             extra_rows=(("p50 latency", "latency_p50", _LATENCY_NOTE),
-                         ("p99 latency", "latency_p99", _LATENCY_NOTE)),
-             labels=peers.labels("submit")),
+        *_mixed_cases(),
     ))
+

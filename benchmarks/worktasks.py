@@ -32,3 +32,13 @@ def pause(seconds):
     if seconds:
         time.sleep(seconds)
     return seconds
+
+
+def burn(seconds):
+    """Spin the CPU for ``seconds`` of this thread's CPU time (return at
+    once for 0); returns ``seconds``."""
+    if seconds:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+    return seconds

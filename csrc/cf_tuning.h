@@ -50,12 +50,18 @@ _Static_assert(CF_FRAME_HEADER_MAX <= CF_READ_BUFFER,
 #define CF_BATCH_SECONDS 0.001
 enum { CF_BATCH_MAX = 256 };
 #define CF_BATCH_BYTES 1048576.0
+/* A call's cost is the mean of the calls measured since the pool was last
+ * idle, then of about the last CF_COST_CALLS of them. */
+enum { CF_COST_CALLS = 64 };
+/* A frame holds at most 1 / CF_SLOW_START of the calls measured so far. */
+enum { CF_SLOW_START = 2 };
 /* Calls measured faster than this count as this fast (no division by ~0). */
 #define CF_FASTEST_CALL 1e-7
 /* Batches outstanding per worker: one running and one waiting in the pipe
- * while its calls are known to take at most CF_DEEP_MAX_SECONDS; one for
- * slow or unmeasured calls, so that no call waits behind a slow one while
- * another worker idles. */
+ * while its calls are known to take at most CF_DEEP_MAX_SECONDS and at
+ * least CF_MAP_TAIL_SHARES batches per worker wait; one for
+ * slow or unmeasured calls and towards a burst's end, so that no call
+ * waits behind a slow one while another worker idles. */
 enum { CF_DEPTH = 2 };
 #define CF_DEEP_MAX_SECONDS 0.005
 /* A worker that answered nothing for this long is busy with a slow call:

@@ -132,6 +132,27 @@ def test_results_do_not_wait_for_a_batch_mate_turned_slow(impl, pools,
     assert [f.result(LONG) for f in futures] == [2 * i for i in range(2000)]
 
 
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("from_end", [1, 2, 4])
+def test_a_slow_call_at_a_burst_end_holds_no_other(impl, pools, release,
+                                                   from_end):
+    # Towards a burst's end calls travel one per frame and none queues
+    # behind a running one: a call there that turns slow keeps no other
+    # waiting while the other worker could run it.
+    pool = pools(impl, 2)
+    assert list(pool.map(double, range(200))) == [2 * i for i in range(200)]
+    n = 400
+    slow_i = n - from_end
+    futures = [pool.submit(slow_at, i, slow_i, release) for i in range(n)]
+    others = futures[:slow_i] + futures[slow_i + 1:]
+    done, not_done = impl.wait(others, timeout=LONG)
+    assert not not_done
+    assert [f.result() for f in others] == [2 * i for i in range(n) if i != slow_i]
+    assert not futures[slow_i].done()
+    open(release, "w").close()
+    assert futures[slow_i].result(LONG) == 2 * slow_i
+
+
 @pytest.mark.timeout(60)
 def test_futures_are_cfutures_futures(accel, pools):
     pool = pools(accel, 1)

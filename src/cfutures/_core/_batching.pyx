@@ -2,20 +2,26 @@
 many frames a worker may have outstanding.
 
 Both follow from what calls measured so far (the busy time workers report
-with each results frame, and the size of each frame sent), as moving
-averages. Calls not measured yet, or slow ones, travel one per frame and
-one frame per worker, so no call waits behind a slow one while another
-worker idles; short calls share frames of about CF_BATCH_SECONDS of work,
-with a second frame waiting in the pipe. The dispatcher forgets the
+with each results frame, weighed per call, and the size of each frame
+sent). Calls not measured yet, or slow ones, travel one per frame and one
+frame per worker; short calls share frames of about CF_BATCH_SECONDS of
+work, with a second frame waiting in the pipe. Frames grow from one call
+as a burst is measured (slow start) and shrink towards its end, and a
+second frame waits only while plenty of calls do: a burst of mixed calls is
+not sent off before its slow calls show up, and at its end no call waits
+behind a slow one while another worker idles. The dispatcher forgets the
 estimate whenever the pool goes idle, so each burst is measured afresh.
+
+Used by the dispatcher's threads (submit() and the manager) with the GIL
+held; no locks of its own.
 
 ``map_run_size`` sizes the runs in which map() sends its items.
 """
 cimport cython
 from cfutures._core._tuning cimport (
-    CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_DEEP_MAX_SECONDS,
+    CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_COST_CALLS, CF_DEEP_MAX_SECONDS,
     CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX,
-    CF_MAP_TAIL_SHARES)
+    CF_MAP_TAIL_SHARES, CF_SLOW_START)
 
 from sys import getsizeof as _getsizeof
 
@@ -35,11 +41,30 @@ cdef class BatchPolicy:
     cdef int forget(self) except -1:
         """The pool went idle: the next burst is measured afresh."""
         self.task_seconds = -1.0
+        self.measured = 0
         return 0
 
     cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1:
-        if n > 0:
-            self.task_seconds = moving_average(self.task_seconds, busy_seconds / n)
+        """A results frame: ``n`` calls that ran ``busy_seconds`` in all.
+
+        Weighted by calls, not frames: the mean of every call measured in
+        this burst, then of about the last CF_COST_CALLS. A frame of one
+        call that turned slow then weighs as much as it cost, where a
+        moving average of frames forgot it after a few frames of fast
+        calls (and sent the next ones in frames that held it again).
+        """
+        cdef double weight
+        if n <= 0:
+            return 0
+        self.measured += n
+        if self.task_seconds < 0:
+            self.task_seconds = busy_seconds / n
+            return 0
+        weight = (<double>n) / (self.measured if self.measured < CF_COST_CALLS
+                                else CF_COST_CALLS)
+        if weight > 1.0:
+            weight = 1.0
+        self.task_seconds += weight * (busy_seconds / n - self.task_seconds)
         return 0
 
     cdef int measured_frame(self, Py_ssize_t frame_bytes, Py_ssize_t n) except -1:
@@ -50,12 +75,19 @@ cdef class BatchPolicy:
     cdef bint calls_are_short(self) noexcept:
         return 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS
 
-    cdef Py_ssize_t depth(self):
-        """Frames a worker may have outstanding."""
-        return CF_DEPTH if self.calls_are_short() else 1
+    cdef Py_ssize_t depth(self, Py_ssize_t waiting, Py_ssize_t workers,
+                          Py_ssize_t batch):
+        """Frames a worker may have outstanding, with ``waiting`` calls
+        queued for ``workers`` in frames of ``batch``. A frame queued
+        behind a running one cannot go to another worker: only while
+        enough wait that the others will not run dry before it starts."""
+        if (self.calls_are_short()
+                and waiting >= workers * batch * CF_MAP_TAIL_SHARES):
+            return CF_DEPTH
+        return 1
 
-    cdef Py_ssize_t batch_size(self):
-        """Calls per frame."""
+    cdef Py_ssize_t batch_size(self, Py_ssize_t waiting, Py_ssize_t workers):
+        """Calls per frame, with ``waiting`` calls queued for ``workers``."""
         cdef double k
         if self.task_seconds < 0:
             return 1
@@ -63,6 +95,15 @@ cdef class BatchPolicy:
                                 else CF_FASTEST_CALL)
         if self.call_bytes > 0 and k > CF_BATCH_BYTES / self.call_bytes:
             k = CF_BATCH_BYTES / self.call_bytes
+        # Slow start: a frame holds at most a share of the calls this
+        # burst has measured, so that its first fast calls do not send
+        # the rest off in frames before the slow ones show up.
+        if k > self.measured / CF_SLOW_START:
+            k = <double>self.measured / CF_SLOW_START
+        # Towards the end of a burst frames shrink, so that the workers
+        # finish together (as map's runs do).
+        if workers > 0 and k > <double>waiting / (workers * CF_MAP_TAIL_SHARES):
+            k = <double>waiting / (workers * CF_MAP_TAIL_SHARES)
         if k < 1:
             return 1
         if k > CF_BATCH_MAX:

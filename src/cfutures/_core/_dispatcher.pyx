@@ -318,19 +318,22 @@ cdef class ProcessDispatcher:
     cdef bint dispatch_round(self) except -1:
         """One batch to each worker that can take one; False if none could."""
         cdef list workers = self.supervisor.channels
-        cdef Py_ssize_t n = len(workers), i, k, eligible, share, left
-        cdef Py_ssize_t depth = self.batching.depth()
+        cdef Py_ssize_t n = len(workers), i, k, eligible, share, left, depth
         cdef double now = cf_monotonic()
         cdef WorkerChannel w
         if n == 0:
             return False
+        k = self.batching.batch_size(len(self.pending), n)
+        # A map run travels alone: what waits is then counted in frames.
+        depth = self.batching.depth(
+            len(self.pending), n,
+            1 if (<ProcessWorkItem>self.pending[0]).run_length else k)
         eligible = 0
         for w in workers:
             if w.can_take(self.max_tasks, depth, now):
                 eligible += 1
         if eligible == 0:
             return False
-        k = self.batching.batch_size()
         for i in range(n):
             if not self.pending or eligible == 0:
                 break

@@ -13,6 +13,8 @@ cdef extern from "cf_tuning.h":
         CF_PIPE_MAX
         CF_READ_ROUNDS
         CF_BATCH_MAX
+        CF_COST_CALLS
+        CF_SLOW_START
         CF_DEPTH
         CF_FLUSH_BYTES
         CF_MAP_RUN_MAX
