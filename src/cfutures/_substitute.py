@@ -88,7 +88,8 @@ _DEFINED_AGAINST = (("concurrent.futures._base", "Executor"),
 # (concurrent.futures resolves its pools lazily, via __getattr__).
 _ABSENT = object()
 
-# Guards _saved; held only while names are rebound, never over an import.
+# Guards _saved: held while names are rebound, never over an import (the
+# import hooks of other threads take it).
 _lock = threading.RLock()
 # (module name, attribute) -> the stdlib object (or _ABSENT); empty when not
 # installed.
@@ -210,14 +211,17 @@ def install():
 
     if not cfutures.EXTENSIONS:
         return False
+    # Imported first, outside the lock: each stdlib module is defined before
+    # any of its bases is rebound, and cfutures' thread pool loads.
+    modules = {name: importlib.import_module(name) for name in _NOW}
+    values = {name: _replacement(name)
+              for names in _NOW.values() for name in names}
     with _lock:
         if _saved:
             return True
-        # Each stdlib module defined before any of its bases is rebound.
-        modules = {name: importlib.import_module(name) for name in _NOW}
         for module_name, names in _NOW.items():
             for name in names:
-                _rebind(modules[module_name], name, _replacement(name))
+                _rebind(modules[module_name], name, values[name])
         package = modules[_PACKAGE]
         for name in _ON_USE:
             # Off the namespace (a resolved class, or 3.15's lazy import),
