@@ -4,6 +4,8 @@ Every extension lives in ``cfutures._core``; ``csrc/`` holds the C helpers that
 the ``.pyx`` files include.
 """
 import os
+import runpy
+import sys
 from pathlib import Path
 
 from Cython.Build import cythonize
@@ -25,18 +27,39 @@ COMPILER_DIRECTIVES = {
 }
 
 
+# Which module is on which side, and the switch (src/cfutures/_core/_sides.py).
+SIDES = runpy.run_path(str(CORE / "_sides.py"))
+
+
+def process_transport_wanted():
+    """Whether to build the process pool's side: it needs poll() and POSIX
+    pipes, which Windows lacks; CFUTURES_PROCESS_TRANSPORT=0/1 decides."""
+    switch = os.environ.get(SIDES["TRANSPORT_ENV"], "").strip()
+    if switch:
+        return switch != "0"
+    return sys.platform != "win32"
+
+
 def core_extensions():
-    extensions = []
-    for pyx in sorted(CORE.glob("*.pyx")):
-        extensions.append(
-            Extension(
-                f"cfutures._core.{pyx.stem}",
-                [str(pyx.relative_to(HERE))],
-                include_dirs=[CSRC],
-                depends=[str(p) for p in (HERE / CSRC).glob("*.h")],
-            )
+    names = list(SIDES["THREAD_SIDE"])
+    if process_transport_wanted():
+        names += SIDES["PROCESS_SIDE"]
+    else:
+        print("cfutures: leaving the process transport out of the build: "
+              "ProcessPoolExecutor will be the stdlib's", file=sys.stderr)
+    known = {pyx.stem for pyx in CORE.glob("*.pyx")}
+    if known != set(SIDES["THREAD_SIDE"]) | set(SIDES["PROCESS_SIDE"]):
+        raise SystemExit("src/cfutures/_core/_sides.py must name every .pyx "
+                         f"of the core once: {sorted(known)}")
+    return [
+        Extension(
+            f"cfutures._core.{name}",
+            [str((CORE / f"{name}.pyx").relative_to(HERE))],
+            include_dirs=[CSRC],
+            depends=[str(p) for p in (HERE / CSRC).glob("*.h")],
         )
-    return extensions
+        for name in sorted(names)
+    ]
 
 
 # Optimisation flags in each compiler's own spelling.
@@ -62,6 +85,36 @@ def sanitizer_flags(compiler_type):
 
 
 class BuildExtPerCompiler(build_ext):
+    """Each compiler's flags; and a module that fails to compile is left
+    out, saying so, instead of failing the install: cfutures then serves
+    the stdlib for that side, with a RuntimeWarning naming what is missing
+    (cfutures._implementation)."""
+
+    left_out = ()
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as exc:   # CompileError, LinkError, a missing compiler
+            print(f"cfutures: could not build {ext.name} ({exc}); it is left "
+                  "out, and cfutures serves the stdlib where it is needed",
+                  file=sys.stderr)
+            self.left_out = (*self.left_out, ext.name)
+
+    def _built(self):
+        return [ext for ext in self.extensions if ext.name not in self.left_out]
+
+    def copy_extensions_to_source(self):
+        extensions, self.extensions = self.extensions, self._built()
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.extensions = extensions
+
+    def get_outputs(self):
+        return [path for path in super().get_outputs()
+                if os.path.exists(path) or not self.left_out]
+
     def build_extensions(self):
         flags = OPTIMIZE.get(self.compiler.compiler_type, OPTIMIZE_DEFAULT)
         sanitize_compile, sanitize_link = sanitizer_flags(

@@ -5,8 +5,12 @@ classes, in each of three modes, each run in a fresh interpreter:
 
 * ``compiled``: the compiled core loads (skipped without one);
 * ``opted-out``: ``CFUTURES_NO_EXTENSIONS=1``; the stdlib classes, silently;
-* ``core-missing``: a compiled module fails to import; the stdlib classes,
-  with exactly one RuntimeWarning that names the import error.
+* ``core-missing``: a compiled module of the Future or the thread pool
+  fails to import; the stdlib classes, with exactly one RuntimeWarning that
+  names the import error;
+* ``process-side-missing``: only the process pool's compiled side is
+  missing (a build without the process transport, as on Windows): the
+  stdlib's process pool, everything else compiled, one RuntimeWarning.
 
 In every mode the exception classes are the stdlib's own, the names that
 code imports from ``concurrent.futures.process`` are there, and both pools
@@ -81,7 +85,8 @@ print("REPORT", json.dumps(report))
 MODES = {
     "compiled": ({}, None),
     "opted-out": ({"CFUTURES_NO_EXTENSIONS": "1"}, None),
-    "core-missing": ({}, "cfutures._core._dispatcher"),
+    "core-missing": ({}, "cfutures._core._thread_executor"),
+    "process-side-missing": ({}, "cfutures._core._dispatcher"),
     "no-core-at-all": ({}, "cfutures._core._future"),
 }
 
@@ -151,6 +156,22 @@ def test_a_core_that_fails_to_import_gives_the_stdlib_and_one_warning(mode):
     assert report["process_module"] == "cfutures._fallback"
     [warning] = report["warnings"]
     assert warning.startswith("RuntimeWarning: cfutures: compiled core unavailable")
+    assert "blocked by the test" in warning
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(NO_EXTENSIONS, reason="CFUTURES_NO_EXTENSIONS is set")
+def test_without_the_process_side_only_the_process_pool_is_the_stdlibs():
+    report = probe("process-side-missing")
+    assert_consistent(report)
+    assert report["extensions"] is True
+    assert report["future_is_stdlib"] is False
+    assert report["thread_module"] == "cfutures._thread_pool"
+    assert report["process_module"] == "cfutures._fallback"
+    assert report["thread_future_type"] == "cfutures._future"
+    [warning] = report["warnings"]
+    assert warning.startswith("RuntimeWarning: cfutures: the process pool's "
+                              "compiled transport is not here")
     assert "blocked by the test" in warning
 
 

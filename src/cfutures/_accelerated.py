@@ -7,40 +7,47 @@ never imports multiprocessing.
 import sys
 
 from . import _core
+from ._core._sides import PROCESS_SIDE, THREAD_SIDE
 from ._core._waiting import as_completed, wait
 from ._executor import Executor
 from ._future import Future
 
-# The compiled modules the pools load on first use: each must be there now,
-# so that a partial build serves the stdlib everywhere (_implementation),
-# as a core that fails to import does, not a pool that fails later.
-_LOADED_ON_USE = (
-    "_batching", "_channel", "_dispatcher", "_item_run", "_lifecycle",
-    "_map_results", "_pending", "_poller", "_process_executor", "_progress",
-    "_recovery", "_serializer", "_statistics", "_supervisor",
-    "_thread_executor", "_wire", "_work_item", "_worker", "_workqueue")
-
-
-def _found(name):
-    """Whether the import system finds module ``name`` (not imported)."""
+def _why_missing(name):
+    """Why the import system would not find ``_core.<name>`` (None: it
+    would), without importing it."""
+    fullname = f"{_core.__name__}.{name}"
     for finder in sys.meta_path:
         find = getattr(finder, "find_spec", None)
-        if find is not None and find(name, _core.__path__) is not None:
-            return True
-    return False
+        try:
+            if find is not None and find(fullname, _core.__path__) is not None:
+                return None
+        except ImportError as exc:   # a finder that refuses it
+            return str(exc)
+    return f"No module named {fullname!r}"
 
 
-for _module in _LOADED_ON_USE:
-    if not _found(f"{_core.__name__}.{_module}"):
-        raise ImportError(f"No module named '{_core.__name__}.{_module}'")
-del _module
+# The compiled modules the pools load on first use must be there now: a
+# partial build serves the stdlib everywhere (_implementation), as a core
+# that fails to import does, not a pool that fails later. Without the
+# process side (not built: no poll() on Windows, or a failed compile) only
+# the process pool is the stdlib's; MISSING_PROCESS_SIDE says why.
+for _name in THREAD_SIDE:
+    _why = _why_missing(_name)
+    if _why is not None:
+        raise ImportError(_why)
+MISSING_PROCESS_SIDE = next(
+    (why for why in map(_why_missing, PROCESS_SIDE) if why is not None), None)
+del _name, _why
 
 
 def __getattr__(name):
     if name == "ThreadPoolExecutor":
         from ._thread_pool import ThreadPoolExecutor as found
     elif name == "ProcessPoolExecutor":
-        from ._process_pool import ProcessPoolExecutor as found
+        if MISSING_PROCESS_SIDE:   # the stdlib's, as _implementation warned
+            from ._fallback import ProcessPoolExecutor as found
+        else:
+            from ._process_pool import ProcessPoolExecutor as found
     elif name == "InterpreterPoolExecutor":
         from ._stdlib import HAS_INTERPRETERS
         if not HAS_INTERPRETERS:   # 3.14+, as the stdlib

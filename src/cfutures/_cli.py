@@ -50,7 +50,8 @@ def info_text():
     import platform
 
     import cfutures
-    from cfutures._implementation import FALLBACK_REASON
+    from cfutures._implementation import (
+        FALLBACK_REASON, PROCESS_FALLBACK_REASON)
     from cfutures._substitute import replaced_names
     from _cfutures_autoinstall import ENV
 
@@ -62,6 +63,10 @@ def info_text():
     lines = [
         f"cfutures {cfutures.__version__} ({os.path.dirname(cfutures.__file__)})",
         f"compiled core: {core}",
+        "process pool: " + ("the stdlib's (its compiled transport is not "
+                            f"here: {PROCESS_FALLBACK_REASON})"
+                            if PROCESS_FALLBACK_REASON else
+                            "compiled" if cfutures.EXTENSIONS else "the stdlib's"),
         f"Python: {platform.python_implementation()} {platform.python_version()}"
         f" ({sys.executable})",
         f"installed in this process: {'yes' if cfutures.installed() else 'no'}",

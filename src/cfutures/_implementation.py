@@ -4,7 +4,10 @@
 classes from ``implementation``: the compiled core (``_accelerated``), or
 the stdlib's own classes (``_fallback``) with ``CFUTURES_NO_EXTENSIONS=1``
 or when the core fails to import. The latter is said once, with a
-RuntimeWarning naming the import error; a deliberate opt-out is not.
+RuntimeWarning naming the import error; a deliberate opt-out is not. Where
+only the process pool's side of the core is missing (a build without the
+process transport, as on Windows), the process pool alone is the stdlib's,
+said once the same way (``PROCESS_FALLBACK_REASON``).
 
 A free-threaded interpreter (``Py_GIL_DISABLED``) gets the stdlib's classes
 too, with a RuntimeWarning: the core relies on the GIL for the atomicity of
@@ -18,6 +21,9 @@ import warnings
 NO_EXTENSIONS_ENV = "CFUTURES_NO_EXTENSIONS"
 # Why the stdlib is served (None while the compiled core is live).
 FALLBACK_REASON = None
+# Why the process pool alone is the stdlib's (None where it is compiled, or
+# where the stdlib is served everywhere).
+PROCESS_FALLBACK_REASON = None
 
 
 def gil_disabled():
@@ -63,6 +69,16 @@ def _choose(environ=os.environ, free_threaded=None):
         FALLBACK_REASON = f"the compiled core does not import ({exc})"
         return _fallback, False
     FALLBACK_REASON = None
+    global PROCESS_FALLBACK_REASON
+    PROCESS_FALLBACK_REASON = _accelerated.MISSING_PROCESS_SIDE
+    if PROCESS_FALLBACK_REASON is not None:
+        warnings.warn(
+            "cfutures: the process pool's compiled transport is not here "
+            f"({PROCESS_FALLBACK_REASON}); ProcessPoolExecutor is the "
+            "stdlib's, the Future, waiting and the thread pool are compiled",
+            RuntimeWarning,
+            stacklevel=4,
+        )
     return _accelerated, True
 
 

@@ -41,7 +41,7 @@ import importlib
 import sys
 import threading
 
-from ._implementation import implementation
+from ._implementation import PROCESS_FALLBACK_REASON, implementation
 from ._stdlib import HAS_INTERPRETERS, StdlibFuture
 
 __all__ = ["install", "uninstall", "installed", "replaced_names",
@@ -70,9 +70,13 @@ class _PoolOnUse:
         self.own_module = own_module
 
 
-_ON_USE = {"ProcessPoolExecutor": _PoolOnUse(
-    "ProcessPoolExecutor", "concurrent.futures.process",
-    "cfutures._process_pool")}
+# Where the process pool is the stdlib's (no compiled transport) there is
+# nothing to rebind: the stdlib's pool makes cfutures' futures once
+# _base.Future is rebound.
+_ON_USE = {} if PROCESS_FALLBACK_REASON is not None else {
+    "ProcessPoolExecutor": _PoolOnUse(
+        "ProcessPoolExecutor", "concurrent.futures.process",
+        "cfutures._process_pool")}
 if HAS_INTERPRETERS:   # 3.14+
     _ON_USE["InterpreterPoolExecutor"] = _PoolOnUse(
         "InterpreterPoolExecutor", "concurrent.futures.interpreter",
