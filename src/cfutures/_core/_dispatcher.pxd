@@ -43,7 +43,7 @@ cdef class ProcessDispatcher:
     cdef int count_start(self, ProcessWorkItem item, double now) except -1
 
     cdef int release_reservation(self) except -1
-    cdef int wake(self) except -1
+    cdef int wake(self, bint look_again=*) except -1
     cdef Py_ssize_t outstanding(self)
     cdef int dispatch(self) except -1
     cdef bint dispatch_round(self) except -1

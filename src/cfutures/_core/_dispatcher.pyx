@@ -105,7 +105,7 @@ cdef class ProcessDispatcher:
                 or self.outstanding() + extra <= supervisor.capacity()):
             return 0
         supervisor.spawn_if_short(self.count_outstanding, extra)
-        self.wakeup()   # the manager must poll the new worker too
+        self.wake(look_again=True)   # the manager must poll the new worker too
         return 0
 
     def count_outstanding(self):
@@ -178,7 +178,7 @@ cdef class ProcessDispatcher:
                 self.manager_thread = thread
                 self.started = True
         # A submit that raced with the start must not wait for a wake-up.
-        self.wakeup()
+        self.wake(look_again=True)
         return 0
 
     cdef int count_start(self, ProcessWorkItem item, double now) except -1:
@@ -196,12 +196,13 @@ cdef class ProcessDispatcher:
             self.wake()   # it may be waiting for this to stop
         return 0
 
-    cdef int wake(self) except -1:
+    cdef int wake(self, bint look_again=False) except -1:
+        """Wake the manager from poll(): a byte in its pipe, unless one is
+        there already; with ``look_again`` a byte even so (its state changed
+        after it drained the pipe: a new worker, shutdown)."""
+        if look_again:
+            return self.wakeups.rearm()
         return self.wakeups.wake()
-
-    def wakeup(self):
-        """Make the manager look at its state again."""
-        self.wakeups.rearm()
 
     def request_shutdown(self, bint cancel_futures=False):
         """Take no more calls; with ``cancel_futures`` cancel what waits."""
@@ -221,7 +222,7 @@ cdef class ProcessDispatcher:
                 self.counts.cancelled += item.run_length or 1
                 item.future.cancel()
             self.pending.extend(kept)
-        self.wakeup()
+        self.wake(look_again=True)
 
     def executor_collected(self):
         """The executor was collected without shutdown(): finish what the
@@ -412,7 +413,7 @@ cdef class ProcessDispatcher:
             for item in reversed(items):
                 item.requeued = True
                 self.pending.appendleft(item)
-            self.wakeup()
+            self.wake(look_again=True)
             return 0
         if self.broken or w.gone or w.stopping:
             exc = BrokenProcessPool(self.broken or
@@ -484,7 +485,7 @@ cdef class ProcessDispatcher:
                 return 0
         finally:
             self.sleeping = False
-        if fds.ready(0):
+        if fds.woken():
             self.wakeups.drain()
         # Results can complete futures whose callbacks do anything (even
         # break or shut down the pool): re-check before each step.
@@ -492,15 +493,15 @@ cdef class ProcessDispatcher:
             w = workers[i]
             if self.broken:
                 return 0
-            if fds.ready(1 + 3 * i) and not w.closed:
+            if fds.results_ready(i) and not w.closed:
                 self.read_results(w)
-            if fds.ready(3 + 3 * i) and not w.closed:
+            if fds.writable(i) and not w.closed:
                 w.flush()
         for i in range(n):
             w = workers[i]
             if self.broken:
                 return 0
-            if fds.ready(2 + 3 * i) and not w.gone:
+            if fds.exited(i) and not w.gone:
                 self.worker_exited(w)
         return 0
 
@@ -630,7 +631,7 @@ cdef class ProcessDispatcher:
         cdef list unstarted = []
         cdef Py_ssize_t owed = w.inflight_count()
         cdef ProcessWorkItem item
-        died = w.timed_out_call < 0 and not (recovery.max_memory > 0 and exitcode == 0)
+        died = not recovery.ended_by_pool(w, exitcode)
         if died and not self.shutdown_requested and recovery.crash_loop(cf_monotonic()):
             self.break_pool(
                 f"A process in the process pool was terminated abruptly "

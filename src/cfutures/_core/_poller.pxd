@@ -16,5 +16,8 @@ cdef class PollSet:
     cdef int resize(self, Py_ssize_t count) except -1
     cdef int watch(self, Py_ssize_t i, int fd, short events) noexcept
     cdef int watch_pool(self, int wakeup_fd, list channels) except -1
-    cdef bint ready(self, Py_ssize_t i) noexcept
+    cdef bint woken(self) noexcept
+    cdef bint results_ready(self, Py_ssize_t worker) noexcept
+    cdef bint exited(self, Py_ssize_t worker) noexcept
+    cdef bint writable(self, Py_ssize_t worker) noexcept
     cdef int wait(self, int timeout_ms) except -1

@@ -66,6 +66,20 @@ cdef class Wakeup:
         return 0
 
 
+# The poll set's layout: the wake-up pipe, then each worker's entries.
+cdef enum:
+    WAKEUP_ENTRY = 0
+    FIRST_WORKER_ENTRY = 1
+    RESULTS = 0           # a worker's entries, in this order
+    EXIT = 1
+    ROOM = 2
+    ENTRIES_PER_WORKER = 3
+
+
+cdef inline Py_ssize_t worker_entry(Py_ssize_t worker, int which) noexcept:
+    return FIRST_WORKER_ENTRY + ENTRIES_PER_WORKER * worker + which
+
+
 @cython.final
 cdef class PollSet:
     """An array of pollfd entries, reused from one poll() to the next."""
@@ -92,22 +106,39 @@ cdef class PollSet:
         return 0
 
     cdef int watch_pool(self, int wakeup_fd, list channels) except -1:
-        """Entry 0: the wake-up pipe; then per worker (``channels[i]`` at
-        1 + 3i): its results, its exit, and its call pipe while output
-        waits for room in it."""
+        """The wake-up pipe; then per worker (``channels[i]``): its
+        results, its exit, and its call pipe while output waits for room
+        in it. Read back with woken(), results_ready(i), exited(i) and
+        writable(i)."""
         cdef Py_ssize_t i, n = len(channels)
         cdef WorkerChannel w
-        self.resize(1 + 3 * n)
-        self.watch(0, wakeup_fd, POLLIN)
+        self.resize(FIRST_WORKER_ENTRY + ENTRIES_PER_WORKER * n)
+        self.watch(WAKEUP_ENTRY, wakeup_fd, POLLIN)
         for i in range(n):
             w = channels[i]
-            self.watch(1 + 3 * i, -1 if w.eof else w.result_fd, POLLIN)
-            self.watch(2 + 3 * i, -1 if w.gone else w.sentinel, POLLIN)
-            self.watch(3 + 3 * i, w.call_fd if w.out else -1, POLLOUT)
+            self.watch(worker_entry(i, RESULTS), -1 if w.eof else w.result_fd,
+                       POLLIN)
+            self.watch(worker_entry(i, EXIT), -1 if w.gone else w.sentinel,
+                       POLLIN)
+            self.watch(worker_entry(i, ROOM), w.call_fd if w.out else -1,
+                       POLLOUT)
         return 0
 
-    cdef bint ready(self, Py_ssize_t i) noexcept:
-        return self.fds[i].revents != 0
+    cdef bint woken(self) noexcept:
+        """The wake-up pipe has a byte."""
+        return self.fds[WAKEUP_ENTRY].revents != 0
+
+    cdef bint results_ready(self, Py_ssize_t worker) noexcept:
+        """Worker ``worker``'s result pipe has bytes, or reached its end."""
+        return self.fds[worker_entry(worker, RESULTS)].revents != 0
+
+    cdef bint exited(self, Py_ssize_t worker) noexcept:
+        """Worker ``worker``'s sentinel fired."""
+        return self.fds[worker_entry(worker, EXIT)].revents != 0
+
+    cdef bint writable(self, Py_ssize_t worker) noexcept:
+        """Worker ``worker``'s call pipe has room for its waiting output."""
+        return self.fds[worker_entry(worker, ROOM)].revents != 0
 
     cdef int wait(self, int timeout_ms) except -1:
         """poll() without the GIL until an entry is ready or ``timeout_ms``

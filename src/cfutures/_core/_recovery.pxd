@@ -17,6 +17,7 @@ cdef class RecoveryPolicy:
     cdef object deaths                   # deque: when recent workers died
     cdef CallCounts counts               # the pool's, counting what fails here
 
+    cdef bint ended_by_pool(self, WorkerChannel w, object exitcode)
     cdef bint recovers(self, WorkerChannel w, object exitcode)
     cdef bint crash_loop(self, double now) except -1
     cdef double enforce_time_limits(self, list channels, double now) except -2.0

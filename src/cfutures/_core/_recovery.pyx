@@ -74,10 +74,17 @@ cdef class RecoveryPolicy:
         """terminate_workers() or kill_workers(): every worker's end is final."""
         self.stopped = True
 
+    cdef bint ended_by_pool(self, WorkerChannel w, object exitcode):
+        """Whether the pool ended ``w`` itself: killed for a call past its
+        time limit, or retired over max_worker_memory (it exits 0). Any
+        other end is a death."""
+        return w.timed_out_call >= 0 or (self.max_memory > 0 and exitcode == 0)
+
     cdef bint recovers(self, WorkerChannel w, object exitcode):
-        """Whether ``w``'s end is recovered from, rather than breaking the pool."""
-        return not self.stopped and (self.replace_dead or w.timed_out_call >= 0
-                or (self.max_memory > 0 and exitcode == 0))
+        """Whether ``w``'s end is recovered from, rather than breaking the
+        pool: the pool's own ends always, a death with "replace"."""
+        return not self.stopped and (self.replace_dead
+                                     or self.ended_by_pool(w, exitcode))
 
     cdef bint crash_loop(self, double now) except -1:
         """Count a death at ``now``; True if that makes a crash loop."""
