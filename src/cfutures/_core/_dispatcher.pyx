@@ -167,7 +167,7 @@ cdef class ProcessDispatcher:
                 thread = threading.Thread(
                     target=self.run, name="cfutures-process-pool-manager")
                 # At exit it finishes what was submitted, stops the workers.
-                track(PROCESS_POOL, thread, self.wakeup)
+                track(PROCESS_POOL, thread, self.wake_at_exit)
                 try:
                     thread.start()
                 except BaseException:
@@ -195,6 +195,10 @@ cdef class ProcessDispatcher:
         if self.sleeping and (self.shutdown_requested or is_exiting(PROCESS_POOL)):
             self.wake()   # it may be waiting for this to stop
         return 0
+
+    def wake_at_exit(self):
+        """What the interpreter's exit calls (_lifecycle): look again."""
+        self.wake(look_again=True)
 
     cdef int wake(self, bint look_again=False) except -1:
         """Wake the manager from poll(): a byte in its pipe, unless one is
