@@ -27,8 +27,8 @@ COMPILER_DIRECTIVES = {
 }
 
 
-# Which module is on which side, and the switch (src/cfutures/_core/_sides.py).
-SIDES = runpy.run_path(str(CORE / "_sides.py"))
+# Which module is on which side, and the switch (src/cfutures/_sides.py).
+SIDES = runpy.run_path(str(HERE / "src" / "cfutures" / "_sides.py"))
 
 
 def process_transport_wanted():
@@ -49,7 +49,7 @@ def core_extensions():
               "ProcessPoolExecutor will be the stdlib's", file=sys.stderr)
     known = {pyx.stem for pyx in CORE.glob("*.pyx")}
     if known != set(SIDES["THREAD_SIDE"]) | set(SIDES["PROCESS_SIDE"]):
-        raise SystemExit("src/cfutures/_core/_sides.py must name every .pyx "
+        raise SystemExit("src/cfutures/_sides.py must name every .pyx "
                          f"of the core once: {sorted(known)}")
     return [
         Extension(

@@ -106,7 +106,7 @@ def test_builds_without_the_process_transport_and_when_the_compiler_fails(
         tmp_path):
     tree = copy_of_the_source(tmp_path)
     sides = {}
-    exec((tree / "src/cfutures/_core/_sides.py").read_text(), sides)
+    exec((tree / "src/cfutures/_sides.py").read_text(), sides)
 
     # A compiler that fails on everything: the install still succeeds.
     log = build(tree, CFUTURES_PROCESS_TRANSPORT="0", CC="false")

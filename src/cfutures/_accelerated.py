@@ -7,7 +7,7 @@ never imports multiprocessing.
 import sys
 
 from . import _core
-from ._core._sides import PROCESS_SIDE, THREAD_SIDE
+from ._sides import PROCESS_SIDE, THREAD_SIDE
 from ._core._waiting import as_completed, wait
 from ._executor import Executor
 from ._future import Future
