@@ -109,6 +109,15 @@ def die(how, flag=None):
 _initialized = None
 
 
+def first_starts_others_wait(marker, release):
+    """An initializer: the first worker to run it goes on, every other one
+    holds until ``release`` exists (a worker still starting)."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        wait_for_file(release)
+
+
 def init_worker(value):
     global _initialized
     _initialized = value

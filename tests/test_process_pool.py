@@ -27,7 +27,7 @@ from concurrent.futures.process import _RemoteTraceback
 
 import cfutures
 from children import (CustomError, FailingStartContext, FailingStartProcess,
-                      add, die, double, failing_initializer,
+                      add, die, double, failing_initializer, first_starts_others_wait,
                       getpid, identity, init_worker, raise_base, raise_custom,
                       raise_not_rebuildable, read_initialized, return_lock,
                       sizes, slow_at, touch_and_wait, types_of, wait_for_file)
@@ -151,6 +151,27 @@ def test_a_slow_call_at_a_burst_end_holds_no_other(impl, pools, release,
     assert not futures[slow_i].done()
     open(release, "w").close()
     assert futures[slow_i].result(LONG) == 2 * slow_i
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_no_call_waits_for_a_worker_still_starting(impl, tmp_path, method):
+    # One worker is up, the other still in its initializer: every call
+    # runs on the one that is up (a call is sent to a worker only once it
+    # said it started), as with the stdlib's shared queue.
+    release = str(tmp_path / "release")
+    pool = impl.ProcessPoolExecutor(
+        2, mp_context=mp.get_context(method),
+        initializer=first_starts_others_wait,
+        initargs=(str(tmp_path / "first"), release))
+    try:
+        futures = [pool.submit(double, i) for i in range(20)]
+        done, not_done = impl.wait(futures, timeout=LONG)
+        assert not not_done
+        assert [f.result() for f in futures] == [2 * i for i in range(20)]
+    finally:
+        open(release, "w").close()
+        pool.shutdown(wait=True)
 
 
 @pytest.mark.timeout(60)

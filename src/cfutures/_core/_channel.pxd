@@ -21,6 +21,7 @@ cdef class WorkerChannel:
     cdef readonly double last_progress  # when it started, last answered, or got work while idle
     cdef readonly Py_ssize_t sent
     cdef Py_ssize_t call_pipe, result_pipe
+    cdef readonly bint ready     # said FRAME_READY: started, takes calls
     cdef readonly bint stopping  # told to stop, or terminated on purpose
     cdef readonly bint retiring  # reached max_tasks_per_child
     cdef readonly bint eof       # its result pipe reached end of file

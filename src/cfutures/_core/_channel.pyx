@@ -131,10 +131,11 @@ cdef class WorkerChannel:
     # -- the books -------------------------------------------------------------
 
     cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now):
-        """Whether a batch sent now would start soon: the worker is alive,
-        not retiring, and has fewer than ``depth`` batches outstanding."""
+        """Whether a batch sent now would start soon: the worker is up
+        (ready), alive, not retiring, and has fewer than ``depth`` batches
+        outstanding."""
         cdef Py_ssize_t outstanding = len(self.batches)
-        if (self.out or self.stopping or self.retiring or self.gone
+        if (not self.ready or self.out or self.stopping or self.retiring or self.gone
                 or (max_tasks and self.sent >= max_tasks)):
             return False
         if outstanding == 0:

@@ -26,7 +26,8 @@ from cfutures._core._supervisor cimport (
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
-    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_RUN_PART, BufferCollector, Frame,
+    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RUN_PART,
+    BufferCollector, Frame,
     call_tuple, dumps, frame_parts, loads, local_failure, payload_size)
 from libc.stdint cimport uint32_t
 
@@ -549,6 +550,8 @@ cdef class ProcessDispatcher:
             if self.counts.timed:
                 self.counts.ran_for(busy, items)
             self.answered(w, n)
+        elif frame.kind == FRAME_READY:
+            w.ready = True   # dispatch() sends it what waits, next
         elif frame.kind == FRAME_RUN_PART:
             try:
                 part = loads(frame.body, frame.buffers, self.serializer)

@@ -17,6 +17,7 @@ cimport cython
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._progress cimport attach_progress
+from cfutures._core._syscalls cimport POLLIN, poll, pollfd
 from cfutures._core._tuning cimport (
     CF_STOP_POLL_SECONDS, CF_WORKER_JOIN_SECONDS)
 
@@ -52,6 +53,18 @@ cdef int signal_processes(object processes, bint kill) except -1:
     return 0
 
 
+cdef int wait_readable(int fd, double seconds) except -1:
+    """Until ``fd`` is readable, or ``seconds`` pass, or a signal comes."""
+    cdef pollfd entry
+    cdef int timeout_ms = <int>(seconds * 1000.0) + 1
+    entry.fd = fd
+    entry.events = POLLIN
+    entry.revents = 0
+    with nogil:
+        poll(&entry, 1, timeout_ms)
+    return 0
+
+
 cpdef bint join_within(object process, double seconds) except -1:
     """Join ``process`` if it exits within ``seconds``; True if it did.
 
@@ -59,10 +72,13 @@ cpdef bint join_within(object process, double seconds) except -1:
     then calls a blocking waitpid(), and a live worker's sentinel becomes
     readable when the worker writes into or closes its end of that pipe
     (a task that closes every descriptor, say): the manager would then
-    wait in waitpid() for good. So this polls the exit code instead.
+    wait in waitpid() for good. So this waits for the sentinel (without
+    the GIL: an exit is seen at once), then polls the exit code.
     """
     cdef double deadline = cf_monotonic() + seconds
     cdef double pause = 0.0002, left
+    if process.exitcode is None and seconds > 0:
+        wait_readable(process.sentinel, seconds)
     while process.exitcode is None:
         left = deadline - cf_monotonic()
         if left <= 0:

@@ -7,6 +7,7 @@ cpdef enum FrameKind:
     FRAME_RESULTS = 3      # worker -> parent: the oldest `count` answers
     FRAME_INIT_FAILED = 4  # worker -> parent: its initializer raised
     FRAME_RUN_PART = 5     # worker -> parent: `count` finished items of a map run
+    FRAME_READY = 6        # worker -> parent: started, initializer done
 
 cdef enum:
     HEADER_SIZE = 24       # kind, count, nbufs, reserved: u32; body_len: u64

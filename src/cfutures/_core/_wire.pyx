@@ -15,13 +15,15 @@ buffer length with its top bit set is a read-only buffer (rebuilt as
   order, with ``(values, errors, busy_seconds)``: ``errors`` maps an index
   to ``encode_exception()`` of what that call raised (None if none did).
 * ``FRAME_STOP``: empty; the worker returns once it has read it.
+* ``FRAME_READY``: empty, the worker's first frame once its initializer
+  ran: the parent sends a worker calls only from then on, so that no call
+  waits for a worker still starting while another could run it.
 * ``FRAME_INIT_FAILED``: the pickled traceback text of the initializer's
   exception; the worker then exits.
 * ``FRAME_RUN_PART``: ``count`` items of the oldest unanswered call, a map
   run still running: a pickled ``_item_run.ItemRun`` of the items it
-  finished since its last part. Sent only where the pool watches time
-  limits, when an item runs long; the run's FRAME_RESULTS answer then
-  carries only the items after its parts.
+  finished since its last part, sent while the run goes on; the run's
+  FRAME_RESULTS answer then carries only the items after its parts.
 
 Large byte strings and objects that export pickle-5 buffers travel beside
 the pickle, so they are written straight from the object and read straight

@@ -22,7 +22,7 @@ from cfutures._core._parker cimport (
 from cfutures._core._tuning cimport (
     CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
 from cfutures._core._wire cimport (
-    FRAME_INIT_FAILED, FRAME_RESULTS, FRAME_RUN_PART, FRAME_STOP, PROTOCOL,
+    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RUN_PART, FRAME_STOP, PROTOCOL,
     BufferCollector, Frame,
     FrameReader, dumps, encode_exception, frame_parts, loads, out_of_band,
     traceback_text, write_all)
@@ -358,6 +358,7 @@ def worker_main(call_conn, result_conn, initializer, initargs,
                 pass
             return
     try:
+        write_all(out_fd, frame_parts(FRAME_READY, 0, b"", None))
         run_calls(in_fd, out_fd, max_tasks,
                   None if progress_shared is None else attach_progress(progress_shared),
                   ResidentMemory(max_memory) if max_memory > 0 else None,
