@@ -348,14 +348,3 @@ class CountingPickler:
 
 def big_bytes(n):
     return b"x" * n
-
-
-def fail_or_wait(i, bad_i, slow_i, release):
-    """i, but item ``bad_i`` raises CustomError and item ``slow_i`` first
-    waits for ``release`` (longer than a test may take: a test that waits
-    for what comes before it fails by its timeout, not by this one's)."""
-    if i == bad_i:
-        raise CustomError(i)
-    if i == slow_i:
-        wait_for_file(release, timeout=4 * LONG)
-    return i

@@ -18,7 +18,7 @@ from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import _RemoteTraceback
 
 from children import (CustomError, double, fail_at, fail_if_negative,
-                      fail_or_wait, identity, lock_at,
+                      identity, lock_at,
                       make_dummy, record_then_wait, spin)
 from support import LONG, pickling_error, wait_until
 
@@ -113,56 +113,6 @@ def test_timeout_bounds_the_whole_iteration(pool, release, tmp_path):
     folder = str(tmp_path)
     results = pool.map(record_then_wait, range(10), [folder] * 10,
                        [release] * 10, timeout=0.5)
-    with pytest.raises(FuturesTimeoutError):
-        list(results)
-
-
-# Item SLOW of MIXED items holds a worker until the test lets it go. In
-# cfutures' plan it is neither the first item of its run nor near the
-# start (where runs carry one item): the items before it in its run are
-# answered only if the worker sends them while the run goes on.
-MIXED, SLOW = 2000, 700
-
-
-def test_slow_item_is_inside_a_run():
-    batching = pytest.importorskip("cfutures._core._batching")
-    runs, start = 0, 0
-    while start + batching.map_run_size(runs, range(MIXED), start, 2,
-                                        False) <= SLOW:
-        start += batching.map_run_size(runs, range(MIXED), start, 2, False)
-        runs += 1
-    assert start < SLOW - 10
-
-
-@pytest.mark.timeout(LONG)
-def test_items_before_a_slow_one_come_while_it_runs(pool, release):
-    # Nothing after SLOW is needed: item SLOW is let go only once every
-    # item before it was yielded (a run holding them all back would time
-    # the test out).
-    results = pool.map(fail_or_wait, range(MIXED), [-1] * MIXED,
-                       [SLOW] * MIXED, [release] * MIXED)
-    assert [next(results) for _ in range(SLOW)] == list(range(SLOW))
-    open(release, "a").close()
-    assert list(results) == list(range(SLOW, MIXED))
-
-
-@pytest.mark.timeout(LONG)
-def test_an_items_exception_comes_while_a_later_item_of_its_run_runs(
-        pool, release):
-    bad = SLOW - 5
-    results = pool.map(fail_or_wait, range(MIXED), [bad] * MIXED,
-                       [SLOW] * MIXED, [release] * MIXED)
-    assert [next(results) for _ in range(bad)] == list(range(bad))
-    with pytest.raises(CustomError):
-        next(results)
-    with pytest.raises(StopIteration):
-        next(results)
-
-
-@pytest.mark.timeout(LONG)
-def test_timeout_bounds_a_run_that_sends_parts(pool, release):
-    results = pool.map(fail_or_wait, range(MIXED), [-1] * MIXED,
-                       [SLOW] * MIXED, [release] * MIXED, timeout=0.5)
     with pytest.raises(FuturesTimeoutError):
         list(results)
 

@@ -11,9 +11,6 @@ What the caller sees is the stdlib's ``chunksize=1``:
 
 * results come in input order, one per item (a ``range`` is cut into
   ranges, so its ints are made in the worker, not pickled);
-* an item is yielded once its worker sent it: a run that lasts longer than
-  the worker's flusher period sends its finished items in parts, so that a
-  slow item holds back no item before it;
 * an item's exception (with its remote traceback as ``__cause__``) is
   raised when that item is reached, and the iterator ends there;
 * a result that cannot be pickled fails only its item (the worker encodes
@@ -61,11 +58,11 @@ def map_in_runs(executor, fn, iterables, timeout):
             batch = items[start:start + size]
             if not ranged:
                 batch = out_of_band_items(batch, rows)
-            runs.append((*executor._submit_run(size, run_items, fn, batch, rows),
+            runs.append((executor._submit_run(size, run_items, fn, batch, rows),
                          batch))
             start += size
     except BaseException:
-        for future, _, _ in runs:
+        for future, _ in runs:
             future.cancel()
         raise
     return results
@@ -75,5 +72,5 @@ def _one_per_call(executor_ref, fn, batch, rows):
     executor = executor_ref()
     if executor is None:
         raise RuntimeError("the executor was collected while its map ran")
-    return [(*executor._submit_run(1, run_items, fn, [item], rows), [item])
+    return [(executor._submit_run(1, run_items, fn, [item], rows), [item])
             for item in batch]

@@ -4,9 +4,9 @@ A run of map items (cfutures._process_map) is one call of
 ``_worker.run_items``; it answers with an ItemRun: one value per item, in
 order, and the encoded exception (_wire.encode_exception()) of each item
 that raised, by index. It travels whole in a FRAME_RESULTS frame, or, when
-it runs longer than a flusher period, first in parts (FRAME_RUN_PART: the
-items finished so far; where a pool watches time limits, one per stall),
-which the parent joins in order, and which its map yields as they come. A run whose worker ended mid-run answers short: its
+a pool watches time limits and an item runs long, first in parts
+(FRAME_RUN_PART, one per stall: the items finished so far), which the
+parent joins in order. A run whose worker ended mid-run answers short: its
 values stop after the item that was running, and ``rest`` is the future of
 a run of the items it never started, sent again.
 """

@@ -1,17 +1,11 @@
 """The iterator that a process pool's map() in runs returns.
 
-``runs`` holds, in input order, each run's future, the ItemRun its parts
-are added to (or None) and its items. A run's future ends with an ItemRun
-(cfutures._core._item_run): one value per item and the encoded exception
-of each item that raised, or, if its worker ended mid-run, the items up to
-the one it was running and the future of a new run of the rest. This
-iterator yields those values one by one, as the stdlib's ``chunksize=1``
-map does:
-
-* the items of a run that its worker sent in parts (FRAME_RUN_PART: the
-  run lasted a flusher period or more) are yielded while the run goes on:
-  the iterator looks for parts every CF_FLUSHER_PERIOD while it waits on
-  a run of several items (the parts object becomes the run's answer);
+``runs`` holds, in input order, each run's future and its items. A run's
+future ends with an ItemRun (cfutures._core._item_run): one value per
+item and the encoded exception of each item that raised, or, if its worker
+ended mid-run, the items up to the one it was running and the future of a
+new run of the rest. This iterator yields those values one by one, as the
+stdlib's ``chunksize=1`` map does:
 
 * an item's exception is raised when that item is reached, and the
   iterator is finished from then on;
@@ -31,7 +25,6 @@ cimport cython
 from cfutures._core._future cimport CoreFuture, FINISHED, CANCELLED
 from cfutures._core._item_run cimport ItemRun
 from cfutures._core._parker cimport cf_monotonic
-from cfutures._core._tuning cimport CF_FLUSHER_PERIOD
 from cfutures._core._wire cimport decode_exception
 
 from cfutures._stdlib import BrokenExecutor, CancelledError, TimeoutError
@@ -44,8 +37,8 @@ cdef class RunResults:
         self.runs = runs
         self.resend = resend
         self.deadline = -1.0 if timeout is None else cf_monotonic() + timeout
-        self.current = None
         self.values = None
+        self.errors = None
         self.index = 0
         self.closed = False
         self.started = False
@@ -55,15 +48,12 @@ cdef class RunResults:
 
     def __next__(self):
         cdef Py_ssize_t i = self.index
-        cdef dict errors
         self.started = True
         cdef list values = self.values
         if values is not None and i < len(values):
             self.index = i + 1
-            # Read, not popped: the manager may still count the run's errors.
-            errors = self.current.errors
-            if errors is not None and i in errors:
-                encoded = errors[i]
+            if self.errors is not None and i in self.errors:
+                encoded = self.errors.pop(i)
                 self.close()
                 # Made in the parent (a worker that ended) or sent encoded.
                 raise (encoded if isinstance(encoded, BaseException)
@@ -74,52 +64,29 @@ cdef class RunResults:
         return self.next_run()
 
     cdef object next_run(self):
-        """The next value not yielded yet (the slow path): of the current
-        run's parts, or of the next run that has any."""
+        """The first value of the next run that has any (the slow path)."""
         cdef CoreFuture future
-        cdef ItemRun run, parts
-        cdef double left, wait
-        cdef bint poll
+        cdef ItemRun run
+        cdef double left
+        self.values = None
+        self.errors = None
         try:
             while self.runs and not self.closed:
-                future, parts, items = self.runs[0]
-                if self.current is not parts or parts is None:
-                    # A run none of whose items were yielded yet.
-                    self.current = None
-                    self.values = None
-                    self.index = 0
+                future, items = self.runs[0]
+                # No spinning: a run takes a worker milliseconds, and on a
+                # machine with a core per worker a spin takes one from them.
                 if future.state < CANCELLED:
-                    if parts is not None and len(parts.values) > self.index:
-                        # Its worker sent some of its items already.
-                        self.current = parts
-                        self.values = parts.values
-                        return self.__next__()
-                    # No spinning: a run takes a worker milliseconds, and on
-                    # a machine with a core per worker a spin takes one from
-                    # them.
-                    poll = parts is not None and len(items) > 1
-                    if self.deadline < 0 and not poll:
+                    if self.deadline < 0:
                         future.wait_until_done(None, 0.0)
                     else:
-                        wait = CF_FLUSHER_PERIOD
-                        if self.deadline >= 0:
-                            left = self.deadline - cf_monotonic()
-                            if left < 0:
-                                left = 0.0
-                            if not poll or left < wait:
-                                wait = left
-                        future.wait_until_done(wait, 0.0)
-                        if future.state < CANCELLED:
-                            if self.deadline >= 0 and cf_monotonic() >= self.deadline:
-                                raise TimeoutError()
-                            continue
+                        left = self.deadline - cf_monotonic()
+                        future.wait_until_done(left if left > 0 else 0.0, 0.0)
                 if future.state != FINISHED:
                     raise (CancelledError() if future.state >= CANCELLED
                            else TimeoutError())
                 failure = future.exception_value
                 if failure is not None:
-                    if (len(items) == 1 or self.index > 0
-                            or isinstance(failure, BrokenExecutor)):
+                    if len(items) == 1 or isinstance(failure, BrokenExecutor):
                         raise failure
                     # The call itself failed: its items go again one per call.
                     self.runs.popleft()
@@ -127,15 +94,14 @@ cdef class RunResults:
                     continue
                 self.runs.popleft()
                 run = future.result_value
-                if run is not self.current:
-                    self.index = 0
                 if run.rest is not None:
                     # A short run: the items after it went on as a new run.
-                    self.runs.appendleft((run.rest, None, items[len(run.values):]))
+                    self.runs.appendleft((run.rest, items[len(run.values):]))
                     run.rest = None
-                self.current = run
                 self.values = run.values
-                if self.index < len(self.values):
+                self.errors = run.errors
+                self.index = 0
+                if self.values:
                     return self.__next__()
         except BaseException:
             self.close()
@@ -145,7 +111,7 @@ cdef class RunResults:
 
     def _progress_futures(self):
         """cfutures.progress(): each run not yet read, its future and size."""
-        return [(future, len(items)) for future, _, items in self.runs]
+        return [(future, len(items)) for future, items in self.runs]
 
     def close(self):
         """Stop: cancel every run not started, as closing the stdlib's
@@ -153,7 +119,7 @@ cdef class RunResults:
         if not self.closed:
             self.closed = True
             self.values = None
-            self.current = None
+            self.errors = None
             if self.started:
                 self.cancel_rest()
             else:
@@ -161,7 +127,7 @@ cdef class RunResults:
 
     cdef int cancel_rest(self) except -1:
         while self.runs:
-            future, _, _ = self.runs.popleft()
+            future, _ = self.runs.popleft()
             future.cancel()
         return 0
 

@@ -12,7 +12,6 @@ from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._statistics cimport CallCounts
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._work_item cimport ProcessWorkItem, new_work_item
-from cfutures._core._item_run cimport ItemRun, new_item_run
 
 import weakref
 
@@ -101,13 +100,8 @@ cdef class ProcessExecutorBase:
     def _submit_run(self, Py_ssize_t run_length, fn, *args):
         """submit() for a run of ``run_length`` map items
         (cfutures._process_map): a call sized already, which travels in a
-        frame of its own. Returns its future and the ItemRun that the parts
-        its worker sends early are added to (the future's result in the
-        end), so that the map can yield them before the run ends."""
-        cdef ProcessWorkItem item = new_work_item(fn, args, None, run_length)
-        cdef ItemRun partial = new_item_run([], None)
-        item.partial = partial
-        return self.submit_item(item), partial
+        frame of its own."""
+        return self.submit_item(new_work_item(fn, args, None, run_length))
 
     cdef object submit_item(self, ProcessWorkItem item):
         if self._pending_limit is not None:

@@ -49,12 +49,11 @@ cdef class ResultBatch:
     flusher thread wakes every CF_FLUSHER_PERIOD and sends what has waited
     longer than CF_FLUSH_SECONDS.
 
-    The flusher also watches the map run that is running (``run``) and
-    sends its finished items as a FRAME_RUN_PART, so that the parent's map
-    yields them while a slow item of the run goes on: every period, or,
-    where the pool watches time limits, when an item has run a whole period
-    (so that a kill for time loses no result). The run's own answer then
-    carries only the items after its parts.
+    Where the pool watches time limits, the flusher also watches the map
+    run that is running (``run``): when an item has run a whole period, it
+    sends the items finished before it as a FRAME_RUN_PART, so that a kill
+    for time loses no result; the run's own answer then carries only the
+    items after its parts.
     """
     cdef int fd
     cdef list values
@@ -74,8 +73,6 @@ cdef class ResultBatch:
     cdef ItemRun run              # the watched map run running now, or None
     cdef Py_ssize_t run_sent      # its items sent in parts
     cdef double seen_items        # its items started when the flusher last looked
-    cdef Py_ssize_t runs_begun    # map runs begun, so the flusher idles only
-                                  # after a period without one (no signal per run)
 
     def __cinit__(self, int fd):
         self.fd = fd
@@ -131,7 +128,6 @@ cdef class ResultBatch:
         self.run_sent = 0
         self.seen_items = -1.0
         self.run = run
-        self.runs_begun += 1
         return self.wake_flusher()
 
     cdef Py_ssize_t end_run(self) except -1:
@@ -161,21 +157,21 @@ cdef class ResultBatch:
                             started[0] = len(values) + 1
                             values.append(fn(item))
                 except BaseException as exc:
-                    add_item_error(run, exc)
+                    if run.errors is None:
+                        run.errors = {}
+                    run.errors[len(values)] = encode_exception(exc)
+                    values.append(None)
         finally:
             sent = self.end_run()
         return run.slice(sent, len(values)) if sent else run
 
     def run_flusher(self):
-        cdef Py_ssize_t runs_seen = -1
         try:
             while True:
-                if (not self.in_batch and self.run is None
-                        and self.runs_begun == runs_seen):
+                if not self.in_batch and self.run is None:
                     self.flusher_idle = True
                     cf_parker_wait(&self.alarm, -1.0, 0.0)
                     continue
-                runs_seen = self.runs_begun
                 cf_parker_wait(&self.alarm, CF_FLUSHER_PERIOD, 0.0)
                 if (self.in_batch and self.values
                         and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
@@ -202,15 +198,11 @@ cdef class ResultBatch:
     cdef int send_stalled_run(self) except -1:
         """If the run's running item started a period ago or more, send
         the items finished before it."""
-        cdef double items
+        cdef double items = self.progress.items_started()
         cdef ItemRun part
-        if self.progress is not None:
-            items = self.progress.items_started()
-            if items != self.seen_items:
-                self.seen_items = items
-                return 0
-        # Unwatched: what finished in the last period goes out, so that
-        # the parent's map yields it while a slow item of the run runs.
+        if items != self.seen_items:
+            self.seen_items = items
+            return 0
         self.lock_sending()
         try:
             if self.run is None or len(self.run.values) <= self.run_sent:
@@ -283,20 +275,6 @@ cdef class ResultBatch:
 # run_items() then counts each item in the progress record and lets the
 # flusher send a long run in parts. None otherwise.
 cdef ResultBatch watched_results = None
-# The results of this worker process otherwise: the flusher sends the items
-# of a run that lasts a period or more as they finish. None outside workers.
-cdef ResultBatch streamed_results = None
-
-
-cdef int add_item_error(ItemRun run, BaseException exc) except -1:
-    """The run's next item raised ``exc``: its answer is the encoded error
-    (set before the item counts, so that a part sent meanwhile stops short
-    of it)."""
-    if run.errors is None:
-        run.errors = {}
-    run.errors[len(run.values)] = encode_exception(exc)
-    run.values.append(None)
-    return 0
 
 
 def run_items(fn, items, bint rows):
@@ -308,23 +286,18 @@ def run_items(fn, items, bint rows):
     cdef Py_ssize_t n = len(items)
     if watched_results is not None:
         return watched_results.run_watched(run, fn, items, rows)
-    cdef ResultBatch results = streamed_results if n > 1 else None
-    cdef Py_ssize_t sent = 0
     call_loop = call_each_row if rows else call_each
     remaining = iter(items)
-    if results is not None:
-        results.begin_run(run)
-    try:
-        while len(values) < n:
-            try:
-                call_loop(fn, remaining, values)
-            except BaseException as exc:
-                # The item at len(values) raised; the loop goes on after it.
-                add_item_error(run, exc)
-    finally:
-        if results is not None:
-            sent = results.end_run()
-    return run.slice(sent, len(values)) if sent else run
+    while len(values) < n:
+        try:
+            call_loop(fn, remaining, values)
+        except BaseException as exc:
+            # The item at len(values) raised; the loop goes on after it.
+            if run.errors is None:
+                run.errors = {}
+            run.errors[len(values)] = encode_exception(exc)
+            values.append(None)
+    return run
 
 
 def worker_main(call_conn, result_conn, initializer, initargs,
@@ -405,13 +378,11 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
     cdef list calls
     cdef tuple call
     cdef Frame frame
-    global watched_results, streamed_results
+    global watched_results
     results.collector.serializer = serializer
     if eager_results and progress is not None:
         results.progress = progress
         watched_results = results
-    else:
-        streamed_results = results
     while True:
         frame = reader.read_frame(in_fd, CF_WORKER_SPIN_SECONDS)
         if frame is None or frame.kind == FRAME_STOP:
