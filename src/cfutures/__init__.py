@@ -33,14 +33,14 @@ from ._version import __version__
 
 Future = _implementation.Future
 Executor = _implementation.Executor
-wait = _implementation.wait
-as_completed = _implementation.as_completed
 
 __all__ = PUBLIC_NAMES
 del PUBLIC_NAMES
 
 # name -> (module, attribute): the public names loaded on first use.
 _ON_USE = {
+    "wait": (_implementation, "wait"),
+    "as_completed": (_implementation, "as_completed"),
     "ThreadPoolExecutor": (_implementation, "ThreadPoolExecutor"),
     "ProcessPoolExecutor": (_implementation, "ProcessPoolExecutor"),
     "WorkerProcessDied": ("cfutures._errors", "WorkerProcessDied"),

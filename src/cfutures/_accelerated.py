@@ -1,14 +1,13 @@
 """The compiled implementation's public classes and functions.
 
-The pools load on first use (``__getattr__``), as the stdlib's
-``concurrent.futures`` loads its pools: a program that runs threads only
-never imports multiprocessing.
+The pools (and wait/as_completed) load on first use (``__getattr__``), as
+the stdlib's ``concurrent.futures`` loads its pools: a program that runs
+threads only never imports multiprocessing.
 """
 import sys
 
 from . import _core
 from ._sides import PROCESS_SIDE, THREAD_SIDE
-from ._core._waiting import as_completed, wait
 from ._executor import Executor
 from ._future import Future
 
@@ -41,7 +40,10 @@ del _name, _why
 
 
 def __getattr__(name):
-    if name == "ThreadPoolExecutor":
+    if name in ("wait", "as_completed"):   # a module of its own, on first use
+        from ._core import _waiting
+        found = getattr(_waiting, name)
+    elif name == "ThreadPoolExecutor":
         from ._thread_pool import ThreadPoolExecutor as found
     elif name == "ProcessPoolExecutor":
         if MISSING_PROCESS_SIDE:   # the stdlib's, as _implementation warned
