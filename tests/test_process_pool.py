@@ -174,6 +174,42 @@ def test_no_call_waits_for_a_worker_still_starting(impl, tmp_path, method):
         pool.shutdown(wait=True)
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+@pytest.mark.skipif("fork" not in mp.get_all_start_methods(),
+                    reason="needs the fork start method")
+def test_forked_workers_survive_pools_winding_down_beside_them(impl):
+    # A forked worker closes the descriptors of every other pool. Pools
+    # that wind down in another thread close theirs meanwhile, and the
+    # numbers go to the next fork's own pipes: a list of them made before
+    # the fork had the new worker close its own sentinel, and the pool
+    # killed it as dead ("terminated abruptly", SIGKILL) at its first call.
+    context = mp.get_context("fork")
+    deadline = time.monotonic() + 4.0
+    failures = []
+
+    def churn():
+        try:
+            while time.monotonic() < deadline:
+                pool = impl.ProcessPoolExecutor(2, mp_context=context)
+                assert list(pool.map(abs, range(-20, 0), timeout=LONG)) == list(
+                    range(20, 0, -1))
+                pool.shutdown(wait=False)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        while time.monotonic() < deadline:
+            with impl.ProcessPoolExecutor(1, mp_context=context) as pool:
+                assert pool.submit(abs, -1).result(LONG) == 1
+    finally:
+        thread.join(LONG * 2)
+    assert not thread.is_alive()
+    assert failures == []
+
+
 @pytest.mark.timeout(60)
 def test_futures_are_cfutures_futures(accel, pools):
     pool = pools(accel, 1)

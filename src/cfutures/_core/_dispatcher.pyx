@@ -75,7 +75,7 @@ cdef class ProcessDispatcher:
         self.counts = CallCounts(time_statistics)
         self.supervisor = ProcessSupervisor(
             ctx, max_workers, initializer, initargs,
-            max_tasks_per_child, self.wakeups.fds(), max_worker_memory,
+            max_tasks_per_child, self.wakeups, max_worker_memory,
             serializer)
         self.serializer = serializer
         self.max_tasks = self.supervisor.max_tasks

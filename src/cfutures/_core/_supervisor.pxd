@@ -21,7 +21,8 @@ cdef class ProcessSupervisor:
     cdef readonly bint spawn_on_demand  # False with fork: all start up front
     cdef readonly list channels         # WorkerChannel of every worker not closed
     cdef readonly dict processes        # pid -> Process; see __init__
-    cdef tuple pool_fds                 # the pool's own fds a forked child closes
+    cdef object pool_wakeup             # the pool's wake-up pipe, whose fds a forked
+                                        # child closes (held: open while listed)
     cdef object spawn_lock
     cdef bint done                      # stopped or terminated: no more workers
     cdef readonly Py_ssize_t spawned    # workers started in all

@@ -31,7 +31,26 @@ from cfutures._core._worker import worker_main
 
 # Every supervisor, for the descriptors a forked worker must close.
 _all_supervisors = weakref.WeakSet()
-after_fork_in_child(_all_supervisors.clear)
+# Those descriptors as a forked child finds them: read in the child at the
+# fork, from its own copy of the supervisors. A list made in the parent
+# before the fork could name a descriptor that another thread closes in
+# between (a pool winding down) and whose number the fork's own pipes then
+# take: the child would close its sentinel's write end, and die for it.
+_inherited = ()
+
+
+def _note_inherited_at_fork():
+    global _inherited
+    _inherited = _parent_fds()
+    _all_supervisors.clear()
+
+
+after_fork_in_child(_note_inherited_at_fork)
+
+
+def inherited_at_fork():
+    """The parent's pool descriptors this forked child holds (see above)."""
+    return _inherited
 
 
 cdef int signal_processes(object processes, bint kill) except -1:
@@ -125,7 +144,7 @@ cdef class ProcessSupervisor:
     """Starts, stops and ends the worker processes of one pool."""
 
     def __init__(self, ctx, max_workers, initializer, initargs,
-                 max_tasks_per_child, tuple pool_fds, Py_ssize_t max_memory=0,
+                 max_tasks_per_child, pool_wakeup, Py_ssize_t max_memory=0,
                  serializer=None):
         self.ctx = ctx
         self.max_workers = max_workers
@@ -140,13 +159,13 @@ cdef class ProcessSupervisor:
         # pid -> Process of every worker started and not retired: the same
         # dict for the pool's life, as the stdlib's executor._processes.
         self.processes = {}
-        self.pool_fds = pool_fds
+        self.pool_wakeup = pool_wakeup
         self.spawn_lock = threading.Lock()
         _all_supervisors.add(self)
 
     def parent_fds(self):
         """This pool's descriptors that a forked child must close."""
-        fds = [fd for fd in self.pool_fds if fd >= 0]
+        fds = [fd for fd in self.pool_wakeup.fds() if fd >= 0]
         for w in list(self.channels):
             fds.extend(w.parent_fds())
         return fds
@@ -203,9 +222,8 @@ cdef class ProcessSupervisor:
         progress = new_progress(ctx)
         try:
             inherited = ()
-            if not self.spawn_on_demand:
-                inherited = _parent_fds() + (call_writer.fileno(),
-                                             result_reader.fileno())
+            if not self.spawn_on_demand:   # fork: the child closes the rest
+                inherited = (call_writer.fileno(), result_reader.fileno())
             process = ctx.Process(
                 target=worker_main,
                 args=(call_reader, result_writer, self.initializer,

@@ -306,7 +306,8 @@ def worker_main(call_conn, result_conn, initializer, initargs,
                 Serializer serializer=None):
     """A worker process's body: run calls until told to stop.
 
-    ``close_fds`` are the parent's descriptors a forked child inherited;
+    ``close_fds`` are the parent's descriptors of this worker's own pipes
+    that a forked child inherited (the other pools' it finds itself);
     ``progress_shared`` its progress record (None: none kept);
     ``max_memory`` the bytes of resident memory after which it retires
     (0: no bound); ``eager_results``: send each result before the next
@@ -314,7 +315,12 @@ def worker_main(call_conn, result_conn, initializer, initargs,
     ``serializer``: the pool's pickler (None: pickle).
     """
     cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
+    if close_fds:   # forked: every pool's descriptors, as at the fork
+        from cfutures._core._supervisor import inherited_at_fork
+        close_fds = inherited_at_fork() + close_fds
     for fd in close_fds:
+        if fd == in_fd or fd == out_fd:
+            continue
         try:
             os.close(fd)
         except OSError:
