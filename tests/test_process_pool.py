@@ -178,8 +178,11 @@ def test_no_call_waits_for_a_worker_still_starting(impl, tmp_path, method):
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
 @pytest.mark.skipif("fork" not in mp.get_all_start_methods(),
                     reason="needs the fork start method")
-def test_forked_workers_survive_pools_winding_down_beside_them(impl):
-    # A forked worker closes the descriptors of every other pool. Pools
+def test_forked_workers_survive_pools_winding_down_beside_them(accel):
+    # cfutures only: the stdlib's pool forks beside its own feeder and
+    # manager threads, and on 3.14 this churn deadlocks it (the reason fork
+    # with threads is deprecated). A forked worker closes the descriptors
+    # of every other pool. Pools
     # that wind down in another thread close theirs meanwhile, and the
     # numbers go to the next fork's own pipes: a list of them made before
     # the fork had the new worker close its own sentinel, and the pool
@@ -191,7 +194,7 @@ def test_forked_workers_survive_pools_winding_down_beside_them(impl):
     def churn():
         try:
             while time.monotonic() < deadline:
-                pool = impl.ProcessPoolExecutor(2, mp_context=context)
+                pool = accel.ProcessPoolExecutor(2, mp_context=context)
                 assert list(pool.map(abs, range(-20, 0), timeout=LONG)) == list(
                     range(20, 0, -1))
                 pool.shutdown(wait=False)
@@ -202,7 +205,7 @@ def test_forked_workers_survive_pools_winding_down_beside_them(impl):
     thread.start()
     try:
         while time.monotonic() < deadline:
-            with impl.ProcessPoolExecutor(1, mp_context=context) as pool:
+            with accel.ProcessPoolExecutor(1, mp_context=context) as pool:
                 assert pool.submit(abs, -1).result(LONG) == 1
     finally:
         thread.join(LONG * 2)
