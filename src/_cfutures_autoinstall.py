@@ -23,9 +23,22 @@ ENV = "CFUTURES_INSTALL"
 
 
 def main():
-    if os.environ.get(ENV, "") in ("", "0"):
+    if os.environ.get(ENV, "") in ("", "0") or _in_subinterpreter():
         return
     after_import("concurrent.futures", _install)
+
+
+def _in_subinterpreter():
+    """Whether this is a subinterpreter (an InterpreterPoolExecutor's
+    worker, say): cfutures' compiled core loads in the main interpreter
+    only, so there the stdlib serves, as it would anyway, without the
+    fallback's warning in every worker."""
+    try:
+        import _interpreters   # 3.13+, where subinterpreters run Python code
+    except ImportError:
+        return False
+    current = _interpreters.get_current()
+    return int(current[0] if isinstance(current, tuple) else current) != 0
 
 
 # True while cfutures' own import brought concurrent.futures in: cfutures

@@ -63,14 +63,20 @@ def square(x):
 """
 
 
-def run_both(script, tmp_path, timeout=300):
+def run_both(script, tmp_path, timeout=300, modules=None):
     """(output with cfutures installed, output on the stdlib): JSON each,
-    of PROLOGUE + ``script``."""
+    of PROLOGUE + ``script``. ``modules`` maps a module name to its source,
+    written beside the program and importable from every interpreter (a
+    subinterpreter does not see the program's __main__)."""
     path = tmp_path / "client_program.py"
     path.write_text(PROLOGUE + textwrap.dedent(script))
+    for name, source in (modules or {}).items():
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
     outputs = []
     for install in ("1", "0"):
-        env = dict(os.environ, CFUTURES_INSTALL=install)
+        env = dict(os.environ, CFUTURES_INSTALL=install,
+                   PYTHONPATH=os.pathsep.join(
+                       [str(tmp_path)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
         proc = subprocess.run([sys.executable, str(path)], capture_output=True,
                               text=True, env=env, timeout=timeout,
                               cwd=str(tmp_path))
@@ -92,17 +98,7 @@ def test_tqdm_thread_map_and_process_map(tmp_path):
         import io
         import tqdm
         from tqdm.contrib import concurrent as tqdm_concurrent
-
-        class CountingBar(tqdm.tqdm):
-            """Keeps each bar's final count: tqdm counts a map's progress
-            through the pool's submit()."""
-            finals = []
-
-            def close(self):
-                if not getattr(self, "_counted", False):
-                    self._counted = True
-                    CountingBar.finals.append(self.n)
-                super().close()
+        from client_bar import CountingBar
 
         def counted(function, *args, **kwargs):
             CountingBar.finals = []
@@ -126,7 +122,21 @@ def test_tqdm_thread_map_and_process_map(tmp_path):
                     tqdm_concurrent.interpreter_map, square, range(20),
                     max_workers=2)
             print(json.dumps(report))
-    ''', tmp_path)
+    ''', tmp_path, modules={"client_bar": '''
+        import tqdm
+
+        class CountingBar(tqdm.tqdm):
+            """Keeps each bar's final count: tqdm counts a map's progress
+            through the pool's submit(). A module of its own: tqdm's
+            interpreter_map pickles the class into each subinterpreter."""
+            finals = []
+
+            def close(self):
+                if not getattr(self, "_counted", False):
+                    self._counted = True
+                    CountingBar.finals.append(self.n)
+                super().close()
+    '''})
     assert installed["thread_map"]["results"] == [x * x for x in range(500)]
     # Each bar ends at the number of calls the map made: every item, or
     # every chunk of 7 (as the stdlib's process map submits them).

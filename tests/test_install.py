@@ -233,6 +233,30 @@ def test_the_environment_switch_installs_at_startup():
         "False", "concurrent.futures.thread"]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 14),
+                    reason="InterpreterPoolExecutor is 3.14's")
+def test_the_switch_leaves_subinterpreters_to_the_stdlib_quietly(tmp_path):
+    """The compiled core loads in the main interpreter only: in an
+    InterpreterPoolExecutor's workers the switch does nothing (no
+    fallback warning from each), and the pool works."""
+    (tmp_path / "served_here.py").write_text(textwrap.dedent("""
+        def served(_):
+            import concurrent.futures, sys
+            return (concurrent.futures.ThreadPoolExecutor.__module__,
+                    "cfutures" in sys.modules)
+    """))
+    source = textwrap.dedent("""
+        import concurrent.futures as c
+        from served_here import served
+        with c.InterpreterPoolExecutor(2) as pool:
+            print(sorted(set(pool.map(served, range(4)))))
+    """)
+    proc = python("-c", source, env={"CFUTURES_INSTALL": "1",
+                                     "PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.strip() == "[('concurrent.futures.thread', False)]"
+
+
 def test_the_switch_imports_nothing_when_off():
     proc = python("-c", "import sys; print('cfutures' in sys.modules, "
                   "'concurrent.futures' in sys.modules)")

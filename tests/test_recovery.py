@@ -323,6 +323,31 @@ def test_a_worker_above_its_memory_bound_retires_losing_nothing(accel):
     assert list(runs) == [1] * 50
 
 
+def test_retiring_workers_are_not_taken_for_dead_while_children_are_polled(accel):
+    """Another thread polling the children (multiprocessing.active_children(),
+    which every Process.start() also does) can read a forkserver child's exit
+    code as 255: the pool learns a retirement from the worker itself."""
+    import threading
+    stop = threading.Event()
+
+    def poll_children():
+        while not stop.is_set():
+            multiprocessing.active_children()
+
+    poller = threading.Thread(target=poll_children)
+    poller.start()
+    try:
+        with accel.ProcessPoolExecutor(2, mp_context=context(),
+                                       max_worker_memory=1) as pool:
+            for _ in range(3):
+                assert sum(pool.map(children.double, range(60), timeout=LONG)) == 3540
+                futures = [pool.submit(children.double, i) for i in range(30)]
+                assert [f.result(LONG) for f in futures] == [2 * i for i in range(30)]
+    finally:
+        stop.set()
+        poller.join(LONG)
+
+
 def test_only_workers_above_the_bound_retire(accel):
     with accel.ProcessPoolExecutor(1, mp_context=context(),
                                    max_worker_memory=2 * 1024 ** 3) as pool:

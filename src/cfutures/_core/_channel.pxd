@@ -24,6 +24,7 @@ cdef class WorkerChannel:
     cdef readonly bint ready     # said FRAME_READY: started, takes calls
     cdef readonly bint stopping  # told to stop, or terminated on purpose
     cdef readonly bint retiring  # reached max_tasks_per_child
+    cdef readonly bint over_memory  # said FRAME_RETIRING: exits above max_worker_memory
     cdef readonly bint eof       # its result pipe reached end of file
     cdef readonly bint gone      # its sentinel fired, or it was closed
     cdef readonly bint writing   # a thread is in flush()

@@ -26,7 +26,8 @@ from cfutures._core._supervisor cimport (
 from cfutures._core._tuning cimport (
     CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
 from cfutures._core._wire cimport (
-    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RUN_PART,
+    FRAME_CALLS, FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
+    FRAME_RUN_PART,
     BufferCollector, Frame,
     call_tuple, dumps, frame_parts, loads, local_failure, payload_size)
 from libc.stdint cimport uint32_t
@@ -552,6 +553,11 @@ cdef class ProcessDispatcher:
             self.answered(w, n)
         elif frame.kind == FRAME_READY:
             w.ready = True   # dispatch() sends it what waits, next
+        elif frame.kind == FRAME_RETIRING:
+            # Its exit is the pool's own: what it was sent and did not
+            # start goes to other workers (worker_exited).
+            w.over_memory = True
+            w.retiring = True
         elif frame.kind == FRAME_RUN_PART:
             try:
                 part = loads(frame.body, frame.buffers, self.serializer)

@@ -76,9 +76,9 @@ cdef class RecoveryPolicy:
 
     cdef bint ended_by_pool(self, WorkerChannel w, object exitcode):
         """Whether the pool ended ``w`` itself: killed for a call past its
-        time limit, or retired over max_worker_memory (it exits 0). Any
-        other end is a death."""
-        return w.timed_out_call >= 0 or (self.max_memory > 0 and exitcode == 0)
+        time limit, or retired over max_worker_memory (it said so in a
+        FRAME_RETIRING). Any other end is a death."""
+        return w.timed_out_call >= 0 or w.over_memory
 
     cdef bint recovers(self, WorkerChannel w, object exitcode):
         """Whether ``w``'s end is recovered from, rather than breaking the

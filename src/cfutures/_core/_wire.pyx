@@ -24,6 +24,10 @@ buffer length with its top bit set is a read-only buffer (rebuilt as
   run still running: a pickled ``_item_run.ItemRun`` of the items it
   finished since its last part, sent while the run goes on; the run's
   FRAME_RESULTS answer then carries only the items after its parts.
+* ``FRAME_RETIRING``: empty, after the answers of the calls it ran: the
+  worker is above max_worker_memory and exits (0) without starting another
+  call. The parent learns why from this frame, not from the exit code (two
+  threads polling a forkserver child can read 255 instead).
 
 Large byte strings and objects that export pickle-5 buffers travel beside
 the pickle, so they are written straight from the object and read straight

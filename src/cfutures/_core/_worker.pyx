@@ -22,7 +22,8 @@ from cfutures._core._parker cimport (
 from cfutures._core._tuning cimport (
     CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
 from cfutures._core._wire cimport (
-    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RUN_PART, FRAME_STOP, PROTOCOL,
+    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING, FRAME_RUN_PART,
+    FRAME_STOP, PROTOCOL,
     BufferCollector, Frame,
     FrameReader, dumps, encode_exception, frame_parts, loads, out_of_band,
     traceback_text, write_all)
@@ -221,6 +222,15 @@ cdef class ResultBatch:
                                            body, views))
             self.run_sent += len(part.values)
             self.since = cf_monotonic()
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int say_retiring(self) except -1:
+        """After the last answers: FRAME_RETIRING (see _wire.pyx)."""
+        self.lock_sending()
+        try:
+            write_all(self.fd, frame_parts(FRAME_RETIRING, 0, b"", None))
         finally:
             PyThread_release_lock(self.send_lock)
         return 0
@@ -428,6 +438,7 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
                 # calls it did not start to other workers.
                 calls = None
                 results.end_batch()
+                results.say_retiring()
                 return 0
         calls = None
         results.end_batch()
