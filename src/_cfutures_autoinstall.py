@@ -25,6 +25,12 @@ ENV = "CFUTURES_INSTALL"
 def main():
     if os.environ.get(ENV, "") in ("", "0") or _in_subinterpreter():
         return
+    install_on_import()
+
+
+def install_on_import():
+    """Install cfutures right after ``concurrent.futures`` is imported (now
+    if it is)."""
     after_import("concurrent.futures", _install)
 
 
@@ -41,18 +47,31 @@ def _in_subinterpreter():
     return int(current[0] if isinstance(current, tuple) else current) != 0
 
 
-# True while cfutures' own import brought concurrent.futures in: cfutures
-# installs at its end then (install_if_asked()).
+# True while the install waits for cfutures' own imports to finish: one of
+# them brought concurrent.futures in, and install() would meet its modules
+# half made. The outermost entry into cfutures resumes it (install_if_asked():
+# cfutures.__getattr__, the public modules' last lines, worker_main()).
 _deferred = False
 
 
-def _install(_module=None, cfutures_done=False):
+def cfutures_initializing(finishing=None):
+    """Whether a module of cfutures (other than ``finishing``, running its
+    last line) is being imported now."""
+    for name, module in list(sys.modules.items()):
+        if name == finishing:
+            continue
+        if (name == "cfutures" or name.startswith("cfutures.")) and getattr(
+                getattr(module, "__spec__", None), "_initializing", False):
+            return True
+    return False
+
+
+def _install(_module=None, finishing=None):
     global _deferred
-    cfutures = sys.modules.get("cfutures")
-    spec = getattr(cfutures, "__spec__", None)
-    if not cfutures_done and getattr(spec, "_initializing", False):
+    if cfutures_initializing(finishing):
         _deferred = True
         return
+    _deferred = False
     try:
         import cfutures
         cfutures.install()
@@ -61,12 +80,12 @@ def _install(_module=None, cfutures_done=False):
               f"{type(exc).__name__}: {exc}", file=sys.stderr)
 
 
-def install_if_asked():
-    """cfutures' last line: install now if the switch waited for it."""
-    global _deferred
+def install_if_asked(finishing=None):
+    """At an entry into cfutures, once its imports are done (but that of
+    ``finishing``, a module at its last line): install now if the switch
+    waited for them."""
     if _deferred:
-        _deferred = False
-        _install(cfutures_done=True)
+        _install(finishing=finishing)
 
 
 def after_import(name, callback, before=None):

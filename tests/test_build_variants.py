@@ -32,6 +32,7 @@ PROBE = textwrap.dedent("""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         import cfutures
+        cfutures.EXTENSIONS   # the first use chooses the implementation
     sys.path.insert(0, {tests!r})
     from children import double
     with cfutures.ThreadPoolExecutor(2) as pool:

@@ -9,40 +9,38 @@ the stdlib's own classes. ``cfutures.EXTENSIONS`` says which one is live;
 the whole program (``uninstall()`` undoes it, ``installed()`` tells);
 ``python -m cfutures run`` and ``CFUTURES_INSTALL=1`` do it from startup.
 
-Importing cfutures costs what importing ``concurrent.futures`` costs: as
-the stdlib's, the pools (and multiprocessing with the process pool) load on
-first use, through this module's ``__getattr__``, and so does the rest
-(install(), progress(), ...).
+Importing cfutures loads this module alone: every public name loads on
+first use, through this module's ``__getattr__`` (as the stdlib's
+``concurrent.futures`` loads its pools). The first name that needs the
+implementation (``Future``, a pool, ``wait``, ``EXTENSIONS``, ...) chooses
+it, and says so then if it falls back to the stdlib; the constants and
+exception classes are the stdlib's own, and load ``concurrent.futures``.
+Worker processes, ``python -m cfutures run`` and programs that import
+cfutures without using it pay for none of this.
 """
 import sys as _sys
 
-from ._implementation import EXTENSIONS, implementation as _implementation
-from ._stdlib import (
-    HAS_INTERPRETERS as _HAS_INTERPRETERS,
-    ALL_COMPLETED,
-    FIRST_COMPLETED,
-    FIRST_EXCEPTION,
-    PUBLIC_NAMES,
-    BrokenExecutor,
-    CancelledError,
-    InvalidStateError,
-    TimeoutError,
-)
-
-from ._version import __version__
-
-Future = _implementation.Future
-Executor = _implementation.Executor
-
-__all__ = PUBLIC_NAMES
-del PUBLIC_NAMES
-
-# name -> (module, attribute): the public names loaded on first use.
+# name -> (module, attribute), loaded on first use. _IMPLEMENTATION: from
+# the implementation cfutures._implementation chose.
+_IMPLEMENTATION = None
 _ON_USE = {
-    "wait": (_implementation, "wait"),
-    "as_completed": (_implementation, "as_completed"),
-    "ThreadPoolExecutor": (_implementation, "ThreadPoolExecutor"),
-    "ProcessPoolExecutor": (_implementation, "ProcessPoolExecutor"),
+    "__version__": ("cfutures._version", "__version__"),
+    "__all__": ("cfutures._stdlib", "PUBLIC_NAMES"),
+    "EXTENSIONS": ("cfutures._implementation", "EXTENSIONS"),
+    "ALL_COMPLETED": ("cfutures._stdlib", "ALL_COMPLETED"),
+    "FIRST_COMPLETED": ("cfutures._stdlib", "FIRST_COMPLETED"),
+    "FIRST_EXCEPTION": ("cfutures._stdlib", "FIRST_EXCEPTION"),
+    "BrokenExecutor": ("cfutures._stdlib", "BrokenExecutor"),
+    "CancelledError": ("cfutures._stdlib", "CancelledError"),
+    "InvalidStateError": ("cfutures._stdlib", "InvalidStateError"),
+    "TimeoutError": ("cfutures._stdlib", "TimeoutError"),
+    "Future": (_IMPLEMENTATION, "Future"),
+    "Executor": (_IMPLEMENTATION, "Executor"),
+    "wait": (_IMPLEMENTATION, "wait"),
+    "as_completed": (_IMPLEMENTATION, "as_completed"),
+    "ThreadPoolExecutor": (_IMPLEMENTATION, "ThreadPoolExecutor"),
+    "ProcessPoolExecutor": (_IMPLEMENTATION, "ProcessPoolExecutor"),
+    "InterpreterPoolExecutor": (_IMPLEMENTATION, "InterpreterPoolExecutor"),
     "WorkerProcessDied": ("cfutures._errors", "WorkerProcessDied"),
     "PoolStatistics": ("cfutures._statistics", "PoolStatistics"),
     "progress": ("cfutures._progress_bar", "progress"),
@@ -51,9 +49,6 @@ _ON_USE = {
     "installed": ("cfutures._substitute", "installed"),
     "uninstall": ("cfutures._substitute", "uninstall"),
 }
-if _HAS_INTERPRETERS:   # 3.14+, as the stdlib
-    _ON_USE["InterpreterPoolExecutor"] = (_implementation,
-                                          "InterpreterPoolExecutor")
 
 
 def __getattr__(name):
@@ -61,19 +56,34 @@ def __getattr__(name):
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module, attribute = where
-    if isinstance(module, str):
-        import importlib
+    import importlib
+    if module is _IMPLEMENTATION:
+        if name == "InterpreterPoolExecutor":
+            from ._stdlib import HAS_INTERPRETERS
+            if not HAS_INTERPRETERS:   # 3.14+, as the stdlib
+                raise AttributeError(
+                    f"module {__name__!r} has no attribute {name!r}")
+        module = importlib.import_module("cfutures._implementation").implementation
+    else:
         module = importlib.import_module(module)
     value = getattr(module, attribute)
     globals()[name] = value
+    _install_if_asked()
     return value
 
 
 def __dir__():
-    return sorted({*globals(), *_ON_USE})
+    from ._stdlib import HAS_INTERPRETERS
+    names = {*globals(), *_ON_USE}
+    if not HAS_INTERPRETERS:
+        names.discard("InterpreterPoolExecutor")
+    return sorted(names)
 
 
-# CFUTURES_INSTALL=1 waited for this import to finish (it brought
-# concurrent.futures in): install now.
-if "_cfutures_autoinstall" in _sys.modules:
-    _sys.modules["_cfutures_autoinstall"].install_if_asked()
+def _install_if_asked(finishing=None):
+    """CFUTURES_INSTALL=1 may have waited for cfutures' imports to finish
+    (they brought concurrent.futures in): install now. ``finishing``: the
+    public module calling this from its last line."""
+    hook = _sys.modules.get("_cfutures_autoinstall")
+    if hook is not None:
+        hook.install_if_asked(finishing)

@@ -5,8 +5,10 @@ what cfutures can do here.
     python -m cfutures run -m module [args...]
     python -m cfutures info
 
-``run`` installs cfutures (``cfutures.install()``) before the program's
-first line and sets ``CFUTURES_INSTALL=1`` for the processes it starts:
+``run`` installs cfutures (``cfutures.install()``) for the program, as
+the start-up hook does: right after the program (or anything it runs)
+imports ``concurrent.futures``, at once if that happened already; a program
+that never does pays nothing. It sets ``CFUTURES_INSTALL=1`` for the processes it starts:
 spawn and forkserver workers and ``subprocess`` children of the same
 interpreter install it at their startup, through the .pth/.start files the
 wheel ships (``_cfutures_autoinstall``). The program then runs as ``python
@@ -101,11 +103,10 @@ def run(args):
         return 2
     import runpy
 
-    import cfutures
-    from _cfutures_autoinstall import ENV
+    from _cfutures_autoinstall import ENV, install_on_import
 
     os.environ[ENV] = "1"
-    cfutures.install()
+    install_on_import()
     try:
         if args[0] == "-m":
             return run_module(runpy, args[1], args[2:])

@@ -13,3 +13,8 @@ from ._stdlib import BrokenInterpreterPool
 InterpreterPoolExecutor = _implementation.InterpreterPoolExecutor
 
 __all__ = ["InterpreterPoolExecutor", "BrokenInterpreterPool"]
+
+# CFUTURES_INSTALL=1 waits for an import that brought concurrent.futures in.
+from . import _install_if_asked  # noqa: E402
+_install_if_asked(__name__)
+del _install_if_asked

@@ -14,3 +14,8 @@ ProcessPoolExecutor = _implementation.ProcessPoolExecutor
 globals().update(_EXTRAS)
 
 __all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
+
+# CFUTURES_INSTALL=1 waits for an import that brought concurrent.futures in.
+from . import _install_if_asked  # noqa: E402
+_install_if_asked(__name__)
+del _install_if_asked

@@ -6,3 +6,8 @@ from ._stdlib import BrokenThreadPool
 ThreadPoolExecutor = _implementation.ThreadPoolExecutor
 
 __all__ = ["ThreadPoolExecutor", "BrokenThreadPool"]
+
+# CFUTURES_INSTALL=1 waits for an import that brought concurrent.futures in.
+from . import _install_if_asked  # noqa: E402
+_install_if_asked(__name__)
+del _install_if_asked

@@ -33,6 +33,7 @@ from cpython.pythread cimport (
 from libc.stdint cimport uint32_t
 
 import os
+import sys
 import pickle
 import threading
 
@@ -325,6 +326,10 @@ def worker_main(call_conn, result_conn, initializer, initargs,
     ``serializer``: the pool's pickler (None: pickle).
     """
     cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
+    # CFUTURES_INSTALL=1 waits for the imports that brought this module in.
+    hook = sys.modules.get("_cfutures_autoinstall")
+    if hook is not None:
+        hook.install_if_asked()
     if close_fds:   # forked: every pool's descriptors, as at the fork
         from cfutures._core._supervisor import inherited_at_fork
         close_fds = inherited_at_fork() + close_fds
