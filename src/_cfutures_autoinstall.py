@@ -39,8 +39,10 @@ def _in_subinterpreter():
     worker, say): cfutures' compiled core loads in the main interpreter
     only, so there the stdlib serves, as it would anyway, without the
     fallback's warning in every worker."""
+    if sys.version_info < (3, 14):   # no InterpreterPoolExecutor to worry about
+        return False
     try:
-        import _interpreters   # 3.13+, where subinterpreters run Python code
+        import _interpreters
     except ImportError:
         return False
     current = _interpreters.get_current()

@@ -88,7 +88,17 @@ def test_ctrl_c_ends_the_blocked_program(impl, kind, blocker, tmp_path):
         assert program.poll() is None, "the program ended by itself"
         os.killpg(program.pid, signal.SIGINT)
         open(release, "w").close()
-        returncode = program.wait(LONG)
+        try:
+            returncode = program.wait(LONG)
+        except subprocess.TimeoutExpired:
+            state = (f"stdout: {out_path.read_text()!r}\n"
+                     f"stderr: {err_path.read_text()!r}")
+            if not impl.accelerated and kind == "process":
+                # The oracle's own bug: a stdlib worker that the group's
+                # SIGINT interrupts inside one of its queue's locks leaves
+                # the pool deadlocked at shutdown (seen under load in CI).
+                pytest.xfail("the stdlib's process pool hung after Ctrl-C\n" + state)
+            raise AssertionError("the program hung after Ctrl-C\n" + state)
     finally:
         if program.poll() is None:
             os.killpg(program.pid, signal.SIGKILL)

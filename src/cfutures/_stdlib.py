@@ -78,14 +78,6 @@ def _thread_names():
             "StdlibThreadPoolExecutor": thread.ThreadPoolExecutor}
 
 
-def _reduction_names():
-    from multiprocessing import reduction
-    # multiprocessing's pickler: knows connections, sockets and what was
-    # registered with it, for objects the plain pickler refuses. (A worker
-    # needs it, not concurrent.futures.process, which it never imports.)
-    return {"ForkingPickler": reduction.ForkingPickler}
-
-
 def _process_names():
     from concurrent.futures import process
     return {
@@ -120,7 +112,6 @@ def _interpreter_names():
 # name -> the function that binds it (with its siblings)
 _LAZY = {name: bind for bind, names in (
     (_thread_names, ("BrokenThreadPool", "StdlibThreadPoolExecutor")),
-    (_reduction_names, ("ForkingPickler",)),
     (_process_names, ("BrokenProcessPool", "StdlibProcessPoolExecutor",
                       "RemoteTraceback", "check_system_limits",
                       "PROCESS_MODULE_EXTRAS")),

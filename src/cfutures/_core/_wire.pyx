@@ -55,9 +55,10 @@ from posix.unistd cimport read
 
 import os
 import pickle
-from traceback import format_exception
-
-from cfutures._stdlib import ForkingPickler
+# From multiprocessing itself, not cfutures._stdlib: a worker process loads
+# this module, and never concurrent.futures (nor logging, nor traceback
+# until a call raises), so that it starts sooner than the stdlib's worker.
+from multiprocessing.reduction import ForkingPickler
 
 
 cdef object remote_traceback(str text):
@@ -200,6 +201,7 @@ cdef tuple call_tuple(object fn, tuple args, dict kwargs):
 
 
 cpdef str traceback_text(BaseException exc):
+    from traceback import format_exception
     return '\n"""\n%s"""' % ''.join(format_exception(type(exc), exc, exc.__traceback__))
 
 

@@ -38,7 +38,6 @@ import pickle
 import threading
 
 from cfutures._item_calls import call_each, call_each_row
-from cfutures._stdlib import LOGGER
 
 
 @cython.final
@@ -344,6 +343,7 @@ def worker_main(call_conn, result_conn, initializer, initargs,
         try:
             initializer(*initargs)
         except BaseException as exc:
+            from cfutures._stdlib import LOGGER   # only here: see _wire.pyx
             LOGGER.critical('Exception in initializer:', exc_info=True)
             body = pickle.dumps(traceback_text(exc), PROTOCOL)
             try:
