@@ -23,7 +23,7 @@ import weakref
 
 import pytest
 
-from support import LONG
+from support import LONG, wait_until
 
 FULL = os.environ.get("CFUTURES_STRESS", "") == "full"
 CYCLES = 1_000_000 if FULL else 100_000
@@ -139,5 +139,15 @@ def test_shut_down_pools_leave_nothing_behind(impl, kind):
     before = resources()
     for _ in range(20):
         use_a_pool()
-    gc.collect()
+
+    def released():
+        gc.collect()
+        return resources() == before
+    # Polled: a pool's last references (its finished threads' objects, its
+    # Process objects' finalizers) can go a moment after shutdown returns,
+    # on a loaded machine (seen once in CI); a real leak stays.
+    try:
+        wait_until(released, timeout=10)
+    except AssertionError:
+        pass   # the assert below says what stayed
     assert resources() == before
