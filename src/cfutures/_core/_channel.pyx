@@ -1,13 +1,32 @@
-"""The parent's end of one worker process: its pipes, its output queue and
-its calls in flight.
+"""The parent's end of one worker process: its lifecycle, its pipes, its
+output queue and its calls in flight.
 
 A channel writes frames to the worker's call pipe without blocking (what
 the pipe does not take waits in ``out`` until the dispatcher sees the pipe
 writable), reads the worker's result frames, and keeps the books of what the
-worker owes: the work items sent, oldest first, and how many calls of each
-sent batch are unanswered. The dispatcher decides what to send; the supervisor
-makes and closes channels. Every method runs with the GIL held; only the
-pipe syscalls release it.
+worker owes: one deque of the batches sent, oldest first, each with its work
+items, how many of them were answered, the map items each call stands for,
+and whether its calls were known short. The dispatcher decides what to send;
+the supervisor makes and closes channels and alone signals processes.
+
+The worker's lifecycle is ``state`` (a WorkerState, _channel.pxd), changed
+only by the transition methods below::
+
+    STARTING --ready--> RUNNING --retire/stop_as_idle--> RETIRING
+        |                  |   \--said_leaving--> LEAVING
+        |                  |    \--killed_for_time--> TIMED_OUT
+        +------------------+--------stop/signalled--> STOPPING
+    any live state --exited--> EXITED (ended_from: the state it left)
+    any state --close--> CLOSED
+
+Only RUNNING takes calls. What an exit means (retired, stopped, recovered
+from, or the pool broken) is decided from ``ended_from`` by the recovery
+policy (_recovery.pyx).
+
+Threading model: every method runs with the GIL held and only the pipe
+syscalls release it; the manager thread and the threads that submit both
+call in, so a state read before a syscall may have moved after it (the
+dispatcher checks again after pickling).
 """
 cimport cython
 from cfutures._core._item_run cimport ItemRun
@@ -28,6 +47,16 @@ cdef object _deque = collections.deque
 
 
 @cython.final
+cdef class SentBatch:
+    """One batch of calls sent to a worker (see _channel.pxd)."""
+
+    def __cinit__(self, list items, Py_ssize_t weight, bint short):
+        self.items = items
+        self.weight = weight
+        self.short = short
+
+
+@cython.final
 cdef class WorkerChannel:
     """The parent's end of one worker process."""
 
@@ -35,6 +64,7 @@ cdef class WorkerChannel:
                   WorkerProgress progress):
         self.process = process
         self.progress = progress
+        self.state = self.ended_from = STARTING
         self.timed_out_call = -1
         self.seen_call = -1.0
         self.pid = process.pid
@@ -47,24 +77,92 @@ cdef class WorkerChannel:
         os.set_blocking(self.result_fd, False)
         self.reader = FrameReader.__new__(FrameReader)
         self.out = []
-        self.inflight = _deque()
         self.batches = _deque()
-        self.shorts = _deque()
-        self.weights = _deque()
         self.call_pipe = self.result_pipe = CF_PIPE_DEFAULT
         self.last_progress = cf_monotonic()
 
     def parent_fds(self):
         """The descriptors a forked child must close."""
-        return () if self.closed else (self.call_fd, self.result_fd)
+        return () if self.state == CLOSED else (self.call_fd, self.result_fd)
 
-    cdef bint has_output(self) noexcept:
-        return bool(self.out) and not self.gone
+    # -- the lifecycle -----------------------------------------------------------
 
-    cdef Py_ssize_t inflight_count(self) noexcept:
-        return len(self.inflight)
+    cdef bint is_live(self) noexcept:
+        """Its process has not been seen to end."""
+        return self.state < EXITED
+
+    cdef bint takes_calls(self) noexcept:
+        return self.state == RUNNING
+
+    cdef int became_ready(self) except -1:
+        """FRAME_READY: started, its initializer done."""
+        if self.state == STARTING:
+            self.state = RUNNING
+        return 0
+
+    cdef int retire(self) except -1:
+        """It takes no more calls and ends by itself after those it has."""
+        if self.state <= RUNNING:
+            self.state = RETIRING
+        return 0
+
+    cdef int stop_as_idle(self) except -1:
+        """Idle past idle_timeout: retired, and told to stop now."""
+        self.retire()
+        return self.send_stop()
+
+    cdef int said_leaving(self) except -1:
+        """FRAME_RETIRING: above max_worker_memory, it exits now. Read
+        after its sentinel fired (the frame and the exit come together), it
+        changes what it left."""
+        if self.state <= RETIRING:
+            self.state = LEAVING
+        elif self.state == EXITED and self.ended_from <= RETIRING:
+            self.ended_from = LEAVING
+        return 0
+
+    cdef int killed_for_time(self, Py_ssize_t call) except -1:
+        """The pool kills it (the supervisor sends the signal) for running
+        its ``call``-th call past its time limit."""
+        if self.is_live():
+            self.state = TIMED_OUT
+            self.timed_out_call = call
+        return 0
+
+    cdef int stop(self) except -1:
+        """The pool ends it: a stop frame, once what it has is done."""
+        if self.is_live():
+            self.state = STOPPING
+            self.send_stop()
+        return 0
+
+    cdef int signalled(self) except -1:
+        """The pool ends it with a signal (terminate_workers(), a broken pool)."""
+        if self.is_live():
+            self.state = STOPPING
+        return 0
+
+    cdef int exited(self) except -1:
+        """Its sentinel fired."""
+        if self.is_live():
+            self.ended_from = self.state
+            self.state = EXITED
+        return 0
+
+    cdef int close(self) except -1:
+        if self.is_live():
+            self.ended_from = self.state
+        self.state = CLOSED
+        self.out = []
+        if not self.writing:   # else end_writing() closes it
+            self.call_conn.close()
+        self.result_conn.close()
+        return 0
 
     # -- writing ---------------------------------------------------------------
+
+    cdef bint has_output(self) noexcept:
+        return bool(self.out) and self.is_live()
 
     cdef int enqueue(self, list parts, Py_ssize_t frame_bytes) except -1:
         cdef Py_ssize_t size
@@ -101,13 +199,13 @@ cdef class WorkerChannel:
         closed earlier, its number could be reused by the next worker's
         pipe (a result pipe, say) and take this frame's bytes."""
         self.writing = False
-        if self.closed:
+        if self.state == CLOSED:
             self.call_conn.close()
         return 0
 
     cdef int write_out(self) except -1:
         cdef Py_ssize_t written
-        if self.closed:
+        if self.state == CLOSED:
             self.out = []
             return 1
         while self.out:
@@ -124,18 +222,16 @@ cdef class WorkerChannel:
         return 1
 
     cdef int send_stop(self) except -1:
-        self.stopping = True
         self.enqueue(frame_parts(FRAME_STOP, 0, b"", None), 0)
         return 0
 
     # -- the books -------------------------------------------------------------
 
     cdef bint can_take(self, Py_ssize_t max_tasks, Py_ssize_t depth, double now):
-        """Whether a batch sent now would start soon: the worker is up
-        (ready), alive, not retiring, and has fewer than ``depth`` batches
-        outstanding."""
+        """Whether a batch sent now would start soon: the worker takes calls
+        (RUNNING), and has fewer than ``depth`` batches outstanding."""
         cdef Py_ssize_t outstanding = len(self.batches)
-        if (not self.ready or self.out or self.stopping or self.retiring or self.gone
+        if (self.state != RUNNING or self.out
                 or (max_tasks and self.sent >= max_tasks)):
             return False
         if outstanding == 0:
@@ -144,7 +240,8 @@ cdef class WorkerChannel:
             return False
         # Queue behind a batch only if its calls were known to be short when
         # it was sent and it is making progress.
-        return self.shorts[0] and now - self.last_progress < CF_STALL_SECONDS
+        return ((<SentBatch>self.batches[0]).short
+                and now - self.last_progress < CF_STALL_SECONDS)
 
     cdef int record_sent(self, list items, bint short, Py_ssize_t weight,
                          Py_ssize_t max_tasks) except -1:
@@ -154,25 +251,45 @@ cdef class WorkerChannel:
         cdef Py_ssize_t n = len(items)
         if not self.batches:
             self.last_progress = cf_monotonic()
-        self.inflight.extend(items)
-        self.batches.append(n)
-        self.shorts.append(short)
-        self.weights.append(weight)
+        self.batches.append(SentBatch(list(items), weight, short))
+        self.owed += n
         self.sent += n
         if max_tasks and self.sent >= max_tasks:
-            self.retiring = True
+            self.retire()
         return 0
+
+    cdef ProcessWorkItem owed_item(self, Py_ssize_t index):
+        """The ``index``-th call it owes, oldest first (None past the last)."""
+        cdef SentBatch batch
+        cdef Py_ssize_t left
+        for batch in self.batches:
+            left = len(batch.items) - batch.answered
+            if index < left:
+                return <ProcessWorkItem>batch.items[batch.answered + index]
+            index -= left
+        return None
 
     cdef Py_ssize_t complete(self, list values, dict errors, CallCounts counts) except -1:
         """Finish the oldest futures with a results frame's answers (counted
         in ``counts`` first); how many items they stood for (a map run
         counts its items)."""
-        cdef Py_ssize_t i, n = len(values), first, left, items = 0
+        cdef Py_ssize_t i, n = len(values), items = 0
         cdef ProcessWorkItem item
+        cdef SentBatch batch
+        if n > self.owed:
+            raise RuntimeError(f"worker {self.pid} answered {n} calls, "
+                               f"it owed {self.owed}")
         for i in range(n):
-            item = <ProcessWorkItem>self.inflight.popleft()
+            batch = <SentBatch>self.batches[0]
+            item = <ProcessWorkItem>batch.items[batch.answered]
+            batch.items[batch.answered] = None   # the books keep no result alive
+            batch.answered += 1
+            items += batch.weight
+            if batch.answered == len(batch.items):
+                self.batches.popleft()
+            self.owed -= 1
             if errors is not None and i in errors:
-                counts.failed += item.run_length or 1
+                counts.failed += item.weight()
                 item.future.finish_unless_done(decode_exception(errors[i]), True)
             elif item.partial is not None:
                 item.partial.extend(values[i])   # the run's last part
@@ -188,26 +305,12 @@ cdef class WorkerChannel:
             values[i] = None   # the caller's result is not kept alive here
         if n > 0:
             self.last_progress = cf_monotonic()
-        left = n
-        while left > 0 and self.batches:
-            first = self.batches[0]
-            if first <= left:
-                left -= first
-                items += first * <Py_ssize_t>self.weights[0]
-                self.batches.popleft()
-                self.shorts.popleft()
-                self.weights.popleft()
-            else:
-                self.batches[0] = first - left
-                items += left * <Py_ssize_t>self.weights[0]
-                left = 0
         return items
 
     cdef int add_run_part(self, object part) except -1:
         """A FRAME_RUN_PART: items the oldest unanswered call (a map run)
         finished so far."""
-        cdef ProcessWorkItem item = (<ProcessWorkItem>self.inflight[0]
-                                     if self.inflight else None)
+        cdef ProcessWorkItem item = self.owed_item(0)
         if item is None or not item.run_length or type(part) is not ItemRun:
             raise RuntimeError(f"a run part from worker {self.pid} answers no run")
         if item.partial is None:
@@ -219,16 +322,17 @@ cdef class WorkerChannel:
 
     cdef Py_ssize_t answered_count(self) noexcept:
         """Calls the worker has answered, of all it was sent."""
-        return self.sent - len(self.inflight)
+        return self.sent - self.owed
 
-    cdef list take_inflight(self):
+    cdef list take_owed(self):
         """Forget every work item the worker owes, and hand them over,
         oldest first (to be failed, or sent elsewhere)."""
-        cdef list items = list(self.inflight)
-        self.inflight.clear()
+        cdef list items = []
+        cdef SentBatch batch
+        for batch in self.batches:
+            items.extend(batch.items[batch.answered:])
         self.batches.clear()
-        self.shorts.clear()
-        self.weights.clear()
+        self.owed = 0
         return items
 
     # -- reading ---------------------------------------------------------------
@@ -252,23 +356,4 @@ cdef class WorkerChannel:
             size = grow_pipe(self.result_fd, self.reader.largest)
             # A pipe that cannot grow is not asked again.
             self.result_pipe = size if size > 0 else CF_PIPE_MAX
-        return 0
-
-    # -- state -----------------------------------------------------------------
-
-    cdef int mark_stopping(self) except -1:
-        self.stopping = True
-        return 0
-
-    cdef int mark_gone(self) except -1:
-        self.gone = True
-        return 0
-
-    cdef int close(self) except -1:
-        self.closed = True
-        self.gone = True
-        self.out = []
-        if not self.writing:   # else end_writing() closes it
-            self.call_conn.close()
-        self.result_conn.close()
         return 0

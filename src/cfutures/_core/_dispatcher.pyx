@@ -13,18 +13,20 @@ held except the poll, read and write syscalls.
 """
 cimport cython
 from cfutures._core._batching cimport BatchPolicy
-from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._channel cimport (
+    CLOSED, LEAVING, RETIRING, TIMED_OUT, WorkerChannel)
 from cfutures._core._future cimport CoreFuture, new_future
 from cfutures._core._lifecycle cimport PROCESS_POOL, is_exiting, raise_if_closed
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._poller cimport PollSet, Wakeup
-from cfutures._core._recovery cimport RecoveryPolicy
+from cfutures._core._recovery cimport (
+    END_BROKEN, END_RECOVERED, END_RETIRED, RecoveryPolicy, WorkerEnd)
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._statistics cimport CallCounts
 from cfutures._core._supervisor cimport (
-    ProcessSupervisor, describe_exit, join_or_kill, join_within)
+    ProcessSupervisor, describe_exit)
 from cfutures._core._tuning cimport (
-    CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE, CF_WORKER_EXIT_WAIT)
+    CF_CRASH_WINDOW, CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE)
 from cfutures._core._wire cimport (
     FRAME_CALLS, FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
     FRAME_RUN_PART,
@@ -84,6 +86,7 @@ cdef class ProcessDispatcher:
                                        max_worker_memory, max_workers,
                                        idle_timeout)
         self.recovery.counts = self.counts
+        self.recovery.supervisor = self.supervisor
         # What a worker has computed must reach the parent before the
         # worker can die or be killed in the middle of a batch.
         self.supervisor.eager_results = replace_dead or task_timeout > 0
@@ -132,7 +135,7 @@ cdef class ProcessDispatcher:
             item.future.start_or_notify_cancel()
             self.count_start(item, 0.0)
             self.send_calls(w, [call_tuple(item.fn, item.args, item.kwargs)],
-                            [item], item.run_length or 1)
+                            [item], item.weight())
         finally:
             self.release_reservation()
         if self.sleeping:
@@ -187,7 +190,7 @@ cdef class ProcessDispatcher:
         """Count ``item`` started (sent to a worker); timed, the wait since
         its submit() (``now``: 0 to read the clock)."""
         cdef CallCounts counts = self.counts
-        counts.started += item.run_length or 1
+        counts.started += item.weight()
         if counts.timed:
             counts.waited((now or cf_monotonic()) - item.submitted_at)
         return 0
@@ -225,7 +228,7 @@ cdef class ProcessDispatcher:
                     for _ in range(min(keep, len(self.pending)))]
             while self.pending:
                 item = self.pending.popleft()
-                self.counts.cancelled += item.run_length or 1
+                self.counts.cancelled += item.weight()
                 item.future.cancel()
             self.pending.extend(kept)
         self.wake(look_again=True)
@@ -371,7 +374,7 @@ cdef class ProcessDispatcher:
             # running already.
             if not item.requeued:
                 if not item.future.start_or_notify_cancel():
-                    self.counts.cancelled += item.run_length or 1
+                    self.counts.cancelled += item.weight()
                     continue
                 self.count_start(item, 0.0)
             calls.append(call_tuple(item.fn, item.args, item.kwargs))
@@ -412,21 +415,21 @@ cdef class ProcessDispatcher:
             self.release_reservation()
         if body is None:
             return 0
-        if w.stopping and w.retiring and not w.gone and not self.broken:
-            # Stopped as idle (_recovery.stop_idle_workers, the one place
-            # that marks a live worker both) while these were pickled:
-            # they go to another worker; the reservation kept them counted.
+        if w.state in (RETIRING, LEAVING, TIMED_OUT) and not self.broken:
+            # It stopped taking calls while these were pickled (stopped as
+            # idle, retired, over its memory bound, killed for time): they
+            # go to another worker; the reservation kept them counted.
             for item in reversed(items):
                 item.requeued = True
                 self.pending.appendleft(item)
             self.wake(look_again=True)
             return 0
-        if self.broken or w.gone or w.stopping:
+        if self.broken or not w.takes_calls():
             exc = BrokenProcessPool(self.broken or
                                     f"worker {w.pid} exited before the call was sent")
             for item in items:
                 if item.future.finish_unless_done(exc, True):
-                    self.counts.failed += item.run_length or 1
+                    self.counts.failed += item.weight()
             return 0
         views = collector.views
         n = len(calls)
@@ -454,7 +457,7 @@ cdef class ProcessDispatcher:
             except Exception as exc:
                 item = items[i]
                 self.local_failures += 1
-                self.counts.failed += item.run_length or 1
+                self.counts.failed += item.weight()
                 item.future.finish(local_failure(exc), True)
             else:
                 good_calls.append(calls[i])
@@ -499,15 +502,15 @@ cdef class ProcessDispatcher:
             w = workers[i]
             if self.broken:
                 return 0
-            if fds.results_ready(i) and not w.closed:
+            if fds.results_ready(i) and w.state != CLOSED:
                 self.read_results(w)
-            if fds.writable(i) and not w.closed:
+            if fds.writable(i) and w.state != CLOSED:
                 w.flush()
         for i in range(n):
             w = workers[i]
             if self.broken:
                 return 0
-            if fds.exited(i) and not w.gone:
+            if fds.exited(i) and w.is_live():
                 self.worker_exited(w)
         return 0
 
@@ -515,7 +518,7 @@ cdef class ProcessDispatcher:
         """Read and handle what ``w`` sent; the bytes read."""
         cdef Py_ssize_t got, rounds = 0, total = 0
         cdef Frame frame
-        while rounds < CF_READ_ROUNDS and not w.eof and not w.closed:
+        while rounds < CF_READ_ROUNDS and not w.eof and w.state != CLOSED:
             rounds += 1
             got = w.read_some()
             if got > 0:
@@ -526,7 +529,7 @@ cdef class ProcessDispatcher:
                     break
                 self.handle_frame(w, frame)
                 frame = None
-                if self.broken or w.closed:
+                if self.broken or w.state == CLOSED:
                     return total
             if got < 0:
                 break
@@ -552,12 +555,11 @@ cdef class ProcessDispatcher:
                 self.counts.ran_for(busy, items)
             self.answered(w, n)
         elif frame.kind == FRAME_READY:
-            w.ready = True   # dispatch() sends it what waits, next
+            w.became_ready()   # dispatch() sends it what waits, next
         elif frame.kind == FRAME_RETIRING:
             # Its exit is the pool's own: what it was sent and did not
             # start goes to other workers (worker_exited).
-            w.over_memory = True
-            w.retiring = True
+            w.said_leaving()
         elif frame.kind == FRAME_RUN_PART:
             try:
                 part = loads(frame.body, frame.buffers, self.serializer)
@@ -569,7 +571,7 @@ cdef class ProcessDispatcher:
             # The worker returns by itself after this frame: let it, so what
             # it logged (often through a multiprocessing queue) is flushed
             # before the pool ends every worker.
-            join_within(w.process, CF_WORKER_EXIT_GRACE)
+            self.supervisor.let_exit(w, CF_WORKER_EXIT_GRACE)
             self.break_pool(
                 f"A process in the process pool failed to initialize "
                 f"(pid {w.pid}): its initializer raised",
@@ -593,28 +595,30 @@ cdef class ProcessDispatcher:
 
     cdef int answered(self, WorkerChannel w, Py_ssize_t n) except -1:
         self.inflight_total -= n
-        if w.inflight_count() == 0 and self.inflight_total == 0 and not self.pending:
+        if w.owed == 0 and self.inflight_total == 0 and not self.pending:
             self.batching.forget()   # idle: the next burst is measured afresh
         return 0
 
     cdef int worker_exited(self, WorkerChannel w) except -1:
-        cdef bint owes
-        w.mark_gone()
+        cdef WorkerEnd end
+        w.exited()
         # Results it wrote before exiting are still in the pipe.
-        while not w.eof and not w.closed:
+        while not w.eof and w.state != CLOSED:
             if self.read_results(w) <= 0 or self.broken:
                 break
         if self.broken:
             return 0
-        # Its sentinel fired; if it lives on, it closed or wrote into its
-        # end of that pipe. Its state is unknown: end it, as a death.
-        join_or_kill(w.process, CF_WORKER_EXIT_WAIT)
+        self.supervisor.reap(w)
         exitcode = w.process.exitcode
-        owes = w.inflight_count() > 0
-        if not owes and (w.stopping or w.retiring or self.shutdown_requested):
-            # Replaced if it retired, as the stdlib forgets such a worker.
-            self.supervisor.retire(w, w.retiring and not self.shutdown_requested)
-            if (w.retiring and self.owner_collected and self.pending
+        end = self.recovery.decide_end(w, self.shutdown_requested)
+        if end == END_RECOVERED:
+            return self.recover_from(w, exitcode)
+        if end != END_BROKEN:
+            # Forgotten if it retired, as the stdlib forgets such a worker
+            # (replace_workers() starts another when work waits).
+            self.supervisor.retire(
+                w, end == END_RETIRED and not self.shutdown_requested)
+            if (end == END_RETIRED and self.owner_collected and self.pending
                     and not self.supervisor.channels):
                 # As 3.14's stdlib (gh-152967): nothing may start a worker
                 # for a collected executor, so what waits can never run.
@@ -625,8 +629,6 @@ cdef class ProcessDispatcher:
                     "never be run.", None,
                     "The ProcessPoolExecutor was garbage collected")
             return 0
-        if self.recovery.recovers(w, exitcode):
-            return self.recover_from(w, exitcode)
         self.break_pool(
             f"A process in the process pool was terminated abruptly while "
             f"the future was running or pending (pid {w.pid}, "
@@ -642,9 +644,9 @@ cdef class ProcessDispatcher:
         starts in its place when what waits needs one."""
         cdef RecoveryPolicy recovery = self.recovery
         cdef list unstarted = []
-        cdef Py_ssize_t owed = w.inflight_count()
+        cdef Py_ssize_t owed = w.owed
         cdef ProcessWorkItem item
-        died = not recovery.ended_by_pool(w, exitcode)
+        died = not recovery.ended_by_pool(w)
         if died and not self.shutdown_requested and recovery.crash_loop(cf_monotonic()):
             self.break_pool(
                 f"A process in the process pool was terminated abruptly "
@@ -701,15 +703,15 @@ cdef class ProcessDispatcher:
         self.broken = reason
         supervisor.terminate_all(True)
         for w in list(supervisor.channels):
-            for item in w.take_inflight():
+            for item in w.take_owed():
                 if item.future.finish_unless_done(
                         broken_error(message, cause, cause_text), True):
-                    self.counts.failed += item.run_length or 1
+                    self.counts.failed += item.weight()
         self.inflight_total = 0
         while self.pending:
             item = self.pending.popleft()
             if item.future.finish_unless_done(
                     broken_error(message, cause, cause_text), True):
-                self.counts.failed += item.run_length or 1
+                self.counts.failed += item.weight()
         supervisor.join_all()
         return 0

@@ -118,7 +118,7 @@ cdef class PollSet:
             w = channels[i]
             self.watch(worker_entry(i, RESULTS), -1 if w.eof else w.result_fd,
                        POLLIN)
-            self.watch(worker_entry(i, EXIT), -1 if w.gone else w.sentinel,
+            self.watch(worker_entry(i, EXIT), w.sentinel if w.is_live() else -1,
                        POLLIN)
             self.watch(worker_entry(i, ROOM), w.call_fd if w.out else -1,
                        POLLOUT)

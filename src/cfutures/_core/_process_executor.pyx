@@ -65,9 +65,9 @@ cdef class ProcessExecutorBase:
         cdef ProcessDispatcher dispatcher = self._dispatcher
         cdef CallCounts counts = dispatcher.counts
         cdef ProcessWorkItem item
-        queued = sum([item.run_length or 1 for item in list(dispatcher.pending)])
+        queued = sum([item.weight() for item in list(dispatcher.pending)])
         alive = sum([1 for w in list(dispatcher.supervisor.channels)
-                     if not (<WorkerChannel>w).gone])
+                     if (<WorkerChannel>w).is_live()])
         return counts.snapshot(
             queued, counts.started - counts.completed - counts.failed, alive,
             dispatcher.supervisor.spawned)
@@ -136,12 +136,12 @@ cdef class ProcessExecutorBase:
         if dispatcher.started:
             # As the stdlib does: no idle worker, so start one now.
             dispatcher.add_worker_if_short(1)
-        counts.submitted += item.run_length or 1   # before a worker can answer it
+        counts.submitted += item.weight()   # before a worker can answer it
         try:
             if not dispatcher.send_to_idle_worker(item):
                 dispatcher.enqueue(item)
         except BaseException:
-            counts.submitted -= item.run_length or 1
+            counts.submitted -= item.weight()
             raise
         return item.future
 

@@ -2,7 +2,16 @@
 # for memory; see _recovery.pyx.
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._statistics cimport CallCounts
+from cfutures._core._supervisor cimport ProcessSupervisor
 from cfutures._core._work_item cimport ProcessWorkItem
+
+
+# What a worker's end means for the pool (RecoveryPolicy.decide_end).
+cpdef enum WorkerEnd:
+    END_RETIRED = 0    # expected: it retired; replaced when work waits
+    END_STOPPED = 1    # expected: the pool ends its workers (its record stays)
+    END_RECOVERED = 2  # it ended owing calls and the pool goes on without it
+    END_BROKEN = 3     # a death the pool does not survive
 
 
 cdef class RecoveryPolicy:
@@ -16,14 +25,15 @@ cdef class RecoveryPolicy:
     cdef bint answered_since_death       # a worker answered since the last death
     cdef object deaths                   # deque: when recent workers died
     cdef CallCounts counts               # the pool's, counting what fails here
+    cdef ProcessSupervisor supervisor    # the pool's: kills for time, stops the idle
 
-    cdef bint ended_by_pool(self, WorkerChannel w, object exitcode)
-    cdef bint recovers(self, WorkerChannel w, object exitcode)
+    cdef WorkerEnd decide_end(self, WorkerChannel w, bint shutdown_requested)
+    cdef bint ended_by_pool(self, WorkerChannel w)
+    cdef bint recovers(self, WorkerChannel w)
     cdef bint crash_loop(self, double now) except -1
     cdef double enforce_time_limits(self, list channels, double now) except -2.0
     cdef double stop_idle_workers(self, list channels, double now) except -2.0
     cdef double limit_of(self, ProcessWorkItem item)
-    cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1
     cdef bint parts_missing(self, ProcessWorkItem run, double items_started)
     cdef list split_owed(self, WorkerChannel w, object exitcode, list unstarted)
     cdef int split_run(self, WorkerChannel w, ProcessWorkItem run, bint timed_out,

@@ -37,7 +37,8 @@ executor's) stops a worker that has had no call for that long; workers
 start again on demand.
 """
 cimport cython
-from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._channel cimport (
+    LEAVING, RETIRING, STOPPING, TIMED_OUT, WorkerChannel, WorkerState)
 from cfutures._core._item_run cimport ItemRun, new_item_run
 from cfutures._core._statistics cimport count_answer
 from cfutures._core._supervisor cimport describe_exit
@@ -74,17 +75,33 @@ cdef class RecoveryPolicy:
         """terminate_workers() or kill_workers(): every worker's end is final."""
         self.stopped = True
 
-    cdef bint ended_by_pool(self, WorkerChannel w, object exitcode):
+    cdef WorkerEnd decide_end(self, WorkerChannel w, bint shutdown_requested):
+        """What ``w``'s end (its process exited, its answers read) means:
+        the one place that decides it, from the state it left.
+
+        Owing nothing, a worker that was retiring, leaving or killed for
+        time retired, and one the pool was ending (or any, while it shuts
+        down) stopped; owing calls, the pool recovers from its own ends
+        and, with "replace", from a death; any other end breaks the pool.
+        """
+        cdef WorkerState left = w.ended_from
+        if w.owed == 0:
+            if left == RETIRING or left == LEAVING or left == TIMED_OUT:
+                return END_RETIRED
+            if left == STOPPING or shutdown_requested:
+                return END_STOPPED
+        return END_RECOVERED if self.recovers(w) else END_BROKEN
+
+    cdef bint ended_by_pool(self, WorkerChannel w):
         """Whether the pool ended ``w`` itself: killed for a call past its
         time limit, or retired over max_worker_memory (it said so in a
         FRAME_RETIRING). Any other end is a death."""
-        return w.timed_out_call >= 0 or w.over_memory
+        return w.ended_from == TIMED_OUT or w.ended_from == LEAVING
 
-    cdef bint recovers(self, WorkerChannel w, object exitcode):
+    cdef bint recovers(self, WorkerChannel w):
         """Whether ``w``'s end is recovered from, rather than breaking the
         pool: the pool's own ends always, a death with "replace"."""
-        return not self.stopped and (self.replace_dead
-                                     or self.ended_by_pool(w, exitcode))
+        return not self.stopped and (self.replace_dead or self.ended_by_pool(w))
 
     cdef bint crash_loop(self, double now) except -1:
         """Count a death at ``now``; True if that makes a crash loop."""
@@ -106,8 +123,8 @@ cdef class RecoveryPolicy:
         if not self.time_limits:
             return -1.0
         for w in channels:
-            owed = w.inflight_count()
-            if owed == 0 or w.gone or w.timed_out_call >= 0:
+            owed = w.owed
+            if owed == 0 or not w.is_live() or w.state == TIMED_OUT:
                 continue
             # The count first, then the time (the worker writes the other way).
             calls = w.progress.calls_started()
@@ -117,7 +134,7 @@ cdef class RecoveryPolicy:
             deadline = -1.0
             index = running - w.answered_count()
             if 0 <= index < owed:
-                item = w.inflight[index]
+                item = w.owed_item(index)
                 limit = self.limit_of(item)
                 if limit > 0:
                     if item.run_length and items > 1:
@@ -133,7 +150,7 @@ cdef class RecoveryPolicy:
                                 and self.parts_missing(item, items)):
                             deadline = now + CF_FLUSHER_PERIOD
                         else:
-                            self.kill_for_time(w, running)
+                            self.supervisor.kill_for_time(w, running)
                             continue
                     elif item.run_length and deadline > now + CF_TIME_LIMIT_POLL:
                         deadline = now + CF_TIME_LIMIT_POLL   # to see the next item start
@@ -158,13 +175,11 @@ cdef class RecoveryPolicy:
         if self.idle_timeout <= 0:
             return -1.0
         for w in channels:
-            if (w.inflight_count() or w.gone or w.stopping or w.retiring
-                    or w.has_output()):
+            if w.owed or not w.takes_calls() or w.has_output():
                 continue
             left = w.last_progress + self.idle_timeout - now
             if left <= 0:
-                w.retiring = True   # forgotten, as a retired worker
-                w.send_stop()
+                w.stop_as_idle()   # forgotten, as a retired worker
             elif nearest < 0 or left < nearest:
                 nearest = left
         return nearest
@@ -173,21 +188,12 @@ cdef class RecoveryPolicy:
         """Seconds ``item`` may run: its own limit, else the pool's (0: none)."""
         return item.time_limit if item.time_limit > 0 else self.task_timeout
 
-    cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1:
-        w.timed_out_call = call
-        w.retiring = True   # no more work for it; its sentinel ends it
-        try:
-            w.process.kill()
-        except (ProcessLookupError, ValueError):
-            pass
-        return 0
-
     cdef list split_owed(self, WorkerChannel w, object exitcode, list unstarted):
         """Take what ``w`` (ended) owes: fail the calls it started, append
         the others to ``unstarted`` (oldest first); the futures failed."""
         cdef ProcessWorkItem item
         cdef Py_ssize_t answered = w.answered_count(), i, ran
-        cdef list owed = w.take_inflight()
+        cdef list owed = w.take_owed()
         cdef list failed = []
         cdef bint timed_out
         ran = <Py_ssize_t>w.progress.calls_started() - answered
@@ -203,7 +209,7 @@ cdef class RecoveryPolicy:
                 if not item.requeued:
                     failed.append(item)
                 continue
-            self.counts.failed += item.run_length or 1
+            self.counts.failed += item.weight()
             exc = (self.timeout_error(w, item) if timed_out
                    else self.death_error(
                        w, exitcode, "while running this call, or before sending its result"))

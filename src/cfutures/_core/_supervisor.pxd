@@ -37,3 +37,6 @@ cdef class ProcessSupervisor:
     cdef int terminate_all(self, bint for_good) except -1
     cdef int join_all(self) except -1
     cdef int retire(self, WorkerChannel w, bint forget) except -1
+    cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1
+    cdef int reap(self, WorkerChannel w) except -1
+    cdef int let_exit(self, WorkerChannel w, double grace) except -1

@@ -14,12 +14,12 @@ workers start on demand, one whenever more calls are outstanding than
 workers can take.
 """
 cimport cython
-from cfutures._core._channel cimport WorkerChannel
+from cfutures._core._channel cimport RETIRING, WorkerChannel
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._progress cimport attach_progress
 from cfutures._core._syscalls cimport POLLIN, poll, pollfd
 from cfutures._core._tuning cimport (
-    CF_STOP_POLL_SECONDS, CF_WORKER_JOIN_SECONDS)
+    CF_STOP_POLL_SECONDS, CF_WORKER_EXIT_WAIT, CF_WORKER_JOIN_SECONDS)
 
 import threading
 import time
@@ -180,11 +180,11 @@ cdef class ProcessSupervisor:
         signal_processes(processes, kill)
 
     cdef Py_ssize_t capacity(self):
-        """Workers that can take calls (not retiring, stopping or gone)."""
+        """Workers that take calls, or will once started."""
         cdef WorkerChannel w
         cdef Py_ssize_t n = 0
         for w in self.channels:
-            if not (w.retiring or w.stopping or w.gone):
+            if w.state < RETIRING:   # STARTING or RUNNING
                 n += 1
         return n
 
@@ -254,6 +254,24 @@ cdef class ProcessSupervisor:
         w.close()
         return 0
 
+    cdef int kill_for_time(self, WorkerChannel w, Py_ssize_t call) except -1:
+        """SIGKILL ``w``, whose ``call``-th call ran past its time limit;
+        its sentinel then ends it (the dispatcher's worker_exited())."""
+        w.killed_for_time(call)
+        signal_processes((w.process,), True)
+        return 0
+
+    cdef int reap(self, WorkerChannel w) except -1:
+        """``w``'s sentinel fired: join it, or, if it lives on (it closed or
+        wrote into its end of that pipe: its state is unknown), kill it
+        first, as a death."""
+        return join_or_kill(w.process, CF_WORKER_EXIT_WAIT)
+
+    cdef int let_exit(self, WorkerChannel w, double grace) except -1:
+        """Give ``w``, which is exiting by itself, up to ``grace`` seconds."""
+        join_within(w.process, grace)
+        return 0
+
     def forget_processes(self):
         """The pool is shut down and its workers joined: drop the Process
         objects (freeing their descriptors) unless someone else holds them."""
@@ -264,15 +282,14 @@ cdef class ProcessSupervisor:
         cdef WorkerChannel w
         self.done = True
         for w in self.channels:
-            if not w.gone:
-                w.send_stop()
+            w.stop()
         for w in list(self.channels):
             process = w.process
             while not join_within(process, CF_STOP_POLL_SECONDS):
                 # The stop frame is tiny and the pipe empty, but keep writing
                 # until it is out, in case the pipe was full.
                 self.flush_all()
-                if w.gone and not join_within(process, CF_WORKER_JOIN_SECONDS):
+                if not w.is_live() and not join_within(process, CF_WORKER_JOIN_SECONDS):
                     # Its sentinel fired while it lives (it closed or wrote
                     # into its end): it got no stop frame, so end it.
                     signal_processes((process,), True)
@@ -300,7 +317,7 @@ cdef class ProcessSupervisor:
         if for_good:
             self.done = True
         for w in self.channels:
-            w.mark_stopping()
+            w.signalled()
         signal_processes(self.live_processes(), False)
         return 0
 

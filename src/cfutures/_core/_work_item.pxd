@@ -14,6 +14,10 @@ cdef class ProcessWorkItem:
     cdef ItemRun partial        # a map run's items answered in parts so far, or None
     cdef double submitted_at    # when submitted (time_statistics only)
 
+    cdef inline Py_ssize_t weight(self) noexcept:
+        """The map items it stands for: 1, or a run's length."""
+        return self.run_length if self.run_length else 1
+
 
 cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,
                                    Py_ssize_t run_length)
