@@ -348,3 +348,9 @@ class CountingPickler:
 
 def big_bytes(n):
     return b"x" * n
+
+
+def mark_initialized(folder):
+    """An initializer: leaves a file named after this worker's pid."""
+    import os
+    open(os.path.join(folder, str(os.getpid())), "w").close()

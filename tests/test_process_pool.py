@@ -956,3 +956,29 @@ def test_shutdown_with_wait_leaves_no_pool_thread_running(impl):
         pool.shutdown(wait=True)
         left = [t for t in threading.enumerate() if t not in before]
         assert not left, left
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("initializer", [False, True])
+def test_shutdown_right_after_a_burst_loses_nothing_and_finishes_initializers(
+        impl, tmp_path, initializer):
+    # A burst answered by one worker while another is still starting, then
+    # shutdown at once: every call answered, and every worker that was given
+    # an initializer ran it to its end (cfutures ends a worker still booting
+    # at shutdown only where it has no initializer and no work).
+    import children
+    options = {}
+    if initializer:
+        options = {"initializer": children.mark_initialized,
+                   "initargs": (str(tmp_path),)}
+    for _ in range(3):
+        pool = impl.ProcessPoolExecutor(2, mp_context=non_fork_context(), **options)
+        futures = [pool.submit(abs, -i) for i in range(10)]
+        assert [f.result(LONG) for f in futures] == list(range(10))
+        processes = list(pool._processes.values())
+        pool.shutdown(wait=True)
+        assert all(p.exitcode is not None for p in processes)
+        if initializer:
+            marked = set(os.listdir(tmp_path))
+            assert {str(p.pid) for p in processes} <= marked
+            assert all(p.exitcode == 0 for p in processes)

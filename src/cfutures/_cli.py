@@ -17,7 +17,6 @@ script.py`` or ``python -m module`` runs it: ``__name__ == "__main__"``,
 only its own frames.
 """
 import os
-import signal
 import sys
 
 USAGE = """\
@@ -101,24 +100,23 @@ def run(args):
     if not args or (args[0] == "-m" and len(args) < 2):
         print(USAGE, end="", file=sys.stderr)
         return 2
-    import runpy
-
     from _cfutures_autoinstall import ENV, install_on_import
 
     os.environ[ENV] = "1"
     install_on_import()
     try:
         if args[0] == "-m":
-            return run_module(runpy, args[1], args[2:])
-        return run_script(runpy, args[0], args[1:])
+            return run_module(args[1], args[2:])
+        return run_script(args[0], args[1:])
     except SystemExit:
         raise
     except BaseException as exc:
         return report(exc)
 
 
-def run_module(runpy, name, args):
+def run_module(name, args):
     import importlib.util
+    import runpy
     try:
         found = importlib.util.find_spec(name)
     except (ImportError, ValueError) as exc:
@@ -133,7 +131,12 @@ def run_module(runpy, name, args):
     return 0
 
 
-def run_script(runpy, path, args):
+def run_script(path, args):
+    """Run the file at ``path`` as ``python path args...`` does: a fresh
+    ``__main__`` module (which stays: spawn workers find the program's
+    functions through it), the script's folder first on sys.path, and
+    ``sys.argv``. A folder or a zip file with a ``__main__.py`` goes
+    through runpy, as the interpreter does for one."""
     if not os.path.exists(path):
         print(f"{sys.executable}: can't open file {os.path.abspath(path)!r}: "
               "[Errno 2] No such file or directory", file=sys.stderr)
@@ -141,8 +144,31 @@ def run_script(runpy, path, args):
     # As `python script.py`: the script's folder first on sys.path, not ours.
     sys.path[0] = os.path.dirname(os.path.realpath(path))
     sys.argv = [path, *args]
-    runpy.run_path(path, run_name="__main__")
+    if not os.path.isfile(path) or _is_zip(path):
+        import runpy
+        sys.path[0] = path
+        runpy.run_path(path, run_name="__main__")
+        return 0
+    import builtins
+    import io
+    import types
+    from importlib.machinery import SourceFileLoader
+
+    with io.open_code(path) as file:   # the bytes: compile() reads the coding line
+        code = compile(file.read(), path, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__cached__ = None
+    main.__loader__ = SourceFileLoader("__main__", path)
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
     return 0
+
+
+def _is_zip(path):
+    with open(path, "rb") as file:
+        return file.read(4) == b"PK\x03\x04"
 
 
 def report(exc):
@@ -158,6 +184,7 @@ def report(exc):
     exc.__traceback__ = tb
     sys.excepthook(type(exc), exc, tb)
     if isinstance(exc, KeyboardInterrupt):
+        import signal
         # As the interpreter: end by SIGINT, so the parent sees a signal.
         sys.stdout.flush()
         sys.stderr.flush()

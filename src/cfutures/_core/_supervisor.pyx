@@ -14,7 +14,7 @@ workers start on demand, one whenever more calls are outstanding than
 workers can take.
 """
 cimport cython
-from cfutures._core._channel cimport RETIRING, WorkerChannel
+from cfutures._core._channel cimport RETIRING, STARTING, WorkerChannel
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._progress cimport attach_progress
 from cfutures._core._syscalls cimport POLLIN, poll, pollfd
@@ -282,7 +282,14 @@ cdef class ProcessSupervisor:
         cdef WorkerChannel w
         self.done = True
         for w in self.channels:
-            w.stop()
+            if w.state == STARTING and self.initializer is None and w.owed == 0:
+                # Still booting, with no work and no initializer of the
+                # user's to finish: it would boot only to exit. Ended now,
+                # a short-lived pool does not wait a start-up for it.
+                w.signalled()
+                signal_processes((w.process,), False)
+            else:
+                w.stop()
         for w in list(self.channels):
             process = w.process
             while not join_within(process, CF_STOP_POLL_SECONDS):
