@@ -117,5 +117,5 @@ SECTION = Section("startup", "start-up: whole processes, one after another", (
          spawn_pool, 6, unit="process"),
     Case("child_interpreters",
          "start-up: program starting 20 pythons / under python -m cfutures run",
-         child_interpreters, 4, unit="process"),
+         child_interpreters, 8, unit="process"),
 ))
