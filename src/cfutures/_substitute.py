@@ -41,6 +41,8 @@ import importlib
 import sys
 import threading
 
+from _cfutures_autoinstall import cfutures_initializing
+
 from ._implementation import PROCESS_FALLBACK_REASON, implementation
 from ._stdlib import HAS_INTERPRETERS, StdlibFuture
 
@@ -192,9 +194,8 @@ def _pool_loaded(module):
         own = sys.modules.get(pool.own_module)
         if stdlib is None:
             return   # rebound when it is imported
-        if module is stdlib and (own is None or _initializing(own)) and any(
-                _initializing(m) for name, m in list(sys.modules.items())
-                if name.startswith("cfutures")):
+        if module is stdlib and (own is None or _initializing(own)) and (
+                cfutures_initializing()):
             # cfutures imports it (its pool, a worker's modules): loading
             # the pool here could close a circle; rebound when it loads.
             return
