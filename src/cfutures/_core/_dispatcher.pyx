@@ -82,9 +82,10 @@ cdef class ProcessDispatcher:
             serializer)
         self.serializer = serializer
         self.max_tasks = self.supervisor.max_tasks
+        # A worker over max_worker_memory says so itself (FRAME_RETIRING):
+        # the supervisor passes the bound to it, recovery needs none.
         self.recovery = RecoveryPolicy(replace_dead, task_timeout,
-                                       max_worker_memory, max_workers,
-                                       idle_timeout)
+                                       max_workers, idle_timeout)
         self.recovery.counts = self.counts
         self.recovery.supervisor = self.supervisor
         # What a worker has computed must reach the parent before the

@@ -17,7 +17,6 @@ cpdef enum WorkerEnd:
 cdef class RecoveryPolicy:
     cdef readonly bint replace_dead      # on_worker_death="replace"
     cdef readonly double task_timeout    # seconds; 0: none
-    cdef readonly Py_ssize_t max_memory  # bytes; 0: none
     cdef readonly double idle_timeout    # seconds a worker may idle; 0: forever
     cdef readonly bint time_limits       # some call may have a limit
     cdef Py_ssize_t crash_limit          # deaths within CF_CRASH_WINDOW that break the pool

@@ -57,12 +57,10 @@ cdef class RecoveryPolicy:
     """A pool's recovery options and the deaths it has seen lately."""
 
     def __init__(self, bint replace_dead, double task_timeout,
-                 Py_ssize_t max_memory, Py_ssize_t max_workers,
-                 double idle_timeout=0.0):
+                 Py_ssize_t max_workers, double idle_timeout=0.0):
         self.replace_dead = replace_dead
         self.idle_timeout = idle_timeout
         self.task_timeout = task_timeout
-        self.max_memory = max_memory
         self.time_limits = task_timeout > 0
         self.crash_limit = max(10, 2 * max_workers)
         self.deaths = collections.deque()
