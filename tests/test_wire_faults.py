@@ -34,7 +34,7 @@ def test_a_frame_no_worker_writes_breaks_the_pool(accel, data, then_exit):
     pool = accel.ProcessPoolExecutor(1)
     try:
         assert pool.submit(abs, -1).result(timeout=LONG) == 1
-        (channel,) = pool._dispatcher.supervisor.channels
+        (channel,) = pool._dispatcher.state.supervisor.channels
         inode = os.fstat(channel.result_fd).st_ino
         bad = pool.submit(write_into_result_pipes, data, then_exit, inode)
         others = []

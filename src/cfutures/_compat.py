@@ -31,13 +31,13 @@ class ProcessPoolCompat:
     and its supervisor."""
 
     # test_init's initializer tests check executor._broken.
-    _broken = property(lambda self: self._dispatcher.broken)
+    _broken = property(lambda self: self._dispatcher.state.broken)
     # test_process_pool and test_shutdown count and join executor._processes
     # (pid -> Process of every worker started and not retired; one dict
     # until shutdown(), which sets it to None, as in the stdlib).
     _processes = property(
-        lambda self: None if self._dispatcher.shutdown_requested
-        else self._dispatcher.supervisor.processes)
+        lambda self: None if self._dispatcher.state.shutdown_requested
+        else self._dispatcher.state.supervisor.processes)
     # test_shutdown and test_deadlock join executor._executor_manager_thread
     # (the pool's manager thread while it runs, else None).
     _executor_manager_thread = property(
@@ -47,10 +47,10 @@ class ProcessPoolCompat:
     _call_queue = property(lambda self: _NO_CALL_QUEUE)
     # test_process_pool's test_idle_process_reuse_* and
     # test_max_tasks_per_child_defaults_to_spawn_context.
-    _max_workers = property(lambda self: self._dispatcher.supervisor.max_workers)
-    _mp_context = property(lambda self: self._dispatcher.supervisor.ctx)
+    _max_workers = property(lambda self: self._dispatcher.state.supervisor.max_workers)
+    _mp_context = property(lambda self: self._dispatcher.state.supervisor.ctx)
     # The stdlib's _spawn_process() starts workers with these.
-    _initializer = property(lambda self: self._dispatcher.supervisor.initializer)
-    _initargs = property(lambda self: self._dispatcher.supervisor.initargs)
+    _initializer = property(lambda self: self._dispatcher.state.supervisor.initializer)
+    _initargs = property(lambda self: self._dispatcher.state.supervisor.initargs)
     _max_tasks_per_child = property(
-        lambda self: self._dispatcher.supervisor.max_tasks_per_child)
+        lambda self: self._dispatcher.state.supervisor.max_tasks_per_child)

@@ -45,5 +45,5 @@ def usable(executor):
         return False
     dispatcher = getattr(executor, "_dispatcher", None)
     if dispatcher is not None:   # the compiled pool
-        return not dispatcher.shutdown_requested
+        return not dispatcher.state.shutdown_requested
     return not getattr(executor, "_shutdown_thread", False)

@@ -6,6 +6,7 @@ starts the pool on first use). The public class is
 cfutures._process_pool.ProcessPoolExecutor.
 """
 from cfutures._core._dispatcher cimport ProcessDispatcher
+from cfutures._core._pool_state cimport PoolState
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._pending cimport PendingLimit
 from cfutures._core._parker cimport cf_monotonic
@@ -62,15 +63,15 @@ cdef class ProcessExecutorBase:
 
     def statistics(self):
         """What the pool has done and is doing (cfutures.PoolStatistics)."""
-        cdef ProcessDispatcher dispatcher = self._dispatcher
-        cdef CallCounts counts = dispatcher.counts
+        cdef PoolState state = self._dispatcher.state
+        cdef CallCounts counts = state.counts
         cdef ProcessWorkItem item
-        queued = sum([item.weight() for item in list(dispatcher.pending)])
-        alive = sum([1 for w in list(dispatcher.supervisor.channels)
+        queued = sum([item.weight() for item in list(state.pending)])
+        alive = sum([1 for w in list(state.supervisor.channels)
                      if (<WorkerChannel>w).is_live()])
         return counts.snapshot(
             queued, counts.started - counts.completed - counts.failed, alive,
-            dispatcher.supervisor.spawned)
+            state.supervisor.spawned)
 
     def _limit_pending(self, Py_ssize_t bound):
         """max_pending: at most ``bound`` submitted calls not done."""
@@ -93,8 +94,8 @@ cdef class ProcessExecutorBase:
         its worker (cfutures' submit_with)."""
         cdef ProcessWorkItem item = new_work_item(fn, args, kwargs, 0)
         item.time_limit = time_limit
-        self._dispatcher.recovery.allow_call_limits()
-        self._dispatcher.supervisor.eager_results = True   # workers started from now on
+        self._dispatcher.state.recovery.allow_call_limits()
+        self._dispatcher.state.supervisor.eager_results = True   # workers started from now on
         return self.submit_item(item)
 
     def _submit_run(self, Py_ssize_t run_length, fn, *args):
@@ -130,10 +131,10 @@ cdef class ProcessExecutorBase:
         if dispatcher is None:
             raise RuntimeError("ProcessPoolExecutor.__init__() was not called")
         dispatcher.check_open()
-        counts = dispatcher.counts
+        counts = dispatcher.state.counts
         if counts.timed:
             item.submitted_at = cf_monotonic()
-        if dispatcher.started:
+        if dispatcher.state.started:
             # As the stdlib does: no idle worker, so start one now.
             dispatcher.add_worker_if_short(1)
         counts.submitted += item.weight()   # before a worker can answer it
@@ -153,8 +154,8 @@ cdef class ProcessExecutorBase:
 
     def _end_workers(self, bint kill):
         """terminate_workers() (SIGTERM) or kill_workers() (SIGKILL)."""
-        supervisor = self._dispatcher.supervisor
+        supervisor = self._dispatcher.state.supervisor
         processes = supervisor.live_processes()
-        self._dispatcher.recovery.stop()   # no worker is replaced from here on
+        self._dispatcher.state.recovery.stop()   # no worker is replaced from here on
         self.shutdown(wait=False, cancel_futures=True)
         supervisor.end_processes(processes, kill)
