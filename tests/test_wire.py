@@ -1,4 +1,4 @@
-"""The process pool's wire format (cfutures._core._wire), over os.pipe().
+"""The process pool's wire format (cfutures._core._frames, bodies by cfutures._core._codec), over os.pipe().
 
 Frames written with ``frame_parts`` + ``write_all`` come back whole from a
 ``FrameReader``: small and large, several per read, fed a byte at a time,
@@ -25,10 +25,10 @@ if NO_EXTENSIONS:
 from concurrent.futures.process import _RemoteTraceback  # noqa: E402
 from multiprocessing.reduction import ForkingPickler  # noqa: E402
 
-from cfutures._core import _wire  # noqa: E402
+from cfutures._core import _codec, _frames  # noqa: E402
 
-CALLS = _wire.FrameKind.FRAME_CALLS
-RESULTS = _wire.FrameKind.FRAME_RESULTS
+CALLS = _frames.FrameKind.FRAME_CALLS
+RESULTS = _frames.FrameKind.FRAME_RESULTS
 HEADER_SIZE = 24           # kind, count, nbufs, reserved: u32; body_len: u64
 READ_ONLY_BIT = 1 << 63
 PIPE_CAPACITY = 65536      # Linux's default; the large frames exceed it
@@ -52,8 +52,8 @@ def close_writer(pipe):
 
 def encode(obj):
     """(body, out-of-band buffers) as the pool pickles ``obj``."""
-    collector = _wire.BufferCollector()
-    body = _wire.dumps(obj, collector)
+    collector = _codec.BufferCollector()
+    body = _codec.dumps(obj, collector)
     return body, list(collector.buffers)
 
 
@@ -64,7 +64,7 @@ def write_in_thread(fd, parts):
 
     def write():
         try:
-            _wire.write_all(fd, parts)
+            _frames.write_all(fd, parts)
         except BaseException as exc:   # reported by the test
             errors.append(exc)
     thread = threading.Thread(target=write)
@@ -83,34 +83,34 @@ def test_small_frame_round_trip(pipe):
     calls = [(divmod, (7, 2), None), (max, (1, 2), {"key": abs})]
     body, buffers = encode(calls)
     assert buffers == []
-    _wire.write_all(pipe["write"], _wire.frame_parts(CALLS, 2, body, None))
-    frame = _wire.FrameReader().read_frame(pipe["read"])
+    _frames.write_all(pipe["write"], _frames.frame_parts(CALLS, 2, body, None))
+    frame = _frames.FrameReader().read_frame(pipe["read"])
     assert (frame.kind, frame.count) == (CALLS, 2)
     assert frame.body == body
     assert frame.buffers == []
-    assert _wire.loads(frame.body, frame.buffers) == calls
+    assert _codec.loads(frame.body, frame.buffers) == calls
 
 
 def test_several_frames_in_one_read_come_back_in_order(pipe):
     for i in range(5):
         body, _ = encode(["result", i])
-        _wire.write_all(pipe["write"], _wire.frame_parts(RESULTS, i, body, None))
+        _frames.write_all(pipe["write"], _frames.frame_parts(RESULTS, i, body, None))
     close_writer(pipe)
-    reader = _wire.FrameReader()
+    reader = _frames.FrameReader()
     frames = []
     while (frame := reader.read_frame(pipe["read"])) is not None:
         frames.append(frame)
     assert [f.count for f in frames] == [0, 1, 2, 3, 4]
-    assert [_wire.loads(f.body, f.buffers) for f in frames] == [
+    assert [_codec.loads(f.body, f.buffers) for f in frames] == [
         ["result", i] for i in range(5)]
 
 
 def test_frame_fed_one_byte_at_a_time(pipe):
     body, _ = encode({"payload": list(range(100))})
-    parts = _wire.frame_parts(RESULTS, 1, body, None)
+    parts = _frames.frame_parts(RESULTS, 1, body, None)
     data = b"".join(bytes(part) for part in parts)
     os.set_blocking(pipe["read"], False)
-    reader = _wire.FrameReader()
+    reader = _frames.FrameReader()
     assert reader.fill(pipe["read"]) == -1     # nothing there yet
     for i, byte in enumerate(data):
         assert reader.next_frame() is None, f"frame complete after {i} bytes"
@@ -118,7 +118,7 @@ def test_frame_fed_one_byte_at_a_time(pipe):
         assert reader.fill(pipe["read"]) == 1
     frame = reader.next_frame()
     assert frame is not None and frame.count == 1
-    assert _wire.loads(frame.body, frame.buffers) == {"payload": list(range(100))}
+    assert _codec.loads(frame.body, frame.buffers) == {"payload": list(range(100))}
     assert reader.next_frame() is None
 
 
@@ -129,14 +129,14 @@ def test_out_of_band_buffers_keep_their_kind_and_bytes(pipe):
     body, buffers = encode(obj)
     assert len(buffers) == 2                       # both left the pickle
     assert len(body) < 1000
-    parts = _wire.frame_parts(RESULTS, 1, body, buffers)
+    parts = _frames.frame_parts(RESULTS, 1, body, buffers)
     thread, errors = write_in_thread(pipe["write"], parts)
-    reader = _wire.FrameReader()
+    reader = _frames.FrameReader()
     frame = reader.read_frame(pipe["read"])
     thread.join(LONG)
     assert not thread.is_alive() and errors == []
     assert [type(b) for b in frame.buffers] == [bytes, bytearray]
-    tag, first, second = _wire.loads(frame.body, frame.buffers)
+    tag, first, second = _codec.loads(frame.body, frame.buffers)
     assert tag == "tag"
     assert bytes(first) == read_only
     assert bytes(second) == bytes(writable)
@@ -150,11 +150,11 @@ def test_frame_with_more_buffers_than_one_writev_takes(pipe):
     body, buffers = encode([pickle.PickleBuffer(c) for c in chunks])
     assert len(buffers) == 100
     thread, errors = write_in_thread(
-        pipe["write"], _wire.frame_parts(RESULTS, 100, body, buffers))
-    frame = _wire.FrameReader().read_frame(pipe["read"])
+        pipe["write"], _frames.frame_parts(RESULTS, 100, body, buffers))
+    frame = _frames.FrameReader().read_frame(pipe["read"])
     thread.join(LONG)
     assert not thread.is_alive() and errors == []
-    assert [bytes(b) for b in _wire.loads(frame.body, frame.buffers)] == chunks
+    assert [bytes(b) for b in _codec.loads(frame.body, frame.buffers)] == chunks
 
 
 def test_large_body_larger_than_the_pipe(pipe):
@@ -162,24 +162,24 @@ def test_large_body_larger_than_the_pipe(pipe):
     body, buffers = encode(payload)
     assert len(body) > PIPE_CAPACITY and buffers == []
     thread, errors = write_in_thread(
-        pipe["write"], _wire.frame_parts(RESULTS, 1, body, None))
-    frame = _wire.FrameReader().read_frame(pipe["read"])
+        pipe["write"], _frames.frame_parts(RESULTS, 1, body, None))
+    frame = _frames.FrameReader().read_frame(pipe["read"])
     thread.join(LONG)
     assert errors == []
-    assert _wire.loads(frame.body, frame.buffers) == payload
+    assert _codec.loads(frame.body, frame.buffers) == payload
 
 
 # -- endings and bad input ----------------------------------------------------
 
 def test_end_of_file_between_frames_is_none(pipe):
     close_writer(pipe)
-    assert _wire.FrameReader().read_frame(pipe["read"]) is None
+    assert _frames.FrameReader().read_frame(pipe["read"]) is None
 
 
 @pytest.mark.parametrize("cut", ["in the header", "in the body", "in a buffer"])
 def test_pipe_that_ends_inside_a_frame_raises_eof(pipe, cut):
     body, buffers = encode(("x", pickle.PickleBuffer(b"b" * 100_000)))
-    data = b"".join(bytes(p) for p in _wire.frame_parts(RESULTS, 1, body, buffers))
+    data = b"".join(bytes(p) for p in _frames.frame_parts(RESULTS, 1, body, buffers))
     header_len = HEADER_SIZE + 8 * len(buffers)
     keep = {"in the header": HEADER_SIZE - 3,
             "in the body": header_len + len(body) // 2,
@@ -188,14 +188,14 @@ def test_pipe_that_ends_inside_a_frame_raises_eof(pipe, cut):
 
     def write_then_close():
         try:
-            _wire.write_all(write_fd, [data[:keep]])
+            _frames.write_all(write_fd, [data[:keep]])
         finally:
             os.close(write_fd)
     thread = threading.Thread(target=write_then_close)
     thread.start()
     try:
         with pytest.raises(EOFError):
-            _wire.FrameReader().read_frame(pipe["read"])
+            _frames.FrameReader().read_frame(pipe["read"])
     finally:
         thread.join(LONG)
     assert not thread.is_alive()
@@ -210,13 +210,13 @@ def test_pipe_that_ends_inside_a_frame_raises_eof(pipe, cut):
 def test_corrupt_header_raises_value_error(pipe, bad_header):
     os.write(pipe["write"], bad_header)
     with pytest.raises(ValueError, match="corrupt frame header"):
-        _wire.FrameReader().read_frame(pipe["read"])
+        _frames.FrameReader().read_frame(pipe["read"])
 
 
 def test_oversized_but_well_formed_frame_fails_to_allocate(pipe):
     os.write(pipe["write"], header(RESULTS, 1, 0, 0, 2**62))
     with pytest.raises(MemoryError):
-        _wire.FrameReader().read_frame(pipe["read"])
+        _frames.FrameReader().read_frame(pipe["read"])
 
 
 # -- pickling ----------------------------------------------------------------
@@ -254,8 +254,8 @@ def raised(exc):
 
 
 def test_exception_round_trip_keeps_type_arguments_and_traceback():
-    encoded = _wire.encode_exception(raised(CustomError("boom", 7)))
-    exc = _wire.decode_exception(pickle.loads(pickle.dumps(encoded)))
+    encoded = _codec.encode_exception(raised(CustomError("boom", 7)))
+    exc = _codec.decode_exception(pickle.loads(pickle.dumps(encoded)))
     assert type(exc) is CustomError
     assert exc.args == ("boom", 7) and exc.code == 7
     assert isinstance(exc.__cause__, _RemoteTraceback)
@@ -269,13 +269,13 @@ class Unpicklable(Exception):
 
 
 def test_exception_that_cannot_be_pickled_becomes_the_pickling_error():
-    exc = _wire.decode_exception(_wire.encode_exception(raised(Unpicklable())))
+    exc = _codec.decode_exception(_codec.encode_exception(raised(Unpicklable())))
     assert type(exc) is RuntimeError
     assert "cannot pickle this error" in str(exc)
     assert isinstance(exc.__cause__, _RemoteTraceback)
 
 
 def test_decoding_a_non_exception_gives_a_type_error():
-    exc = _wire.decode_exception(("text", pickle.dumps("not an exception")))
+    exc = _codec.decode_exception(("text", pickle.dumps("not an exception")))
     assert type(exc) is TypeError
     assert "non-exception" in str(exc)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the worker finds its pipe in /proc")
 
 HEADER = struct.Struct("=IIIIQ")   # kind, count, nbufs, 0, body_len
-FRAME_RESULTS = 3   # _wire.pxd's FrameKind
+FRAME_RESULTS = 3   # _frames.pxd's FrameKind
 
 
 @pytest.mark.timeout(60)

@@ -29,7 +29,7 @@ import weakref
 
 from ._core._batching import map_run_size
 from ._core._map_results import RunResults
-from ._core._wire import out_of_band_items
+from ._core._codec import out_of_band_items
 from ._core._worker import run_items
 
 

@@ -9,9 +9,10 @@ worker's pid and exit code).
 How one call travels: ``submit()`` (_core/_process_executor.pyx) makes a
 work item and hands it to the dispatcher (_core/_dispatcher.pyx), which
 sends it, batched with others, to a worker's channel
-(_core/_channel.pyx) as a frame (_core/_wire.pyx); the worker
-(_core/_worker.pyx) runs it and answers with a results frame, which the
-dispatcher's manager thread reads to finish the future. The supervisor
+(_core/_channel.pyx) as a frame (_core/_frames.pyx; its body pickled by
+_core/_codec.pyx); the worker (_core/_worker.pyx) runs it and answers with
+a results frame, which the pool's manager thread (_core/_manager.pyx)
+reads to finish the future. The supervisor
 (_core/_supervisor.pyx) starts and ends the worker processes.
 """
 from ._compat import ProcessPoolCompat

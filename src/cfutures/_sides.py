@@ -12,10 +12,11 @@ THREAD_SIDE = (
 
 # The process pool's parent and worker: pipes, poll(), fork and spawn.
 PROCESS_SIDE = (
-    "_batch_sender", "_batching", "_channel", "_dispatcher", "_item_run",
-    "_manager", "_map_results", "_poller", "_pool_state", "_process_executor",
-    "_progress", "_recovery", "_result_reader", "_serializer", "_supervisor",
-    "_wire", "_work_item", "_worker", "_worker_ends")
+    "_batch_sender", "_batching", "_channel", "_codec", "_dispatcher",
+    "_frames", "_item_run", "_manager", "_map_results", "_poller",
+    "_pool_state", "_process_executor", "_progress", "_recovery",
+    "_result_reader", "_serializer", "_supervisor", "_work_item", "_worker",
+    "_worker_ends")
 
 # setup.py's switch: "0" leaves the process side out, "1" builds it; unset,
 # it is built where the platform has poll() (not on Windows).

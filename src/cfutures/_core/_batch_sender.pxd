@@ -1,7 +1,7 @@
 # Which calls go to which worker, pickled how; see _batch_sender.pyx.
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._pool_state cimport PoolState
-from cfutures._core._wire cimport BufferCollector
+from cfutures._core._codec cimport BufferCollector
 
 
 cdef class BatchSender:

@@ -19,8 +19,8 @@ meanwhile, and books the calls on the worker only after pickling.
 cimport cython
 from cfutures._core._channel cimport LEAVING, RETIRING, TIMED_OUT
 from cfutures._core._parker cimport cf_monotonic
-from cfutures._core._wire cimport (
-    FRAME_CALLS, call_tuple, dumps, frame_parts, local_failure, payload_size)
+from cfutures._core._codec cimport call_tuple, dumps, local_failure
+from cfutures._core._frames cimport FRAME_CALLS, frame_parts, payload_size
 from cfutures._core._work_item cimport ProcessWorkItem
 from libc.stdint cimport uint32_t
 

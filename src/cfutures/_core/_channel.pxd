@@ -1,7 +1,7 @@
 # The parent's end of one worker process; see _channel.pyx.
 from cfutures._core._progress cimport WorkerProgress
 from cfutures._core._statistics cimport CallCounts
-from cfutures._core._wire cimport Frame, FrameReader
+from cfutures._core._frames cimport Frame, FrameReader
 from cfutures._core._work_item cimport ProcessWorkItem
 
 

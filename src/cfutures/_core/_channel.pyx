@@ -36,9 +36,10 @@ from cfutures._core._work_item cimport ProcessWorkItem
 from cfutures._core._parker cimport cf_monotonic
 from cfutures._core._tuning cimport (
     CF_PIPE_DEFAULT, CF_PIPE_MAX, CF_STALL_SECONDS)
-from cfutures._core._wire cimport (
-    FRAME_STOP, Frame, FrameReader, decode_exception, drop_written, frame_parts,
-    grow_pipe, writev_parts)
+from cfutures._core._codec cimport decode_exception
+from cfutures._core._frames cimport (
+    FRAME_STOP, Frame, FrameReader, drop_written, frame_parts, grow_pipe,
+    writev_parts)
 
 import collections
 import os

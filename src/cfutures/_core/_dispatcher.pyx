@@ -36,7 +36,7 @@ from cfutures._core._recovery cimport RecoveryPolicy
 from cfutures._core._serializer cimport Serializer
 from cfutures._core._statistics cimport CallCounts
 from cfutures._core._supervisor cimport ProcessSupervisor
-from cfutures._core._wire cimport call_tuple
+from cfutures._core._codec cimport call_tuple
 
 import threading
 

@@ -1,5 +1,5 @@
 # What one map run's call answers; see _item_run.pyx.
-from cfutures._core._wire cimport BufferCollector
+from cfutures._core._codec cimport BufferCollector
 
 
 cdef class ItemRun:

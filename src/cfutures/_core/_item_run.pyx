@@ -2,7 +2,7 @@
 
 A run of map items (cfutures._process_map) is one call of
 ``_worker.run_items``; it answers with an ItemRun: one value per item, in
-order, and the encoded exception (_wire.encode_exception()) of each item
+order, and the encoded exception (_codec.encode_exception()) of each item
 that raised, by index. It travels whole in a FRAME_RESULTS frame, or, when
 a pool watches time limits and an item runs long, first in parts
 (FRAME_RUN_PART, one per stall: the items finished so far), which the
@@ -12,7 +12,7 @@ a run of the items it never started, sent again.
 """
 cimport cython
 
-from cfutures._core._wire cimport dumps, encode_exception
+from cfutures._core._codec cimport isolate_unpicklable
 
 
 @cython.final
@@ -23,17 +23,7 @@ cdef class ItemRun:
 
     cdef int isolate_unpicklable(self, BufferCollector collector) except -1:
         """Make each item that does not pickle an error of its own."""
-        cdef Py_ssize_t i
-        for i in range(len(self.values)):
-            if self.errors is not None and i in self.errors:
-                continue
-            try:
-                dumps(self.values[i], collector)
-            except BaseException as exc:
-                self.values[i] = None
-                if self.errors is None:
-                    self.errors = {}
-                self.errors[i] = encode_exception(exc)
+        self.errors = isolate_unpicklable(self.values, self.errors, collector)
         return 0
 
     cdef ItemRun slice(self, Py_ssize_t start, Py_ssize_t stop):

@@ -25,7 +25,7 @@ cimport cython
 from cfutures._core._future cimport CoreFuture, FINISHED, CANCELLED
 from cfutures._core._item_run cimport ItemRun
 from cfutures._core._parker cimport cf_monotonic
-from cfutures._core._wire cimport decode_exception
+from cfutures._core._codec cimport decode_exception
 
 from cfutures._stdlib import BrokenExecutor, CancelledError, TimeoutError
 

@@ -1,7 +1,7 @@
 # The frames a process pool's workers send; see _result_reader.pyx.
 from cfutures._core._channel cimport WorkerChannel
 from cfutures._core._pool_state cimport PoolState
-from cfutures._core._wire cimport Frame
+from cfutures._core._frames cimport Frame
 
 
 cdef class ResultReader:

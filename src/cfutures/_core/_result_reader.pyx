@@ -1,7 +1,7 @@
 """What the workers send to the parent: results, map-run parts and news of
 their own lifecycle, read from each worker's result pipe.
 
-Frames (their layout is _wire.pyx's) and what each does here:
+Frames (their layout is _frames.pyx's) and what each does here:
 
 * FRAME_RESULTS: the answers to the oldest calls the worker owes; their
   futures complete (WorkerChannel.complete) and the batch policy learns
@@ -22,8 +22,10 @@ callbacks of the futures it completes run here too, and may do anything
 cimport cython
 from cfutures._core._channel cimport CLOSED
 from cfutures._core._tuning cimport CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE
-from cfutures._core._wire cimport (
-    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING, FRAME_RUN_PART, loads, local_failure)
+from cfutures._core._codec cimport loads, local_failure
+from cfutures._core._frames cimport (
+    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
+    FRAME_RUN_PART)
 
 from cfutures._stdlib import RemoteTraceback
 

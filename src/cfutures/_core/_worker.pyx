@@ -1,6 +1,6 @@
 """A worker process of the process pool: its main loop and its results.
 
-The worker reads FRAME_CALLS frames (see _wire.pyx for the format), runs
+The worker reads FRAME_CALLS frames (see _frames.pyx for the format), runs
 each call in order and answers with FRAME_RESULTS frames, until a
 FRAME_STOP frame, end of file (the parent is gone), max_tasks_per_child
 calls, or (with max_worker_memory) a resident set above its bound after a
@@ -9,7 +9,7 @@ parent sends the calls it had not started to other workers. Before each
 call it counts it in its progress record (_progress.pyx), which tells the
 parent which calls it started should it end mid-batch, and, where the pool
 watches time limits, which items of a map run (run_items()). Of cfutures'
-compiled modules it uses the wire format, the progress record and the
+compiled modules it uses the codec and frames, the progress record and the
 pool's serializer, none of the parent's side.
 """
 cimport cython
@@ -21,12 +21,12 @@ from cfutures._core._parker cimport (
     cf_parker_wait)
 from cfutures._core._tuning cimport (
     CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
-from cfutures._core._wire cimport (
-    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING, FRAME_RUN_PART,
-    FRAME_STOP, PROTOCOL,
-    BufferCollector, Frame,
-    FrameReader, dumps, encode_exception, frame_parts, loads, out_of_band,
-    traceback_text, write_all)
+from cfutures._core._codec cimport (
+    PROTOCOL, BufferCollector, dumps, encode_exception, isolate_unpicklable,
+    loads, out_of_band, traceback_text)
+from cfutures._core._frames cimport (
+    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
+    FRAME_RUN_PART, FRAME_STOP, Frame, FrameReader, frame_parts, write_all)
 from cpython.pythread cimport (
     NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
     PyThread_free_lock, PyThread_release_lock, PyThread_type_lock)
@@ -227,7 +227,7 @@ cdef class ResultBatch:
         return 0
 
     cdef int say_retiring(self) except -1:
-        """After the last answers: FRAME_RETIRING (see _wire.pyx)."""
+        """After the last answers: FRAME_RETIRING (see _frames.pyx)."""
         self.lock_sending()
         try:
             write_all(self.fd, frame_parts(FRAME_RETIRING, 0, b"", None))
@@ -254,23 +254,13 @@ cdef class ResultBatch:
         except BaseException:
             body = None
         if body is None:
-            # Find the results that do not pickle; each becomes its error
-            # (SystemExit from a __reduce__ too, as in the stdlib). Outside
-            # the handler, so that their tracebacks do not chain to it.
+            # Find the results that do not pickle; each becomes its error.
+            # Outside the handler, so that their tracebacks do not chain
+            # to it. A run of map items fails item by item.
             for i in range(n):
-                if errors is not None and i in errors:
-                    continue
                 if type(values[i]) is ItemRun:
-                    # A run of map items: each item fails alone.
                     (<ItemRun>values[i]).isolate_unpicklable(self.collector)
-                    continue
-                try:
-                    dumps(values[i], self.collector)
-                except BaseException as exc:
-                    values[i] = None
-                    if errors is None:
-                        errors = {}
-                    errors[i] = encode_exception(exc)
+            errors = isolate_unpicklable(values, errors, self.collector)
             payload = (values, errors, payload[2])
             body = dumps(payload, self.collector)
         views = self.collector.views
@@ -343,7 +333,7 @@ def worker_main(call_conn, result_conn, initializer, initargs,
         try:
             initializer(*initargs)
         except BaseException as exc:
-            from cfutures._stdlib import LOGGER   # only here: see _wire.pyx
+            from cfutures._stdlib import LOGGER   # only here: see _codec.pyx
             LOGGER.critical('Exception in initializer:', exc_info=True)
             body = pickle.dumps(traceback_text(exc), PROTOCOL)
             try:

@@ -1,4 +1,4 @@
-# The process pool's wire format; see _wire.pyx.
+# The process pool's frames, written to and read from pipes; see _frames.pyx.
 from libc.stdint cimport uint32_t
 
 cpdef enum FrameKind:
@@ -12,16 +12,6 @@ cpdef enum FrameKind:
 
 cdef enum:
     HEADER_SIZE = 24       # kind, count, nbufs, reserved: u32; body_len: u64
-    PROTOCOL = 5           # pickle protocol 5: out-of-band buffers
-
-
-from cfutures._core._serializer cimport Serializer
-
-
-cdef class BufferCollector:
-    cdef list views
-    cdef public Serializer serializer   # the pool's pickler; None: pickle
-    cdef int reset(self) except -1
 
 
 cdef class Frame:
@@ -47,16 +37,6 @@ cdef class FrameReader:
     cpdef Py_ssize_t fill(self, int fd) except -3
     cpdef Frame read_frame(self, int fd, double spin=*)
 
-
-cpdef object dumps(object obj, BufferCollector collector)
-cpdef object loads(object body, list buffers, Serializer serializer=*)
-cpdef list out_of_band_items(list items, bint rows)
-cdef tuple call_tuple(object fn, tuple args, dict kwargs)
-cdef object out_of_band(object value)
-cpdef str traceback_text(BaseException exc)
-cpdef tuple encode_exception(BaseException exc)
-cpdef object decode_exception(tuple encoded)
-cdef object local_failure(BaseException exc)
 
 cpdef list frame_parts(uint32_t kind, uint32_t count, object body, list views)
 cdef Py_ssize_t payload_size(object body, list views) except -1
