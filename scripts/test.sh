@@ -17,7 +17,8 @@
 # wheel is built from the same sdist in a venv inside, with the wheels of the
 # chroot's wheelhouse, and the same pytest command runs there in this
 # project's root, bind-mounted at its own path. CFUTURES_NO_SID=1 skips those
-# versions instead. A version that cannot be had is skipped, and the closing
+# versions instead. Both kinds go through one flow (version_test, below).
+# A version that cannot be had is skipped, and the closing
 # line says why; a failure inside the chroot fails the test command.
 set -euo pipefail
 
@@ -123,10 +124,36 @@ SID_USED=""
 trap '[ -z "$SID_USED" ] || bash "$SID" umount --if-idle >/dev/null 2>&1 || true' EXIT
 in_sid() { bash "$SID" run -- "$@"; }
 
-sid_test() {  # version, pytest args...: its run in the sid chroot; 0 passed, 3 skipped
-    local v="$1" rc=0 log reason venv="$WORK/sid-py$1" py="/usr/bin/python$1"
+# Where a version runs: "host" (found here) or "sid" (Debian sid's, in the
+# chroot, where this project's root is bind-mounted at its own path, and
+# pip has no index: the chroot's wheelhouse and wheels the host fetched).
+at() {  # where, command...: the command, run there
+    local where="$1"
     shift
-    log="$WORK/sid-provision-$v.log"
+    if [ "$where" = sid ]; then in_sid "$@"; else "$@"; fi
+}
+
+fetch_wheels() {  # version, folder, packages...: the host's pip downloads their wheels for it
+    local v="$1" dir="$2"
+    shift 2
+    "$WORK/sdist/bin/python" -m pip download -q --only-binary=:all: --python-version "$v" \
+        --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+        --platform manylinux_2_17_x86_64 --platform linux_x86_64 -d "$dir" "$@"
+}
+
+add_packages() {  # where, version, venv, packages...: install them (from the index, or fetched for sid)
+    local where="$1" v="$2" venv="$3"
+    shift 3
+    if [ "$where" = sid ]; then
+        fetch_wheels "$v" "$WORK/client-wheels-$v" "$@" \
+            && in_sid "$venv/bin/pip" install -q --no-index --find-links "$WORK/client-wheels-$v" "$@"
+    else
+        "$venv/bin/pip" install -q -U "$@"
+    fi
+}
+
+provision_sid() {  # version: 0 ready, 3 the chroot cannot be had, else failed
+    local v="$1" rc=0 log="$WORK/sid-provision-$1.log" reason
     echo "== Python $v: not found here; Debian sid's python$v in the chroot of scripts/sid_pythons.sh"
     set +e
     CFUTURES_SID_PIP="${CFUTURES_SID_PIP:-$WORK/sdist/bin/python -m pip}" CFUTURES_SID_WHEELS="${DEPS[*]}" \
@@ -141,79 +168,68 @@ sid_test() {  # version, pytest args...: its run in the sid chroot; 0 passed, 3 
         echo "FAILED: provisioning the sid chroot for Python $v (status $rc; $log)"; return 1
     fi
     SID_USED=1
-    in_sid bash scripts/fetch_cpython_tests.sh "$v=$py" || true
-    in_sid "$venv/bin/python" -c '' 2>/dev/null || in_sid "$py" -m venv --clear "$venv" \
-        || { echo "FAILED: making a venv of $py in the chroot"; return 1; }
-    in_sid "$venv/bin/pip" install -q -U --no-index --find-links "$SID_WHEELHOUSE" "${DEPS[@]}" \
-        || { echo "FAILED: installing ${DEPS[*]} from the chroot's wheelhouse for $v"; return 1; }
-    # The clients' wheels, fetched by the host's pip (as the wheelhouse's).
-    rm -rf "$WORK/client-wheels-$v"
-    ! runs_clients "$v" || { $WORK/sdist/bin/python -m pip download -q --only-binary=:all: --python-version "$v" \
-          --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
-          --platform manylinux_2_17_x86_64 --platform linux_x86_64 \
-          -d "$WORK/client-wheels-$v" "${CLIENTS[@]}" \
-      && in_sid "$venv/bin/pip" install -q --no-index --find-links "$WORK/client-wheels-$v" "${CLIENTS[@]}"; } \
-        >"$WORK/clients-$v.log" 2>&1 \
-        || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
-    local dask_required=0
-    ! runs_clients "$v" || { $WORK/sdist/bin/python -m pip download -q --only-binary=:all: --python-version "$v" \
-          --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
-          --platform manylinux_2_17_x86_64 --platform linux_x86_64 \
-          -d "$WORK/client-wheels-$v" "${DASK[@]}" \
-      && in_sid "$venv/bin/pip" install -q --no-index --find-links "$WORK/client-wheels-$v" "${DASK[@]}" \
-      && dask_required=1; } >>"$WORK/clients-$v.log" 2>&1 \
-        || echo "== Python $v: could not install ${DASK[*]}: the DaskExecutor tests skip (see $WORK/clients-$v.log)"
-    fetch_client_tests "$(in_sid "$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
-    rm -rf "$WORK/wheels-sid-$v"
-    in_sid "$venv/bin/pip" wheel -q --no-deps --no-build-isolation --no-index -w "$WORK/wheels-sid-$v" "$SDIST" \
-        || { echo "FAILED: building the wheel for $v in the chroot"; return 1; }
-    in_sid "$venv/bin/pip" install -q --force-reinstall --no-deps --no-index "$WORK"/wheels-sid-"$v"/cfutures-*.whl \
-        || { echo "FAILED: installing the wheel for $v in the chroot"; return 1; }
-    # The same command as below, in the project's root inside the chroot.
+    in_sid bash scripts/fetch_cpython_tests.sh "$v=/usr/bin/python$v" || true
+}
+
+version_test() {  # version, where, pytest args...: the suite on that Python; 0 passed, 3 skipped
+    local v="$1" where="$2" py venv rc=0 dask_required=0
+    local -a offline=()
+    shift 2
+    if [ "$where" = sid ]; then
+        provision_sid "$v" || return $?
+        py="/usr/bin/python$v"; venv="$WORK/sid-py$v"
+        offline=(--no-index)
+    else
+        py="$(find_python "$v")"; venv="$WORK/py$v"
+        echo "== Python $v: $py"
+    fi
+    at "$where" "$venv/bin/python" -c '' 2>/dev/null || at "$where" "$py" -m venv --clear "$venv" \
+        || { echo "FAILED: making a venv of $py"; return 1; }
+    if [ "$where" = sid ]; then
+        in_sid "$venv/bin/pip" install -q -U --no-index --find-links "$SID_WHEELHOUSE" "${DEPS[@]}"
+    else
+        "$venv/bin/pip" install -q -U "${DEPS[@]}"
+    fi || { echo "FAILED: installing ${DEPS[*]} for $v"; return 1; }
+    if runs_clients "$v"; then
+        rm -rf "$WORK/client-wheels-$v"
+        add_packages "$where" "$v" "$venv" "${CLIENTS[@]}" >"$WORK/clients-$v.log" 2>&1 \
+            || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
+        # Where pip reaches the index (the host), Dask must install and its
+        # tests run; in the chroot only where its wheels could be fetched.
+        [ "$where" = sid ] || dask_required=1
+        if add_packages "$where" "$v" "$venv" "${DASK[@]}" >>"$WORK/clients-$v.log" 2>&1; then
+            dask_required=1
+        elif [ "$dask_required" = 1 ]; then
+            echo "FAILED: installing ${DASK[*]} for $v (see $WORK/clients-$v.log); its tests will fail"
+        else
+            echo "== Python $v: could not install ${DASK[*]}: the DaskExecutor tests skip (see $WORK/clients-$v.log)"
+        fi
+    fi
+    fetch_client_tests "$(at "$where" "$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
+    rm -rf "$WORK/wheels-$where-$v"
+    at "$where" "$venv/bin/pip" wheel -q --no-deps --no-build-isolation "${offline[@]}" \
+            -w "$WORK/wheels-$where-$v" "$SDIST" \
+        || { echo "FAILED: building the wheel for $v"; return 1; }
+    at "$where" "$venv/bin/pip" install -q --force-reinstall --no-deps "${offline[@]}" \
+            "$WORK"/wheels-"$where"-"$v"/cfutures-*.whl \
+        || { echo "FAILED: installing the wheel for $v"; return 1; }
+    # Run from the repo root; src/ is never on sys.path, so the installed wheel is tested.
     CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" CFUTURES_REQUIRE_DASK="$dask_required" \
-        in_sid "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra --durations=15 "$@" tests
+        at "$where" "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra --durations=15 "$@" tests
 }
 
 for v in $VERSIONS; do
-    py="$(find_python "$v")"
-    if [ -z "$py" ]; then
-        if ! in_sid_chroot "$v"; then
-            if [[ "$SID_VERSIONS" == *" $v "* ]]; then
-                skip "$v" "it is not installed here and CFUTURES_NO_SID is set"
-            else
-                skip "$v" "it is not installed here"
-            fi
-        else
-            rc=0; sid_test "$v" "$@" || rc=$?
-            case "$rc" in 0) tested+=("$v") ;; 3) ;; *) failed+=("$v") ;; esac
-        fi
-        continue
-    fi
-    echo "== Python $v: $py"
-    venv="$WORK/py$v"
-    [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-    "$venv/bin/pip" install -q -U "${DEPS[@]}"
-    ! runs_clients "$v" || "$venv/bin/pip" install -q -U "${CLIENTS[@]}" >"$WORK/clients-$v.log" 2>&1 \
-        || echo "== Python $v: could not install ${CLIENTS[*]} (see $WORK/clients-$v.log)"
-    # On the host pip reaches the index: where the clients run, Dask must too.
-    dask_required=0
-    if runs_clients "$v"; then
-        dask_required=1
-        "$venv/bin/pip" install -q -U "${DASK[@]}" >>"$WORK/clients-$v.log" 2>&1 \
-            || echo "FAILED: installing ${DASK[*]} for $v (see $WORK/clients-$v.log); its tests will fail"
-    fi
-    fetch_client_tests "$("$venv/bin/python" -c "$S3TRANSFER_VERSION" 2>/dev/null || true)"
-    rm -rf "$WORK/wheels-$v"
-    "$venv/bin/pip" wheel -q --no-deps --no-build-isolation -w "$WORK/wheels-$v" "$SDIST" \
-        || { echo "FAILED: building the wheel for $v"; failed+=("$v"); continue; }
-    "$venv/bin/pip" install -q --force-reinstall --no-deps "$WORK"/wheels-"$v"/cfutures-*.whl
-    # Run from the repo root; src/ is never on sys.path, so the installed wheel is tested.
-    if CFUTURES_SKIP_CLIENTS="$(clients_skip_reason "$v")" CFUTURES_REQUIRE_DASK="$dask_required" \
-            "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra --durations=15 "$@" tests; then
-        tested+=("$v")
+    if [ -n "$(find_python "$v")" ]; then
+        where=host
+    elif in_sid_chroot "$v"; then
+        where=sid
+    elif [[ "$SID_VERSIONS" == *" $v "* ]]; then
+        skip "$v" "it is not installed here and CFUTURES_NO_SID is set"; continue
     else
-        failed+=("$v")
+        skip "$v" "it is not installed here"; continue
     fi
+    rc=0; version_test "$v" "$where" "$@" || rc=$?
+    case "$rc" in 0) tested+=("$v") ;; 3) ;; *) failed+=("$v") ;; esac
 done
 
 # The sanitizer run: one version again, its core built with ASan + UBSan
