@@ -1,7 +1,8 @@
 """Build the Cython core of cfutures.
 
-Every extension lives in ``cfutures._core``; ``csrc/`` holds the C helpers that
-the ``.pyx`` files include.
+Every extension lives in a subpackage of ``cfutures._core`` (by side: future,
+thread, shared, parent, worker); ``csrc/`` holds the C helpers that the
+``.pyx`` files include.
 """
 import os
 import runpy
@@ -47,14 +48,15 @@ def core_extensions():
     else:
         print("cfutures: leaving the process transport out of the build: "
               "ProcessPoolExecutor will be the stdlib's", file=sys.stderr)
-    known = {pyx.stem for pyx in CORE.glob("*.pyx")}
+    known = {".".join(pyx.relative_to(CORE).with_suffix("").parts)
+             for pyx in CORE.rglob("*.pyx")}
     if known != set(SIDES["THREAD_SIDE"]) | set(SIDES["PROCESS_SIDE"]):
         raise SystemExit("src/cfutures/_sides.py must name every .pyx "
                          f"of the core once: {sorted(known)}")
     return [
         Extension(
             f"cfutures._core.{name}",
-            [str((CORE / f"{name}.pyx").relative_to(HERE))],
+            [str((CORE / (name.replace(".", "/") + ".pyx")).relative_to(HERE))],
             include_dirs=[CSRC],
             depends=[str(p) for p in (HERE / CSRC).glob("*.h")],
         )

@@ -9,7 +9,7 @@ import re
 import sys
 
 # A frame of the core: its C functions are __pyx_*_8cfutures_5_core_*, its
-# sources src/cfutures/_core/*.c, its helpers csrc/*.h.
+# sources src/cfutures/_core/<side>/*.c, its helpers csrc/*.h.
 OUR_FRAME = re.compile(r"8cfutures_5_core|cfutures/_core/|csrc/cf_")
 FRAME = re.compile(r"^\s+#(\d+) ")
 # How deep in the stack a frame of ours makes a leak ours: below that, a

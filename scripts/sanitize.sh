@@ -71,7 +71,7 @@ export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_stac
 import glob, os, cfutures, cfutures._implementation as chosen
 assert cfutures.EXTENSIONS, chosen.FALLBACK_REASON
 core = os.path.join(os.path.dirname(cfutures.__file__), "_core")
-libs = glob.glob(os.path.join(core, "*.so"))
+libs = glob.glob(os.path.join(core, "**", "*.so"), recursive=True)
 assert libs and all(b"__asan_init" in open(p, "rb").read() for p in libs), libs
 EOF
 echo "== sanitizer run, Python $VERSION: the whole suite under ASan + UBSan"

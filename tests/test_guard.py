@@ -16,34 +16,24 @@ import pytest
 import cfutures
 from support import NO_EXTENSIONS
 
-COMPILED_MODULES = (
-    "cfutures._core._future",
-    "cfutures._core._waiting",
-    "cfutures._core._workqueue",
-    "cfutures._core._thread_executor",
-    "cfutures._core._lifecycle",
-    "cfutures._core._codec",
-    "cfutures._core._frames",
-    "cfutures._core._channel",
-    "cfutures._core._batching",
-    "cfutures._core._poller",
-    "cfutures._core._supervisor",
-    "cfutures._core._dispatcher",
-    "cfutures._core._pool_state",
-    "cfutures._core._manager",
-    "cfutures._core._batch_sender",
-    "cfutures._core._result_reader",
-    "cfutures._core._worker_ends",
-    "cfutures._core._process_executor",
-    "cfutures._core._worker",
-    "cfutures._core._map_results",
-)
+# Every module setup.py builds (src/cfutures/_sides.py), and the modules of
+# the core that are Python on purpose.
+from cfutures._sides import PROCESS_SIDE, THREAD_SIDE  # noqa: E402
+COMPILED_MODULES = tuple(f"cfutures._core.{name}"
+                         for name in THREAD_SIDE + PROCESS_SIDE)
+PYTHON_MODULES = {
+    "cfutures._core.shared._stdlib",       # bindings, for the fallback too
+    "cfutures._core.shared._errors",       # exception classes, the same
+    "cfutures._core.shared._pool_statistics",   # a dataclass
+    "cfutures._core.worker._item_calls",   # faster as Python (its docstring)
+}
 
 
 def core_submodules():
+    """Every module of cfutures._core's subpackages (not the packages)."""
     import cfutures._core
-    return sorted(f"cfutures._core.{info.name}" for info in
-                  pkgutil.iter_modules(cfutures._core.__path__))
+    return sorted(info.name for info in pkgutil.walk_packages(
+        cfutures._core.__path__, "cfutures._core.") if not info.ispkg)
 
 needs_extensions = pytest.mark.skipif(
     NO_EXTENSIONS, reason="CFUTURES_NO_EXTENSIONS is set")
@@ -52,7 +42,7 @@ needs_extensions = pytest.mark.skipif(
 @needs_extensions
 def test_extensions_are_live():
     assert cfutures.EXTENSIONS is True
-    from cfutures._core._future import CoreFuture
+    from cfutures._core.future._future import CoreFuture
     assert issubclass(cfutures.Future, CoreFuture)
     assert cfutures.Future is not concurrent.futures.Future
     import cfutures._accelerated as accelerated
@@ -75,8 +65,8 @@ def test_core_modules_are_extension_modules(name):
 @needs_extensions
 def test_every_core_module_is_compiled():
     names = core_submodules()
-    assert set(COMPILED_MODULES) <= set(names)
-    for name in names:
+    assert set(COMPILED_MODULES) | PYTHON_MODULES == set(names)
+    for name in COMPILED_MODULES:
         module = importlib.import_module(name)
         assert isinstance(module.__loader__,
                           importlib.machinery.ExtensionFileLoader), module
@@ -84,7 +74,7 @@ def test_every_core_module_is_compiled():
 
 @needs_extensions
 def test_wait_and_as_completed_are_compiled():
-    from cfutures._core import _waiting
+    from cfutures._core.future import _waiting
     assert cfutures.wait is _waiting.wait
     assert cfutures.as_completed is _waiting.as_completed
 

@@ -290,8 +290,8 @@ def test_the_switch_works_under_isolated_mode():
 # What importing cfutures, or a start-up with the switch on, must not load:
 # the stdlib's own package loads none of them either.
 HEAVY = ("multiprocessing", "concurrent.futures.process", "asyncio", "tqdm",
-         "cfutures._process_pool", "cfutures._core._dispatcher",
-         "cfutures._core._worker", "dataclasses", "inspect")
+         "cfutures._process_pool", "cfutures._core.parent._dispatcher",
+         "cfutures._core.worker._worker", "dataclasses", "inspect")
 LOADED = ("import sys, json; print(json.dumps(sorted(m for m in {heavy!r} "
           "if m in sys.modules)))")
 

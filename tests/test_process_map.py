@@ -196,7 +196,7 @@ def test_runs_cover_the_items_and_shrink_towards_the_end(n, workers):
     # The compiled core's plan (the stdlib has none): every item in exactly
     # one run, sizes doubling from 1, and no run more than a share of what
     # is left, so that no worker is left with a long run while others idle.
-    batching = pytest.importorskip("cfutures._core._batching")
+    batching = pytest.importorskip("cfutures._core.parent._batching")
     sizes, start = [], 0
     while start < n:
         size = batching.map_run_size(len(sizes), range(n), start, workers, False)

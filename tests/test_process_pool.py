@@ -941,7 +941,7 @@ def test_forkserver_preload_keeps_the_programs_own(accel):
         """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == str(
-        sorted(["json", "cfutures._core._worker"]))
+        sorted(["json", "cfutures._core.worker._worker"]))
 
 
 @pytest.mark.timeout(120)

@@ -85,9 +85,9 @@ print("REPORT", json.dumps(report))
 MODES = {
     "compiled": ({}, None),
     "opted-out": ({"CFUTURES_NO_EXTENSIONS": "1"}, None),
-    "core-missing": ({}, "cfutures._core._thread_executor"),
-    "process-side-missing": ({}, "cfutures._core._dispatcher"),
-    "no-core-at-all": ({}, "cfutures._core._future"),
+    "core-missing": ({}, "cfutures._core.thread._thread_executor"),
+    "process-side-missing": ({}, "cfutures._core.parent._dispatcher"),
+    "no-core-at-all": ({}, "cfutures._core.future._future"),
 }
 
 

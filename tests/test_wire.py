@@ -1,4 +1,4 @@
-"""The process pool's wire format (cfutures._core._frames, bodies by cfutures._core._codec), over os.pipe().
+"""The process pool's wire format (cfutures._core.shared._frames, bodies by cfutures._core.shared._codec), over os.pipe().
 
 Frames written with ``frame_parts`` + ``write_all`` come back whole from a
 ``FrameReader``: small and large, several per read, fed a byte at a time,
@@ -25,7 +25,7 @@ if NO_EXTENSIONS:
 from concurrent.futures.process import _RemoteTraceback  # noqa: E402
 from multiprocessing.reduction import ForkingPickler  # noqa: E402
 
-from cfutures._core import _codec, _frames  # noqa: E402
+from cfutures._core.shared import _codec, _frames  # noqa: E402
 
 CALLS = _frames.FrameKind.FRAME_CALLS
 RESULTS = _frames.FrameKind.FRAME_RESULTS

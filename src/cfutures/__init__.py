@@ -25,15 +25,15 @@ import sys as _sys
 _IMPLEMENTATION = None
 _ON_USE = {
     "__version__": ("cfutures._version", "__version__"),
-    "__all__": ("cfutures._stdlib", "PUBLIC_NAMES"),
+    "__all__": ("cfutures._core.shared._stdlib", "PUBLIC_NAMES"),
     "EXTENSIONS": ("cfutures._implementation", "EXTENSIONS"),
-    "ALL_COMPLETED": ("cfutures._stdlib", "ALL_COMPLETED"),
-    "FIRST_COMPLETED": ("cfutures._stdlib", "FIRST_COMPLETED"),
-    "FIRST_EXCEPTION": ("cfutures._stdlib", "FIRST_EXCEPTION"),
-    "BrokenExecutor": ("cfutures._stdlib", "BrokenExecutor"),
-    "CancelledError": ("cfutures._stdlib", "CancelledError"),
-    "InvalidStateError": ("cfutures._stdlib", "InvalidStateError"),
-    "TimeoutError": ("cfutures._stdlib", "TimeoutError"),
+    "ALL_COMPLETED": ("cfutures._core.shared._stdlib", "ALL_COMPLETED"),
+    "FIRST_COMPLETED": ("cfutures._core.shared._stdlib", "FIRST_COMPLETED"),
+    "FIRST_EXCEPTION": ("cfutures._core.shared._stdlib", "FIRST_EXCEPTION"),
+    "BrokenExecutor": ("cfutures._core.shared._stdlib", "BrokenExecutor"),
+    "CancelledError": ("cfutures._core.shared._stdlib", "CancelledError"),
+    "InvalidStateError": ("cfutures._core.shared._stdlib", "InvalidStateError"),
+    "TimeoutError": ("cfutures._core.shared._stdlib", "TimeoutError"),
     "Future": (_IMPLEMENTATION, "Future"),
     "Executor": (_IMPLEMENTATION, "Executor"),
     "wait": (_IMPLEMENTATION, "wait"),
@@ -41,8 +41,8 @@ _ON_USE = {
     "ThreadPoolExecutor": (_IMPLEMENTATION, "ThreadPoolExecutor"),
     "ProcessPoolExecutor": (_IMPLEMENTATION, "ProcessPoolExecutor"),
     "InterpreterPoolExecutor": (_IMPLEMENTATION, "InterpreterPoolExecutor"),
-    "WorkerProcessDied": ("cfutures._errors", "WorkerProcessDied"),
-    "PoolStatistics": ("cfutures._statistics", "PoolStatistics"),
+    "WorkerProcessDied": ("cfutures._core.shared._errors", "WorkerProcessDied"),
+    "PoolStatistics": ("cfutures._core.shared._pool_statistics", "PoolStatistics"),
     "progress": ("cfutures._progress_bar", "progress"),
     "get_reusable_executor": ("cfutures._reusable", "get_reusable_executor"),
     "install": ("cfutures._substitute", "install"),
@@ -59,7 +59,7 @@ def __getattr__(name):
     import importlib
     if module is _IMPLEMENTATION:
         if name == "InterpreterPoolExecutor":
-            from ._stdlib import HAS_INTERPRETERS
+            from ._core.shared._stdlib import HAS_INTERPRETERS
             if not HAS_INTERPRETERS:   # 3.14+, as the stdlib
                 raise AttributeError(
                     f"module {__name__!r} has no attribute {name!r}")
@@ -73,7 +73,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    from ._stdlib import HAS_INTERPRETERS
+    from ._core.shared._stdlib import HAS_INTERPRETERS
     names = {*globals(), *_ON_USE}
     if not HAS_INTERPRETERS:
         names.discard("InterpreterPoolExecutor")

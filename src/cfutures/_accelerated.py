@@ -13,12 +13,15 @@ from ._future import Future
 
 def _why_missing(name):
     """Why the import system would not find ``_core.<name>`` (None: it
-    would), without importing it."""
+    would), without importing it (only its subpackage, plain Python)."""
     fullname = f"{_core.__name__}.{name}"
+    parent = fullname.rpartition(".")[0]
+    __import__(parent)
+    package = sys.modules[parent]
     for finder in sys.meta_path:
         find = getattr(finder, "find_spec", None)
         try:
-            if find is not None and find(fullname, _core.__path__) is not None:
+            if find is not None and find(fullname, package.__path__) is not None:
                 return None
         except ImportError as exc:   # a finder that refuses it
             return str(exc)
@@ -41,7 +44,7 @@ del _name, _why
 
 def __getattr__(name):
     if name in ("wait", "as_completed"):   # a module of its own, on first use
-        from ._core import _waiting
+        from ._core.future import _waiting
         found = getattr(_waiting, name)
     elif name == "ThreadPoolExecutor":
         from ._thread_pool import ThreadPoolExecutor as found
@@ -51,7 +54,7 @@ def __getattr__(name):
         else:
             from ._process_pool import ProcessPoolExecutor as found
     elif name == "InterpreterPoolExecutor":
-        from ._stdlib import HAS_INTERPRETERS
+        from ._core.shared._stdlib import HAS_INTERPRETERS
         if not HAS_INTERPRETERS:   # 3.14+, as the stdlib
             raise AttributeError(name)
         from ._interpreter_pool import InterpreterPoolExecutor as found

@@ -5,7 +5,7 @@ mixin below gives the stdlib's names the same meaning where cfutures has
 the thing. Each comment names the stdlib code or CPython test that reads
 the attribute (a subclass of the stdlib class that calls or copies that
 code reads it too). The thread pool needs no mixin: its compiled base
-(cfutures/_core/_thread_executor.pyx) keeps its state under the stdlib's
+(cfutures/_core/thread/_thread_executor.pyx) keeps its state under the stdlib's
 private names.
 """
 

@@ -11,7 +11,7 @@ import itertools
 import time
 import weakref
 
-from ._stdlib import StdlibExecutor
+from ._core.shared._stdlib import StdlibExecutor
 
 
 def _validate_buffersize(buffersize):

@@ -7,7 +7,7 @@ pools are made on first use (``__getattr__``), as the stdlib loads them.
 import threading
 
 from ._executor import Executor, map_in_chunks
-from ._stdlib import StdlibFuture, stdlib_as_completed, stdlib_wait
+from ._core.shared._stdlib import StdlibFuture, stdlib_as_completed, stdlib_wait
 
 Future = StdlibFuture
 wait = stdlib_wait
@@ -15,7 +15,7 @@ as_completed = stdlib_as_completed
 
 
 def _thread_pool():
-    from ._stdlib import StdlibThreadPoolExecutor
+    from ._core.shared._stdlib import StdlibThreadPoolExecutor
 
     class ThreadPoolExecutor(Executor, StdlibThreadPoolExecutor):
         __doc__ = StdlibThreadPoolExecutor.__doc__
@@ -24,7 +24,7 @@ def _thread_pool():
 
 
 def _interpreter_pool():
-    from ._stdlib import HAS_INTERPRETERS, StdlibInterpreterPoolExecutor
+    from ._core.shared._stdlib import HAS_INTERPRETERS, StdlibInterpreterPoolExecutor
     if not HAS_INTERPRETERS:   # 3.14+, as the stdlib
         raise AttributeError("InterpreterPoolExecutor")
 
@@ -37,7 +37,7 @@ def _interpreter_pool():
 def _process_pool():
     import inspect
 
-    from ._stdlib import StdlibProcessPoolExecutor
+    from ._core.shared._stdlib import StdlibProcessPoolExecutor
 
     # 3.14's stdlib map has buffersize itself.
     stdlib_map_buffers = (

@@ -4,8 +4,8 @@ The stdlib class is a second base only so that isinstance() holds and the
 stdlib's generic alias support (``Future[int]``) is inherited; every method
 comes from the core, which is first in the MRO.
 """
-from ._core._future import CoreFuture, register_future_type
-from ._stdlib import StdlibFuture
+from ._core.future._future import CoreFuture, register_future_type
+from ._core.shared._stdlib import StdlibFuture
 
 
 class _NoParameters:

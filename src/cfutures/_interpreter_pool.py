@@ -11,7 +11,7 @@ cfutures'.
 """
 import itertools
 
-from ._stdlib import StdlibInterpreterPoolExecutor
+from ._core.shared._stdlib import StdlibInterpreterPoolExecutor
 from ._thread_pool import ThreadPoolExecutor
 
 _pool_numbers = itertools.count().__next__

@@ -8,7 +8,7 @@ and each default keeps the stdlib's behaviour exactly.
 - ``idle_timeout``: seconds a worker may wait for a call before it stops
   (None: for the pool's life); workers start again on demand.
 
-What each does is in cfutures/_core/_recovery.pyx. Any of them needs a
+What each does is in cfutures/_core/parent/_recovery.pyx. Any of them needs a
 start method other than fork (the manager thread starts replacements while
 the program's threads run, and a fork then can copy a held lock): given
 without mp_context, forkserver is used where the platform has it, else

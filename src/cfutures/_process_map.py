@@ -2,8 +2,8 @@
 
 The stdlib gives every item its own future and its own call. Here the items
 (read eagerly, as the stdlib does) are cut into runs, each one call of
-``_core._worker.run_items`` with its own future, sized by
-``_core._batching.map_run_size``: the first runs carry one item, so slow
+``_core.worker._worker.run_items`` with its own future, sized by
+``_core.parent._batching.map_run_size``: the first runs carry one item, so slow
 calls are not held back; sizes double up to thousands of tiny items (or
 about a megabyte of arguments), and shrink again towards the end, so the
 workers finish together.
@@ -27,10 +27,10 @@ the inputs exactly as lazily as the stdlib's), and so it is with
 import collections
 import weakref
 
-from ._core._batching import map_run_size
-from ._core._map_results import RunResults
-from ._core._codec import out_of_band_items
-from ._core._worker import run_items
+from ._core.parent._batching import map_run_size
+from ._core.parent._map_results import RunResults
+from ._core.shared._codec import out_of_band_items
+from ._core.worker._worker import run_items
 
 
 def map_in_runs(executor, fn, iterables, timeout):

@@ -6,25 +6,25 @@ in a worker carries the worker's traceback as ``__cause__``, and a worker
 that dies unexpectedly breaks the pool (``BrokenProcessPool``, naming the
 worker's pid and exit code).
 
-How one call travels: ``submit()`` (_core/_process_executor.pyx) makes a
-work item and hands it to the dispatcher (_core/_dispatcher.pyx), which
+How one call travels: ``submit()`` (_core/parent/_process_executor.pyx) makes a
+work item and hands it to the dispatcher (_core/parent/_dispatcher.pyx), which
 sends it, batched with others, to a worker's channel
-(_core/_channel.pyx) as a frame (_core/_frames.pyx; its body pickled by
-_core/_codec.pyx); the worker (_core/_worker.pyx) runs it and answers with
-a results frame, which the pool's manager thread (_core/_manager.pyx)
+(_core/parent/_channel.pyx) as a frame (_core/shared/_frames.pyx; its body pickled by
+_core/shared/_codec.pyx); the worker (_core/worker/_worker.pyx) runs it and answers with
+a results frame, which the pool's manager thread (_core/parent/_manager.pyx)
 reads to finish the future. The supervisor
-(_core/_supervisor.pyx) starts and ends the worker processes.
+(_core/parent/_supervisor.pyx) starts and ends the worker processes.
 """
 from ._compat import ProcessPoolCompat
-from ._core._pending import check_max_pending
-from ._core._process_executor import ProcessExecutorBase
+from ._core.shared._pending import check_max_pending
+from ._core.parent._process_executor import ProcessExecutorBase
 from ._executor import Executor, map_in_chunks
 from ._pool_options import check_not_fork, recovery_options, time_limit_seconds
 from ._process_map import map_in_runs
-from ._stdlib import StdlibExecutor, StdlibProcessPoolExecutor
+from ._core.shared._stdlib import StdlibExecutor, StdlibProcessPoolExecutor
 
 # What a worker process imports first (and, with it, cfutures).
-_WORKER_MODULE = "cfutures._core._worker"
+_WORKER_MODULE = "cfutures._core.worker._worker"
 
 
 def preload_in_forkserver(ctx):

@@ -190,7 +190,7 @@ def _as_completed_futures(work):
     """[(future, 1)] for each future an as_completed() iterator not started
     will yield (cfutures' or the stdlib's), or None: the bar then follows
     them as they finish, though the loop sees them one by one."""
-    waiting = sys.modules.get("cfutures._core._waiting")   # loaded if in use
+    waiting = sys.modules.get("cfutures._core.future._waiting")   # loaded if in use
     if waiting is not None and isinstance(work, waiting.AsCompleted):
         fs = work._futures   # None once started
     else:   # the stdlib's generator, not started: its argument

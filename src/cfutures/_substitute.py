@@ -44,7 +44,7 @@ import threading
 from _cfutures_autoinstall import cfutures_initializing
 
 from ._implementation import PROCESS_FALLBACK_REASON, implementation
-from ._stdlib import HAS_INTERPRETERS, StdlibFuture
+from ._core.shared._stdlib import HAS_INTERPRETERS, StdlibFuture
 
 __all__ = ["install", "uninstall", "installed", "replaced_names",
            "InstalledFuture"]

@@ -1,6 +1,6 @@
 """ThreadPoolExecutor: the compiled thread pool as the stdlib's class.
 
-Everything runs in the compiled base (cfutures._core._thread_executor); the
+Everything runs in the compiled base (cfutures._core.thread._thread_executor); the
 stdlib class is a base for isinstance() alone (asyncio's
 set_default_executor demands it), and every method it has is overridden.
 
@@ -11,10 +11,10 @@ classes are the stdlib's own (inherited): when a subclass replaces
 every call runs through the contexts it makes; otherwise calls run directly,
 which is what the default context does.
 """
-from ._core._pending import check_max_pending
-from ._core._thread_executor import ThreadExecutorBase
+from ._core.shared._pending import check_max_pending
+from ._core.thread._thread_executor import ThreadExecutorBase
 from ._executor import Executor
-from ._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
+from ._core.shared._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
 
 
 # 3.14+: the stdlib's pool runs calls through worker contexts.

@@ -7,8 +7,8 @@ imports from ``concurrent.futures.process`` (``_RemoteTraceback``,
 ``EXTRA_QUEUED_CALLS``, ``_MAX_WINDOWS_WORKERS``) are the stdlib's own.
 """
 from ._implementation import implementation as _implementation
-from ._stdlib import PROCESS_MODULE_EXTRAS as _EXTRAS
-from ._stdlib import BrokenProcessPool
+from ._core.shared._stdlib import PROCESS_MODULE_EXTRAS as _EXTRAS
+from ._core.shared._stdlib import BrokenProcessPool
 
 ProcessPoolExecutor = _implementation.ProcessPoolExecutor
 globals().update(_EXTRAS)

@@ -20,7 +20,7 @@ import cloudpickle  # type: ignore[import-untyped,import-not-found,unused-ignore
 
 from .._executor import Executor, _validate_buffersize
 from .._implementation import implementation
-from .._stdlib import register_atexit
+from .._core.shared._stdlib import register_atexit
 from ._map import MapStream
 from ._outcomes import decode_answer, decode_error
 from ._remote import run_calls

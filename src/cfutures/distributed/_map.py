@@ -27,7 +27,7 @@ import threading
 import time
 
 from .._implementation import implementation
-from .._stdlib import CancelledError, InvalidStateError, TimeoutError
+from .._core.shared._stdlib import CancelledError, InvalidStateError, TimeoutError
 from ._outcomes import decode_answer, decode_error
 from ._remote import run_rows
 from ._sizing import CallCost, map_chunk, tasks_in_flight

@@ -9,7 +9,7 @@ not unpickle there) fails every call in it: a dead worker with
 """
 import pickle
 
-from .._stdlib import BrokenExecutor, RemoteTraceback
+from .._core.shared._stdlib import BrokenExecutor, RemoteTraceback
 
 
 class DaskWorkerDied(BrokenExecutor):

@@ -12,7 +12,7 @@ event loop, and a slow callback holds up no dask machinery.
 import queue
 import threading
 
-from .._stdlib import BrokenExecutor
+from .._core.shared._stdlib import BrokenExecutor
 from ._outcomes import task_failure
 
 _STOP = object()

@@ -1,0 +1,1 @@
+"""The Future and waiting (wait, as_completed): what both pools' futures are."""

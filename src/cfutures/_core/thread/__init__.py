@@ -1,0 +1,1 @@
+"""The thread pool: its work queue, worker loop and threads."""

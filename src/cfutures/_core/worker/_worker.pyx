@@ -1,0 +1,442 @@
+"""A worker process of the process pool: its main loop and its results.
+
+The worker reads FRAME_CALLS frames (see _frames.pyx for the format), runs
+each call in order and answers with FRAME_RESULTS frames, until a
+FRAME_STOP frame, end of file (the parent is gone), max_tasks_per_child
+calls, or (with max_worker_memory) a resident set above its bound after a
+call: it then sends what it has answered and exits with status 0, and the
+parent sends the calls it had not started to other workers. Before each
+call it counts it in its progress record (_call_record.pyx), which tells the
+parent which calls it started should it end mid-batch, and, where the pool
+watches time limits, which items of a map run (run_items()). Of cfutures'
+compiled modules it uses the codec and frames, the progress record and the
+pool's serializer, none of the parent's side.
+"""
+cimport cython
+from cfutures._core.shared._item_run cimport ItemRun, new_item_run
+from cfutures._core.shared._call_record cimport WorkerProgress, attach_progress
+from cfutures._core.shared._serializer cimport Serializer
+from cfutures._core.shared._parker cimport (
+    cf_monotonic, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
+    cf_parker_wait)
+from cfutures._core.shared._tuning cimport (
+    CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
+from cfutures._core.shared._codec cimport (
+    PROTOCOL, BufferCollector, dumps, encode_exception, isolate_unpicklable,
+    loads, out_of_band, traceback_text)
+from cfutures._core.shared._frames cimport (
+    FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
+    FRAME_RUN_PART, FRAME_STOP, Frame, FrameReader, frame_parts, write_all)
+from cpython.pythread cimport (
+    NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
+    PyThread_free_lock, PyThread_release_lock, PyThread_type_lock)
+from libc.stdint cimport uint32_t
+
+import os
+import sys
+import pickle
+import threading
+
+from cfutures._core.worker._item_calls import call_each, call_each_row
+
+
+@cython.final
+cdef class ResultBatch:
+    """The results a worker has not sent yet.
+
+    The worker's main thread adds results and sends them when its batch ends
+    or CF_FLUSH_SECONDS after the last send. A call that runs long would hold
+    back the results before it in its batch, so while a batch runs a
+    flusher thread wakes every CF_FLUSHER_PERIOD and sends what has waited
+    longer than CF_FLUSH_SECONDS.
+
+    Where the pool watches time limits, the flusher also watches the map
+    run that is running (``run``): when an item has run a whole period, it
+    sends the items finished before it as a FRAME_RUN_PART, so that a kill
+    for time loses no result; the run's own answer then carries only the
+    items after its parts.
+    """
+    cdef int fd
+    cdef list values
+    cdef dict errors
+    cdef double busy
+    cdef double since
+    cdef Py_ssize_t big_bytes
+    cdef BufferCollector collector
+    # Held from taking the results out until they are written, so that
+    # frames leave in the order their calls ran.
+    cdef PyThread_type_lock send_lock
+    cdef cf_parker alarm          # wakes the flusher
+    cdef bint in_batch            # a batch of more than one call is running
+    cdef bint flusher_started
+    cdef bint flusher_idle        # the flusher sleeps until alarm is signalled
+    cdef WorkerProgress progress  # set where runs are watched
+    cdef ItemRun run              # the watched map run running now, or None
+    cdef Py_ssize_t run_sent      # its items sent in parts
+    cdef double seen_items        # its items started when the flusher last looked
+
+    def __cinit__(self, int fd):
+        self.fd = fd
+        self.values = []
+        self.errors = None
+        self.collector = BufferCollector.__new__(BufferCollector)
+        self.send_lock = PyThread_allocate_lock()
+        if self.send_lock == NULL:
+            raise MemoryError()
+        cf_parker_init(&self.alarm)
+
+    def __dealloc__(self):
+        if self.send_lock != NULL:
+            PyThread_free_lock(self.send_lock)
+        cf_parker_free(&self.alarm)
+
+    cdef inline int add_value(self, object value) except -1:
+        cdef object wrapped = out_of_band(value)
+        if wrapped is not value:
+            self.big_bytes += len(<bytes>value)
+        self.values.append(wrapped)
+        return 0
+
+    cdef int add_error(self, tuple encoded) except -1:
+        if self.errors is None:
+            self.errors = {}
+        self.errors[len(self.values)] = encoded
+        self.values.append(None)
+        return 0
+
+    cdef int begin_batch(self, Py_ssize_t n) except -1:
+        self.since = cf_monotonic()
+        if n < 2:
+            return 0
+        self.in_batch = True
+        return self.wake_flusher()
+
+    cdef int wake_flusher(self) except -1:
+        if not self.flusher_started:
+            self.flusher_started = True
+            threading.Thread(target=self.run_flusher, daemon=True,
+                             name="cfutures-worker-flusher").start()
+        elif self.flusher_idle:
+            self.flusher_idle = False
+            cf_parker_signal(&self.alarm)
+        return 0
+
+    cdef int end_batch(self) except -1:
+        self.in_batch = False
+        return self.flush()
+
+    cdef int begin_run(self, ItemRun run) except -1:
+        self.run_sent = 0
+        self.seen_items = -1.0
+        self.run = run
+        return self.wake_flusher()
+
+    cdef Py_ssize_t end_run(self) except -1:
+        """The run is over: its items sent in parts."""
+        self.lock_sending()
+        self.run = None
+        PyThread_release_lock(self.send_lock)
+        return self.run_sent
+
+    cdef ItemRun run_watched(self, ItemRun run, object fn, object items, bint rows):
+        """run_items() where runs are watched: each item counted as it
+        starts; what the flusher sent in parts left out of the answer."""
+        cdef list values = run.values
+        cdef Py_ssize_t n = len(items), sent
+        cdef double *started = &self.progress.slots[2]
+        remaining = iter(items)
+        self.begin_run(run)
+        try:
+            while len(values) < n:
+                try:
+                    if rows:
+                        for item in remaining:
+                            started[0] = len(values) + 1
+                            values.append(fn(*item))
+                    else:
+                        for item in remaining:
+                            started[0] = len(values) + 1
+                            values.append(fn(item))
+                except BaseException as exc:
+                    if run.errors is None:
+                        run.errors = {}
+                    run.errors[len(values)] = encode_exception(exc)
+                    values.append(None)
+        finally:
+            sent = self.end_run()
+        return run.slice(sent, len(values)) if sent else run
+
+    def run_flusher(self):
+        try:
+            while True:
+                if not self.in_batch and self.run is None:
+                    self.flusher_idle = True
+                    cf_parker_wait(&self.alarm, -1.0, 0.0)
+                    continue
+                cf_parker_wait(&self.alarm, CF_FLUSHER_PERIOD, 0.0)
+                if (self.in_batch and self.values
+                        and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
+                    self.flush()
+                if self.run is not None:
+                    self.send_stalled_run()
+        except BaseException:
+            pass   # the parent is gone; the main thread sees it too
+
+    cdef int lock_sending(self) except -1:
+        if not PyThread_acquire_lock(self.send_lock, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self.send_lock, WAIT_LOCK)
+        return 0
+
+    cdef int flush(self) except -1:
+        self.lock_sending()
+        try:
+            self.send()
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int send_stalled_run(self) except -1:
+        """If the run's running item started a period ago or more, send
+        the items finished before it."""
+        cdef double items = self.progress.items_started()
+        cdef ItemRun part
+        if items != self.seen_items:
+            self.seen_items = items
+            return 0
+        self.lock_sending()
+        try:
+            if self.run is None or len(self.run.values) <= self.run_sent:
+                return 0
+            part = self.run.slice(self.run_sent, len(self.run.values))
+            try:
+                body = dumps(part, self.collector)
+            except BaseException:
+                body = None
+            if body is None:
+                part.isolate_unpicklable(self.collector)
+                body = dumps(part, self.collector)
+            views = self.collector.views
+            self.collector.views = []
+            write_all(self.fd, frame_parts(FRAME_RUN_PART, <uint32_t>len(part.values),
+                                           body, views))
+            self.run_sent += len(part.values)
+            self.since = cf_monotonic()
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int say_retiring(self) except -1:
+        """After the last answers: FRAME_RETIRING (see _frames.pyx)."""
+        self.lock_sending()
+        try:
+            write_all(self.fd, frame_parts(FRAME_RETIRING, 0, b"", None))
+        finally:
+            PyThread_release_lock(self.send_lock)
+        return 0
+
+    cdef int send(self) except -1:
+        # Take the results out first: pickling can run Python code, which
+        # lets the other thread in to add more.
+        cdef list values = self.values
+        cdef dict errors = self.errors
+        cdef Py_ssize_t n = len(values), i
+        cdef list views
+        if n == 0:
+            return 0
+        payload = (values, errors, self.busy)
+        self.values = []
+        self.errors = None
+        self.busy = 0.0
+        self.big_bytes = 0
+        try:
+            body = dumps(payload, self.collector)
+        except BaseException:
+            body = None
+        if body is None:
+            # Find the results that do not pickle; each becomes its error.
+            # Outside the handler, so that their tracebacks do not chain
+            # to it. A run of map items fails item by item.
+            for i in range(n):
+                if type(values[i]) is ItemRun:
+                    (<ItemRun>values[i]).isolate_unpicklable(self.collector)
+            errors = isolate_unpicklable(values, errors, self.collector)
+            payload = (values, errors, payload[2])
+            body = dumps(payload, self.collector)
+        views = self.collector.views
+        self.collector.views = []
+        payload = values = errors = None
+        write_all(self.fd, frame_parts(FRAME_RESULTS, <uint32_t>n, body, views))
+        self.since = cf_monotonic()
+        return 0
+
+
+# The results of this worker process where its pool watches time limits:
+# run_items() then counts each item in the progress record and lets the
+# flusher send a long run in parts. None otherwise.
+cdef ResultBatch watched_results = None
+
+
+def run_items(fn, items, bint rows):
+    """Call ``fn(*item)`` (``rows``) or ``fn(item)`` for each of ``items``
+    (a list, or a range of ints), in order, in one worker call (a run of a
+    process pool's map): an ItemRun of what each returned or raised."""
+    cdef ItemRun run = new_item_run([], None)
+    cdef list values = run.values
+    cdef Py_ssize_t n = len(items)
+    if watched_results is not None:
+        return watched_results.run_watched(run, fn, items, rows)
+    call_loop = call_each_row if rows else call_each
+    remaining = iter(items)
+    while len(values) < n:
+        try:
+            call_loop(fn, remaining, values)
+        except BaseException as exc:
+            # The item at len(values) raised; the loop goes on after it.
+            if run.errors is None:
+                run.errors = {}
+            run.errors[len(values)] = encode_exception(exc)
+            values.append(None)
+    return run
+
+
+def worker_main(call_conn, result_conn, initializer, initargs,
+                Py_ssize_t max_tasks, tuple close_fds, progress_shared=None,
+                Py_ssize_t max_memory=0, bint eager_results=False,
+                Serializer serializer=None):
+    """A worker process's body: run calls until told to stop.
+
+    ``close_fds`` are the parent's descriptors of this worker's own pipes
+    that a forked child inherited (the other pools' it finds itself);
+    ``progress_shared`` its progress record (None: none kept);
+    ``max_memory`` the bytes of resident memory after which it retires
+    (0: no bound); ``eager_results``: send each result before the next
+    call starts (so that a death or a kill loses none already computed);
+    ``serializer``: the pool's pickler (None: pickle).
+    """
+    cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
+    # CFUTURES_INSTALL=1 waits for the imports that brought this module in.
+    hook = sys.modules.get("_cfutures_autoinstall")
+    if hook is not None:
+        hook.install_if_asked()
+    if close_fds:   # forked: every pool's descriptors, as at the fork
+        from cfutures._core.shared._lifecycle import inherited_at_fork
+        close_fds = inherited_at_fork() + close_fds
+    for fd in close_fds:
+        if fd == in_fd or fd == out_fd:
+            continue
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except BaseException as exc:
+            from cfutures._core.shared._stdlib import LOGGER   # only here: see _codec.pyx
+            LOGGER.critical('Exception in initializer:', exc_info=True)
+            body = pickle.dumps(traceback_text(exc), PROTOCOL)
+            try:
+                write_all(out_fd, frame_parts(FRAME_INIT_FAILED, 0, body, None))
+            except OSError:
+                pass
+            return
+    try:
+        write_all(out_fd, frame_parts(FRAME_READY, 0, b"", None))
+        run_calls(in_fd, out_fd, max_tasks,
+                  None if progress_shared is None else attach_progress(progress_shared),
+                  ResidentMemory(max_memory) if max_memory > 0 else None,
+                  eager_results, serializer)
+    except (BrokenPipeError, EOFError):
+        return   # the parent is gone: nobody wants the results
+    # The connections own the descriptors: keep them alive until here.
+    call_conn.close()
+    result_conn.close()
+
+
+@cython.final
+cdef class ResidentMemory:
+    """Whether this process's resident set is above a bound (Linux reads
+    /proc/self/statm; elsewhere the peak from getrusage stands in)."""
+    cdef Py_ssize_t bound
+    cdef int statm
+    cdef Py_ssize_t page
+
+    def __cinit__(self, Py_ssize_t bound):
+        self.bound = bound
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        try:
+            self.statm = os.open("/proc/self/statm", os.O_RDONLY)
+        except OSError:
+            self.statm = -1
+
+    cdef bint above(self) except -1:
+        if self.statm >= 0:
+            fields = os.pread(self.statm, 128, 0).split()
+            return int(fields[1]) * self.page > self.bound
+        import resource, sys
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak * (1 if sys.platform == "darwin" else 1024) > self.bound
+
+
+cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
+                   WorkerProgress progress, ResidentMemory memory,
+                   bint eager_results, Serializer serializer) except -1:
+    cdef FrameReader reader = FrameReader.__new__(FrameReader)
+    cdef ResultBatch results = ResultBatch.__new__(ResultBatch, out_fd)
+    cdef Py_ssize_t done = 0, i, n
+    cdef double t0, t1
+    cdef list calls
+    cdef tuple call
+    cdef Frame frame
+    global watched_results
+    results.collector.serializer = serializer
+    if eager_results and progress is not None:
+        results.progress = progress
+        watched_results = results
+    while True:
+        frame = reader.read_frame(in_fd, CF_WORKER_SPIN_SECONDS)
+        if frame is None or frame.kind == FRAME_STOP:
+            return 0
+        # A call that cannot be unpickled here ends this worker, as in the
+        # stdlib: the parent sees it die and breaks the pool, naming it.
+        calls = loads(frame.body, frame.buffers, serializer)
+        frame = None
+        n = len(calls)
+        results.begin_batch(n)
+        for i in range(n):
+            call = calls[i]
+            calls[i] = None
+            fn, args, kwargs = call
+            call = None
+            t0 = cf_monotonic()
+            if progress is not None:
+                progress.call_starting(t0)
+            try:
+                if kwargs is None:
+                    value = fn(*args)
+                else:
+                    value = fn(*args, **kwargs)
+            except BaseException as exc:
+                t1 = cf_monotonic()
+                results.add_error(encode_exception(exc))
+            else:
+                t1 = cf_monotonic()
+                results.add_value(value)
+            value = fn = args = kwargs = None
+            results.busy += t1 - t0
+            if (eager_results or t1 - results.since >= CF_FLUSH_SECONDS
+                    or results.big_bytes >= CF_FLUSH_BYTES):
+                results.flush()
+            if memory is not None and memory.above():
+                # Retire: what it answered goes out; the parent gives the
+                # calls it did not start to other workers.
+                calls = None
+                results.end_batch()
+                results.say_retiring()
+                return 0
+        calls = None
+        results.end_batch()
+        done += n
+        if max_tasks and done >= max_tasks:
+            return 0
