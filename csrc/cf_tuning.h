@@ -5,7 +5,7 @@
  * pipe are built from this one header. Most change only speed; the
  * stopping ones also how long a misbehaving worker is given before it is
  * killed. Integer constants are enums, so that Cython may size arrays with
- * them. Declared for Cython in src/cfutures/_core/_tuning.pxd.
+ * them. Declared for Cython in src/cfutures/_core/shared/_tuning.pxd.
  */
 #ifndef CF_TUNING_H
 #define CF_TUNING_H
