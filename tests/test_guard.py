@@ -25,6 +25,7 @@ PYTHON_MODULES = {
     "cfutures._core.shared._stdlib",       # bindings, for the fallback too
     "cfutures._core.shared._errors",       # exception classes, the same
     "cfutures._core.shared._pool_statistics",   # a dataclass
+    "cfutures._core.shared._options",      # named tuples
     "cfutures._core.worker._item_calls",   # faster as Python (its docstring)
 }
 

@@ -50,7 +50,7 @@ class ProcessPoolCompat:
     _max_workers = property(lambda self: self._dispatcher.state.supervisor.max_workers)
     _mp_context = property(lambda self: self._dispatcher.state.supervisor.ctx)
     # The stdlib's _spawn_process() starts workers with these.
-    _initializer = property(lambda self: self._dispatcher.state.supervisor.initializer)
-    _initargs = property(lambda self: self._dispatcher.state.supervisor.initargs)
+    _initializer = property(lambda self: self._dispatcher.state.supervisor.options.initializer)
+    _initargs = property(lambda self: self._dispatcher.state.supervisor.options.initargs)
     _max_tasks_per_child = property(
-        lambda self: self._dispatcher.state.supervisor.max_tasks_per_child)
+        lambda self: self._dispatcher.state.supervisor.options.max_tasks_per_child)

@@ -1,5 +1,9 @@
-"""The process pool's options beyond the stdlib's, checked: keyword-only,
-and each default keeps the stdlib's behaviour exactly.
+"""A process pool's options, all checked here (process_pool_options), in
+the order the stdlib's and then cfutures' raise, and made one frozen
+ProcessPoolOptions (cfutures._core.shared._options) that the pool carries.
+
+cfutures' own options are keyword-only, and each default keeps the
+stdlib's behaviour exactly:
 
 - ``task_timeout``: seconds a call may run in a worker (None: no limit).
 - ``on_worker_death``: ``"break"`` (the stdlib's) or ``"replace"``.
@@ -17,6 +21,14 @@ refuses max_tasks_per_child there.
 """
 import math
 import multiprocessing
+import os
+import sys
+
+from ._core.shared._lifecycle import check_initializer
+from ._core.shared._options import ProcessPoolOptions
+from ._core.shared._pending import check_max_pending
+from ._core.shared._serializer import Serializer
+from ._core.shared._stdlib import PROCESS_MODULE_EXTRAS, check_system_limits
 
 DEATH_POLICIES = ("break", "replace")
 
@@ -86,3 +98,68 @@ def recovery_options(task_timeout, on_worker_death, max_worker_memory,
         check_not_fork(mp_context, "task_timeout, on_worker_death='replace', "
                                    "max_worker_memory and idle_timeout each")
     return replace, seconds, memory, idle, mp_context
+
+
+# os.process_cpu_count is 3.13+; older Pythons count all CPUs, as their stdlib does.
+_cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
+
+
+def process_workers(max_workers):
+    """``max_workers`` for a process pool, as the stdlib checks and defaults it."""
+    windows_limit = PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
+    if max_workers is None:
+        max_workers = _cpu_count() or 1
+        if sys.platform == "win32":
+            max_workers = min(windows_limit, max_workers)
+        return max_workers
+    # `not > 0` rather than the stdlib's `<= 0`: NaN is refused too (the
+    # stdlib takes it and then never starts a worker).
+    if not max_workers > 0:
+        raise ValueError("max_workers must be greater than 0")
+    if sys.platform == "win32" and max_workers > windows_limit:
+        raise ValueError(f"max_workers must be <= {windows_limit}")
+    return max_workers
+
+
+def stdlib_arguments(max_workers, mp_context, initializer,
+                     max_tasks_per_child):
+    """(max_workers, mp_context), checked and defaulted in the stdlib's
+    order: ``max_tasks_per_child`` needs a start method other than fork,
+    and defaults the context to spawn."""
+    max_workers = process_workers(max_workers)
+    if mp_context is None:
+        if max_tasks_per_child is not None:
+            mp_context = multiprocessing.get_context("spawn")
+        else:
+            mp_context = multiprocessing.get_context()
+    check_initializer(initializer)
+    if max_tasks_per_child is not None:
+        if not isinstance(max_tasks_per_child, int):
+            raise TypeError("max_tasks_per_child must be an integer")
+        if max_tasks_per_child <= 0:
+            raise ValueError("max_tasks_per_child must be >= 1")
+        if mp_context.get_start_method(allow_none=False) == "fork":
+            raise ValueError("max_tasks_per_child is incompatible with"
+                             " the 'fork' multiprocessing start method;"
+                             " supply a different mp_context.")
+    return max_workers, mp_context
+
+
+def process_pool_options(max_workers, mp_context, initializer, initargs,
+                         max_tasks_per_child, task_timeout, on_worker_death,
+                         max_worker_memory, idle_timeout, pickler,
+                         max_pending, time_statistics):
+    """ProcessPoolExecutor(...)'s arguments, every one checked, as one
+    ProcessPoolOptions; raises what the stdlib raises for its own."""
+    max_pending = check_max_pending(max_pending)
+    replace_dead, seconds, memory, idle, mp_context = recovery_options(
+        task_timeout, on_worker_death, max_worker_memory, idle_timeout,
+        mp_context)
+    check_system_limits()
+    max_workers, mp_context = stdlib_arguments(
+        max_workers, mp_context, initializer, max_tasks_per_child)
+    return ProcessPoolOptions(
+        max_workers, mp_context, initializer, initargs, max_tasks_per_child,
+        replace_dead, seconds, memory, idle,
+        None if pickler is None else Serializer(pickler), max_pending,
+        bool(time_statistics))

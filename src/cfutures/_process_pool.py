@@ -16,10 +16,9 @@ reads to finish the future. The supervisor
 (_core/parent/_supervisor.pyx) starts and ends the worker processes.
 """
 from ._compat import ProcessPoolCompat
-from ._core.shared._pending import check_max_pending
 from ._core.parent._process_executor import ProcessExecutorBase
 from ._executor import Executor, map_in_chunks
-from ._pool_options import check_not_fork, recovery_options, time_limit_seconds
+from ._pool_options import check_not_fork, process_pool_options, time_limit_seconds
 from ._process_map import map_in_runs
 from ._core.shared._stdlib import StdlibExecutor, StdlibProcessPoolExecutor
 
@@ -107,19 +106,18 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
             time_statistics: statistics() also gives the calls' queue
                 waits and run times (a few clock reads per call).
         """
-        max_pending = check_max_pending(max_pending)
-        replace_dead, seconds, memory, idle, mp_context = recovery_options(
-            task_timeout, on_worker_death, max_worker_memory, idle_timeout,
-            mp_context)
+        options = process_pool_options(
+            max_workers, mp_context, initializer, initargs,
+            max_tasks_per_child, task_timeout, on_worker_death,
+            max_worker_memory, idle_timeout, pickler, max_pending,
+            time_statistics)
         # A death can come between two items of a map run, before the
         # worker sent the first one's result: with "replace" every item is a
         # call of its own (time limits watch a run's items, _recovery.pyx).
-        self._calls_recover = bool(replace_dead)
-        self._configure(max_workers, mp_context, initializer, initargs,
-                       max_tasks_per_child, replace_dead, seconds, memory,
-                       idle, pickler, bool(time_statistics))
-        if max_pending is not None:
-            self._limit_pending(max_pending)
+        self._calls_recover = options.replace_dead
+        self._configure(options)
+        if options.max_pending is not None:
+            self._limit_pending(options.max_pending)
         preload_in_forkserver(self._mp_context)
 
     def shutdown(self, wait=True, *, cancel_futures=False):

@@ -33,7 +33,6 @@ from cfutures._core.parent._channel cimport WorkerChannel
 from cfutures._core.shared._lifecycle cimport PROCESS_POOL
 from cfutures._core.parent._poller cimport Wakeup
 from cfutures._core.parent._recovery cimport RecoveryPolicy
-from cfutures._core.shared._serializer cimport Serializer
 from cfutures._core.shared._statistics cimport CallCounts
 from cfutures._core.parent._supervisor cimport ProcessSupervisor
 from cfutures._core.shared._codec cimport call_tuple
@@ -50,28 +49,18 @@ cdef class ProcessDispatcher:
     def __cinit__(self, *args, **kwargs):
         self.start_lock = threading.Lock()
 
-    def __init__(self, ctx, max_workers, initializer, initargs,
-                 max_tasks_per_child, bint replace_dead=False,
-                 double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
-                 double idle_timeout=0.0, Serializer serializer=None,
-                 bint time_statistics=False):
-        cdef CallCounts counts = CallCounts(time_statistics)
+    def __init__(self, options):
+        """``options``: the pool's ProcessPoolOptions, checked."""
+        cdef CallCounts counts = CallCounts(options.time_statistics)
         cdef Wakeup wakeups = Wakeup.__new__(Wakeup)
-        cdef RecoveryPolicy recovery
-        # A worker over max_worker_memory says so itself (FRAME_RETIRING):
-        # the supervisor passes the bound to it, recovery needs none.
-        recovery = RecoveryPolicy(replace_dead, task_timeout, max_workers,
-                                  idle_timeout)
-        supervisor = ProcessSupervisor(
-            ctx, max_workers, initializer, initargs,
-            max_tasks_per_child, wakeups, max_worker_memory, serializer)
-        self.state = PoolState(supervisor, recovery, serializer, counts,
-                               wakeups)
+        cdef RecoveryPolicy recovery = RecoveryPolicy(
+            options.replace_dead, options.task_timeout, options.max_workers,
+            options.idle_timeout)
+        supervisor = ProcessSupervisor(options, wakeups)
+        self.state = PoolState(supervisor, recovery, options.serializer,
+                               counts, wakeups)
         recovery.counts = counts
         recovery.supervisor = supervisor
-        # What a worker has computed must reach the parent before the
-        # worker can die or be killed in the middle of a batch.
-        supervisor.eager_results = replace_dead or task_timeout > 0
         self.manager = Manager(self.state)
         self.sender = self.manager.sender
 

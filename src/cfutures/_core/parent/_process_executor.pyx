@@ -11,14 +11,12 @@ from cfutures._core.parent._channel cimport WorkerChannel
 from cfutures._core.shared._pending cimport PendingLimit
 from cfutures._core.shared._parker cimport cf_monotonic
 from cfutures._core.shared._statistics cimport CallCounts
-from cfutures._core.shared._serializer cimport Serializer
 from cfutures._core.parent._work_item cimport ProcessWorkItem, new_work_item
 
 import weakref
 
 from cfutures._core.shared._lifecycle import (
-    after_fork_in_child, on_collect, process_pool_arguments)
-from cfutures._core.shared._stdlib import check_system_limits
+    after_fork_in_child, on_collect)
 
 # Every pool's dispatcher, for forked children (workers or not), which
 # must not write to the parent's workers.
@@ -43,21 +41,10 @@ cdef class ProcessExecutorBase:
     cdef object self_ref   # asks for shutdown once the executor is collected
     cdef readonly PendingLimit _pending_limit   # max_pending's, or None
 
-    def _configure(self, max_workers, mp_context, initializer, initargs,
-                  max_tasks_per_child, bint replace_dead=False,
-                  double task_timeout=0.0, Py_ssize_t max_worker_memory=0,
-                  double idle_timeout=0.0, pickler=None,
-                  bint time_statistics=False):
-        """What ProcessPoolExecutor(...) sets up, with the stdlib's checks
-        (the recovery options come checked, cfutures._pool_options)."""
-        check_system_limits()
-        max_workers, mp_context = process_pool_arguments(
-            max_workers, mp_context, initializer, max_tasks_per_child)
-        self._dispatcher = ProcessDispatcher(
-            mp_context, max_workers, initializer, initargs,
-            max_tasks_per_child, replace_dead, task_timeout,
-            max_worker_memory, idle_timeout,
-            None if pickler is None else Serializer(pickler), time_statistics)
+    def _configure(self, options):
+        """What ProcessPoolExecutor(...) sets up, from its ProcessPoolOptions
+        (checked by cfutures._pool_options)."""
+        self._dispatcher = ProcessDispatcher(options)
         self.self_ref = on_collect(self, self._dispatcher.executor_collected)
         _all_dispatchers.add(self._dispatcher)
 
@@ -95,7 +82,7 @@ cdef class ProcessExecutorBase:
         cdef ProcessWorkItem item = new_work_item(fn, args, kwargs, 0)
         item.time_limit = time_limit
         self._dispatcher.state.recovery.allow_call_limits()
-        self._dispatcher.state.supervisor.eager_results = True   # workers started from now on
+        self._dispatcher.state.supervisor.send_results_eagerly()   # workers started from now on
         return self.submit_item(item)
 
     def _submit_run(self, Py_ssize_t run_length, fn, *args):

@@ -11,13 +11,9 @@ cdef class ProcessSupervisor:
     cdef object __weakref__
     cdef readonly object ctx
     cdef readonly Py_ssize_t max_workers
-    cdef readonly object initializer
-    cdef readonly object initargs   # as given (the stdlib does not check it)
-    cdef readonly object max_tasks_per_child
+    cdef readonly object options        # the pool's ProcessPoolOptions
+    cdef readonly object worker_options # each new worker's WorkerOptions
     cdef readonly Py_ssize_t max_tasks  # 0: unlimited
-    cdef readonly object serializer     # the pool's Serializer, or None
-    cdef public bint eager_results      # workers send each result at once (recovery)
-    cdef readonly Py_ssize_t max_memory # bytes a worker may hold after a call; 0: unlimited
     cdef readonly bint spawn_on_demand  # False with fork: all start up front
     cdef readonly list channels         # WorkerChannel of every worker not closed
     cdef readonly dict processes        # pid -> Process; see __init__

@@ -28,6 +28,7 @@ import weakref
 from cfutures._core.shared._lifecycle import (
     after_fork_in_child, note_inherited_at_fork)
 from cfutures._core.shared._call_record import new_progress
+from cfutures._core.shared._options import WorkerOptions
 from cfutures._core.worker._worker import worker_main
 
 # Every supervisor, for the descriptors a forked worker must close.
@@ -136,17 +137,21 @@ def _parent_fds():
 cdef class ProcessSupervisor:
     """Starts, stops and ends the worker processes of one pool."""
 
-    def __init__(self, ctx, max_workers, initializer, initargs,
-                 max_tasks_per_child, pool_wakeup, Py_ssize_t max_memory=0,
-                 serializer=None):
+    def __init__(self, options, pool_wakeup):
+        """``options``: the pool's ProcessPoolOptions; ``pool_wakeup``: its
+        manager's wake-up pipe (a forked child closes it)."""
+        ctx = options.mp_context
         self.ctx = ctx
-        self.max_workers = max_workers
-        self.initializer = initializer
-        self.initargs = initargs
-        self.max_tasks_per_child = max_tasks_per_child
-        self.max_tasks = max_tasks_per_child or 0
-        self.max_memory = max_memory
-        self.serializer = serializer
+        self.options = options
+        self.max_workers = options.max_workers
+        self.max_tasks = options.max_tasks_per_child or 0
+        # What a worker has computed must reach the parent before the
+        # worker can die or be killed in the middle of a batch.
+        self.worker_options = WorkerOptions(
+            options.initializer, options.initargs, self.max_tasks,
+            options.max_worker_memory,
+            options.replace_dead or options.task_timeout > 0,
+            options.serializer)
         self.spawn_on_demand = ctx.get_start_method(allow_none=False) != "fork"
         self.channels = []
         # pid -> Process of every worker started and not retired: the same
@@ -155,6 +160,11 @@ cdef class ProcessSupervisor:
         self.pool_wakeup = pool_wakeup
         self.spawn_lock = threading.Lock()
         _all_supervisors.add(self)
+
+    def send_results_eagerly(self):
+        """Workers started from now on send each result at once (a call
+        with a time limit was submitted: submit_with)."""
+        self.worker_options = self.worker_options._replace(eager_results=True)
 
     def parent_fds(self):
         """This pool's descriptors that a forked child must close."""
@@ -219,9 +229,8 @@ cdef class ProcessSupervisor:
                 inherited = (call_writer.fileno(), result_reader.fileno())
             process = ctx.Process(
                 target=worker_main,
-                args=(call_reader, result_writer, self.initializer,
-                      self.initargs, self.max_tasks, inherited, progress,
-                      self.max_memory, self.eager_results, self.serializer))
+                args=(call_reader, result_writer, self.worker_options,
+                      inherited, progress))
             process.start()
         except BaseException:
             call_writer.close()
@@ -275,7 +284,7 @@ cdef class ProcessSupervisor:
         cdef WorkerChannel w
         self.done = True
         for w in self.channels:
-            if w.state == STARTING and self.initializer is None and w.owed == 0:
+            if w.state == STARTING and self.options.initializer is None and w.owed == 0:
                 # Still booting, with no work and no initializer of the
                 # user's to finish: it would boot only to exit. Ended now,
                 # a short-lived pool does not wait a start-up for it.

@@ -134,11 +134,6 @@ def on_collect(executor, action):
 _cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
 
 
-def _max_windows_workers():
-    from cfutures._core.shared._stdlib import PROCESS_MODULE_EXTRAS
-    return PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
-
-
 def default_thread_workers():
     """The stdlib's default thread-pool size on the running Python."""
     return min(32, (_cpu_count() or 1) + 4)
@@ -155,45 +150,7 @@ def thread_workers(max_workers):
     return max_workers
 
 
-def process_workers(max_workers):
-    """``max_workers`` for a process pool, as the stdlib checks and defaults it."""
-    if max_workers is None:
-        max_workers = _cpu_count() or 1
-        if sys.platform == "win32":
-            max_workers = min(_max_windows_workers(), max_workers)
-        return max_workers
-    if not max_workers > 0:   # NaN too, as thread_workers
-        raise ValueError("max_workers must be greater than 0")
-    if sys.platform == "win32" and max_workers > _max_windows_workers():
-        raise ValueError(f"max_workers must be <= {_max_windows_workers()}")
-    return max_workers
-
-
 def check_initializer(initializer):
     if initializer is not None and not callable(initializer):
         raise TypeError("initializer must be a callable")
 
-
-def process_pool_arguments(max_workers, mp_context, initializer,
-                           max_tasks_per_child):
-    """(max_workers, mp_context) of a process pool, checked and defaulted in
-    the stdlib's order: ``max_tasks_per_child`` needs a start method other
-    than fork, and defaults the context to spawn."""
-    import multiprocessing
-    max_workers = process_workers(max_workers)
-    if mp_context is None:
-        if max_tasks_per_child is not None:
-            mp_context = multiprocessing.get_context("spawn")
-        else:
-            mp_context = multiprocessing.get_context()
-    check_initializer(initializer)
-    if max_tasks_per_child is not None:
-        if not isinstance(max_tasks_per_child, int):
-            raise TypeError("max_tasks_per_child must be an integer")
-        if max_tasks_per_child <= 0:
-            raise ValueError("max_tasks_per_child must be >= 1")
-        if mp_context.get_start_method(allow_none=False) == "fork":
-            raise ValueError("max_tasks_per_child is incompatible with"
-                             " the 'fork' multiprocessing start method;"
-                             " supply a different mp_context.")
-    return max_workers, mp_context

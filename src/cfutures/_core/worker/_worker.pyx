@@ -300,20 +300,19 @@ def run_items(fn, items, bint rows):
     return run
 
 
-def worker_main(call_conn, result_conn, initializer, initargs,
-                Py_ssize_t max_tasks, tuple close_fds, progress_shared=None,
-                Py_ssize_t max_memory=0, bint eager_results=False,
-                Serializer serializer=None):
+def worker_main(call_conn, result_conn, options, tuple close_fds,
+                progress_shared=None):
     """A worker process's body: run calls until told to stop.
 
-    ``close_fds`` are the parent's descriptors of this worker's own pipes
-    that a forked child inherited (the other pools' it finds itself);
-    ``progress_shared`` its progress record (None: none kept);
-    ``max_memory`` the bytes of resident memory after which it retires
-    (0: no bound); ``eager_results``: send each result before the next
-    call starts (so that a death or a kill loses none already computed);
-    ``serializer``: the pool's pickler (None: pickle).
+    ``options``: its WorkerOptions (the initializer and its arguments, the
+    calls it runs before it retires, its memory bound, whether it sends
+    each result at once, the pool's pickler); ``close_fds`` are the
+    parent's descriptors of this worker's own pipes that a forked child
+    inherited (the other pools' it finds itself); ``progress_shared`` its
+    call record (None: none kept).
     """
+    cdef Py_ssize_t max_memory = options.max_memory
+    initializer = options.initializer
     cdef int in_fd = call_conn.fileno(), out_fd = result_conn.fileno()
     # CFUTURES_INSTALL=1 waits for the imports that brought this module in.
     hook = sys.modules.get("_cfutures_autoinstall")
@@ -331,7 +330,7 @@ def worker_main(call_conn, result_conn, initializer, initargs,
             pass
     if initializer is not None:
         try:
-            initializer(*initargs)
+            initializer(*options.initargs)
         except BaseException as exc:
             from cfutures._core.shared._stdlib import LOGGER   # only here: see _codec.pyx
             LOGGER.critical('Exception in initializer:', exc_info=True)
@@ -343,10 +342,10 @@ def worker_main(call_conn, result_conn, initializer, initargs,
             return
     try:
         write_all(out_fd, frame_parts(FRAME_READY, 0, b"", None))
-        run_calls(in_fd, out_fd, max_tasks,
+        run_calls(in_fd, out_fd, options.max_tasks,
                   None if progress_shared is None else attach_progress(progress_shared),
                   ResidentMemory(max_memory) if max_memory > 0 else None,
-                  eager_results, serializer)
+                  options.eager_results, options.serializer)
     except (BrokenPipeError, EOFError):
         return   # the parent is gone: nobody wants the results
     # The connections own the descriptors: keep them alive until here.
