@@ -293,12 +293,14 @@ cdef class WorkerChannel:
                 counts.failed += item.weight()
                 item.future.finish_unless_done(decode_exception(errors[i]), True)
             elif item.partial is not None:
+                (<ItemRun?>values[i]).decode_errors()
                 item.partial.extend(values[i])   # the run's last part
                 count_answer(counts, item.partial)
                 item.future.finish_unless_done(item.partial, False)
                 item.partial = None
             else:
                 if item.run_length:
+                    (<ItemRun?>values[i]).decode_errors()
                     count_answer(counts, values[i])
                 else:
                     counts.completed += 1
@@ -314,6 +316,7 @@ cdef class WorkerChannel:
         cdef ProcessWorkItem item = self.owed_item(0)
         if item is None or not item.run_length or type(part) is not ItemRun:
             raise RuntimeError(f"a run part from worker {self.pid} answers no run")
+        (<ItemRun>part).decode_errors()
         if item.partial is None:
             item.partial = <ItemRun>part
         else:

@@ -25,7 +25,6 @@ cimport cython
 from cfutures._core.future._future cimport CoreFuture, FINISHED, CANCELLED
 from cfutures._core.shared._item_run cimport ItemRun
 from cfutures._core.shared._parker cimport cf_monotonic
-from cfutures._core.shared._codec cimport decode_exception
 
 from cfutures._core.shared._stdlib import BrokenExecutor, CancelledError, TimeoutError
 
@@ -53,11 +52,9 @@ cdef class RunResults:
         if values is not None and i < len(values):
             self.index = i + 1
             if self.errors is not None and i in self.errors:
-                encoded = self.errors.pop(i)
+                error = self.errors.pop(i)   # live (ItemRun.decode_errors)
                 self.close()
-                # Made in the parent (a worker that ended) or sent encoded.
-                raise (encoded if isinstance(encoded, BaseException)
-                       else decode_exception(encoded))
+                raise error
             value = values[i]
             values[i] = None
             return value

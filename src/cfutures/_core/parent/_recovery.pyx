@@ -232,20 +232,17 @@ cdef class RecoveryPolicy:
         run.partial = None
         if answer is None:
             answer = new_item_run([], None)
-        if answer.errors is None:
-            answer.errors = {}
         for i in range(len(answer.values), started):
-            answer.values.append(None)
             if i < started - 1:
                 # Finished, but its result did not come before the end.
-                answer.errors[i] = self.death_error(
+                answer.fail_next(self.death_error(
                     w, exitcode, "while running a later item of this item's "
-                    "map run, before sending this item's result")
+                    "map run, before sending this item's result"))
             elif timed_out:
-                answer.errors[i] = self.timeout_error(w, run)
+                answer.fail_next(self.timeout_error(w, run))
             else:
-                answer.errors[i] = self.death_error(
-                    w, exitcode, "while running this item of a map run")
+                answer.fail_next(self.death_error(
+                    w, exitcode, "while running this item of a map run"))
         if started < n:
             fn, items, rows = run.args
             rest = new_work_item(run.fn, (fn, items[started:], rows), None,

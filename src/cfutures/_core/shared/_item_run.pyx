@@ -2,8 +2,9 @@
 
 A run of map items (cfutures._process_map) is one call of
 ``_worker.run_items``; it answers with an ItemRun: one value per item, in
-order, and the encoded exception (_codec.encode_exception()) of each item
-that raised, by index. It travels whole in a FRAME_RESULTS frame, or, when
+order, and the error of each item that raised, by index: encoded
+(_codec.encode_exception()) in the worker, decoded once it reaches the
+parent (decode_errors), where recovery adds its own. It travels whole in a FRAME_RESULTS frame, or, when
 a pool watches time limits and an item runs long, first in parts
 (FRAME_RUN_PART, one per stall: the items finished so far), which the
 parent joins in order. A run whose worker ended mid-run answers short: its
@@ -12,7 +13,7 @@ a run of the items it never started, sent again.
 """
 cimport cython
 
-from cfutures._core.shared._codec cimport isolate_unpicklable
+from cfutures._core.shared._codec cimport decode_exception, isolate_unpicklable
 
 
 @cython.final
@@ -20,6 +21,28 @@ cdef class ItemRun:
 
     def __reduce__(self):
         return (_item_run, (self.values, self.errors))
+
+    cdef int fail_next(self, object error) except -1:
+        """The next item raised: ``error`` is its error, None its value."""
+        self.set_error(len(self.values), error)
+        self.values.append(None)
+        return 0
+
+    cdef int set_error(self, Py_ssize_t index, object error) except -1:
+        """Item ``index``'s error is ``error`` (its value stays None)."""
+        if self.errors is None:
+            self.errors = {}
+        self.errors[index] = error
+        return 0
+
+    cdef int decode_errors(self) except -1:
+        """In the parent, as the run arrives: each encoded error becomes the
+        exception it stands for (with its remote traceback), so that the
+        parent's runs hold live exceptions only, as recovery's own do."""
+        if self.errors:
+            for index, encoded in self.errors.items():
+                self.errors[index] = decode_exception(encoded)
+        return 0
 
     cdef int isolate_unpicklable(self, BufferCollector collector) except -1:
         """Make each item that does not pickle an error of its own."""

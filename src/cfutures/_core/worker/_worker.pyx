@@ -158,10 +158,7 @@ cdef class ResultBatch:
                             started[0] = len(values) + 1
                             values.append(fn(item))
                 except BaseException as exc:
-                    if run.errors is None:
-                        run.errors = {}
-                    run.errors[len(values)] = encode_exception(exc)
-                    values.append(None)
+                    run.fail_next(encode_exception(exc))
         finally:
             sent = self.end_run()
         return run.slice(sent, len(values)) if sent else run
@@ -293,10 +290,7 @@ def run_items(fn, items, bint rows):
             call_loop(fn, remaining, values)
         except BaseException as exc:
             # The item at len(values) raised; the loop goes on after it.
-            if run.errors is None:
-                run.errors = {}
-            run.errors[len(values)] = encode_exception(exc)
-            values.append(None)
+            run.fail_next(encode_exception(exc))
     return run
 
 
