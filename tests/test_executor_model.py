@@ -183,8 +183,12 @@ def make_machine(impl, steps):
                 if call.started.is_set() and not future.done():
                     assert head is not None and future is head[1]
 
+    # Derandomized: the check below that every rule ran is about the
+    # model's coverage, and a random draw left "cancel" out once in CI-like
+    # runs; the same examples each run keep it a fact, not a coin toss.
     ExecutorMachine.TestCase.settings = settings(
-        max_examples=60, stateful_step_count=20, deadline=None)
+        max_examples=60, stateful_step_count=20, deadline=None,
+        derandomize=True)
     return ExecutorMachine
 
 

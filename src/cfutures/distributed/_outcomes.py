@@ -9,7 +9,8 @@ not unpickle there) fails every call in it: a dead worker with
 """
 import pickle
 
-from .._core.shared._stdlib import BrokenExecutor, RemoteTraceback
+from .._core.shared._remote_errors import decode_exception
+from .._core.shared._stdlib import BrokenExecutor
 
 
 class DaskWorkerDied(BrokenExecutor):
@@ -30,12 +31,9 @@ def decode_answer(answer):
     return pickle.loads(answer)
 
 
-def decode_error(encoded):
-    """The exception of an ``errors`` entry, with its remote traceback."""
-    text, blob = encoded
-    exc = pickle.loads(blob)
-    exc.__cause__ = RemoteTraceback(text)
-    return exc
+# The exception of an ``errors`` entry, with its remote traceback: as the
+# process pool decodes its workers' (_remote_errors).
+decode_error = decode_exception
 
 
 def task_failure(exc):

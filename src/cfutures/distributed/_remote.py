@@ -20,30 +20,12 @@ keeps one bad value from failing the whole batch.
 """
 import pickle
 import time
-import traceback
 
-PROTOCOL = 5
-
-
-def traceback_text(exc):
-    """The text the stdlib's process pool puts in ``_RemoteTraceback``."""
-    return '\n"""\n%s"""' % "".join(
-        traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
-def encode_exception(exc):
-    """(traceback text, pickled exception) of an exception raised here."""
-    text = traceback_text(exc)
-    exc.__traceback__ = None
-    try:
-        return text, pickle.dumps(exc, PROTOCOL)
-    except BaseException as error:   # as the stdlib: the pickling error stands in
-        text = traceback_text(error)
-        error.__traceback__ = None
-        try:
-            return text, pickle.dumps(error, PROTOCOL)
-        except BaseException:
-            return text, pickle.dumps(RuntimeError(repr(error)), PROTOCOL)
+# The process pool's own encoding of exceptions and isolation of
+# unpicklable results (plain Python: a Dask worker may lack the compiled
+# core).
+from .._core.shared._remote_errors import (
+    PROTOCOL, encode_exception, isolate_unpicklable)
 
 
 def _answer(seconds, values, errors):
@@ -52,15 +34,7 @@ def _answer(seconds, values, errors):
     except BaseException:
         pass
     # Some value does not pickle: find which, and fail those alone.
-    errors = dict(errors or {})
-    for index, value in enumerate(values):
-        if index in errors:
-            continue
-        try:
-            pickle.dumps(value, PROTOCOL)
-        except BaseException as exc:
-            errors[index] = encode_exception(exc)
-            values[index] = None
+    errors = isolate_unpicklable(values, dict(errors or {}))
     return pickle.dumps((seconds, values, errors or None), PROTOCOL)
 
 

@@ -29,6 +29,8 @@ import pickle
 # until a call raises), so that it starts sooner than the stdlib's worker.
 from multiprocessing.reduction import ForkingPickler
 
+from cfutures._core.shared import _remote_errors
+
 
 cdef object remote_traceback(str text):
     """The stdlib's _RemoteTraceback of ``text``; looked up when first
@@ -62,6 +64,10 @@ cdef class BufferCollector:
     def buffers(self):
         """The buffers the last dumps() left out of its pickle."""
         return self.views
+
+    def pickled(self, obj):
+        """dumps(obj) through this collector (and its pool's pickler)."""
+        return dumps(obj, self)
 
     cdef int reset(self) except -1:
         if self.views:
@@ -144,43 +150,30 @@ cdef tuple call_tuple(object fn, tuple args, dict kwargs):
             oob_kwargs(kwargs) if kwargs is not None else None)
 
 
+# Exceptions and unpicklable answers go as _remote_errors (plain Python,
+# which the Dask backend shares) says; here with the pool's pickling.
 cpdef str traceback_text(BaseException exc):
-    from traceback import format_exception
-    return '\n"""\n%s"""' % ''.join(format_exception(type(exc), exc, exc.__traceback__))
+    return _remote_errors.traceback_text(exc)
+
+
+def in_band_dumps(obj):
+    """A pickle with its buffers inside it (an exception's): plain pickle,
+    or multiprocessing's ForkingPickler where that fails."""
+    try:
+        return _dumps(obj, PROTOCOL)
+    except Exception:
+        return ForkingPickler.dumps(obj, PROTOCOL).tobytes()
 
 
 cpdef tuple encode_exception(BaseException exc):
     """(traceback text, pickled exception) of an exception raised here."""
-    cdef str text = traceback_text(exc)
-    cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
-    exc.__traceback__ = None
-    try:
-        blob = dumps(exc, collector)
-        if collector.views:
-            blob = ForkingPickler.dumps(exc, PROTOCOL).tobytes()
-    except BaseException as error:
-        # As the stdlib does: the pickling error stands in for the exception.
-        text = traceback_text(error)
-        error.__traceback__ = None
-        try:
-            blob = _dumps(error, PROTOCOL)
-        except BaseException:
-            blob = _dumps(RuntimeError(repr(error)), PROTOCOL)
-    return (text, blob)
+    return _remote_errors.encode_exception(exc, in_band_dumps)
 
 
 cpdef object decode_exception(tuple encoded):
     """The exception of an encode_exception() result, with its remote
     traceback as ``__cause__``."""
-    text, blob = encoded
-    try:
-        exc = _loads(blob)
-    except BaseException as error:
-        exc = error
-    if not isinstance(exc, BaseException):
-        exc = TypeError(f"worker sent a non-exception: {exc!r}")
-    exc.__cause__ = remote_traceback(text)
-    return exc
+    return _remote_errors.decode_exception(encoded)
 
 
 cdef object local_failure(BaseException exc):
@@ -192,20 +185,7 @@ cdef object local_failure(BaseException exc):
 
 cpdef dict isolate_unpicklable(list values, dict errors,
                                BufferCollector collector):
-    """Make each of ``values`` that does not pickle (through ``collector``'s
-    pickler) the error of its index: None in ``values``, its
-    encode_exception() in ``errors``, which is made if it is None and
-    returned. A value whose index has an error already is left alone."""
-    cdef Py_ssize_t i
-    for i in range(len(values)):
-        if errors is not None and i in errors:
-            continue
-        try:
-            dumps(values[i], collector)
-        except BaseException as exc:
-            # SystemExit from a __reduce__ too, as in the stdlib.
-            values[i] = None
-            if errors is None:
-                errors = {}
-            errors[i] = encode_exception(exc)
-    return errors
+    """_remote_errors.isolate_unpicklable with ``collector``'s pickler (the
+    pool's, large buffers out of band)."""
+    return _remote_errors.isolate_unpicklable(values, errors,
+                                              collector.pickled)
