@@ -20,8 +20,8 @@ inputs (ints, payloads, durations) are made before it.
   reports the p50 and p99 of the latency from each submit to the caller
   seeing it done (queueing behind earlier calls included), as extra rows.
   The same durations also go through each pool's map. These run at fixed
-  burst sizes (100, 200, 2,000; --quick and --scale leave them): how a
-  pool splits a burst it has not measured yet is what they show.
+  burst sizes (50, 100, 200, 500, 2,000; --quick and --scale leave them):
+  how a pool splits a burst it has not measured yet is what they show.
 
 The worker functions are in worktasks.py. ``SECTION`` lists the workloads,
 with their sizes at scale 1.
@@ -124,7 +124,8 @@ def _mixed_cases():
     """The mixed bursts, at fixed sizes (see the module docstring)."""
     latency_rows = (("p50 latency", "latency_p50", _LATENCY_NOTE),
                     ("p99 latency", "latency_p99", _LATENCY_NOTE))
-    for name, n in (("proc_mixed_100", 100), ("proc_mixed_200", 200),
+    for name, n in (("proc_mixed_50", 50), ("proc_mixed_100", 100),
+                    ("proc_mixed_200", 200), ("proc_mixed_500", 500),
                     ("proc_mixed", 2_000)):
         yield Case(name,
                    "processes: N mixed calls (1 in 10 sleeps 5 ms), 2 workers",
