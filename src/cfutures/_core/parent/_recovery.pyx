@@ -3,7 +3,7 @@ worker ends before answering them all, and the time limits of calls.
 
 The stdlib breaks the whole pool when a worker dies. With one of the
 options below the pool instead recovers from that worker alone, using its
-progress record (_call_record.pyx): of the calls it owes, oldest first, the
+call record (_call_record.pyx): of the calls it owes, oldest first, the
 ones it started fail (they ran, or were running: sending them again could
 run them twice), the ones it never started go back to the front of the
 queue for other workers, and a replacement starts on demand.

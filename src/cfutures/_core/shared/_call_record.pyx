@@ -58,7 +58,7 @@ cdef WorkerProgress attach_progress(object shared):
 
 
 def new_progress(ctx):
-    """A zeroed progress record for a worker about to start under ``ctx``
+    """A zeroed call record for a worker about to start under ``ctx``
     (the shared heap serves every start method)."""
     from multiprocessing.heap import BufferWrapper
     shared = BufferWrapper(SLOTS * sizeof(double))

@@ -6,10 +6,10 @@ FRAME_STOP frame, end of file (the parent is gone), max_tasks_per_child
 calls, or (with max_worker_memory) a resident set above its bound after a
 call: it then sends what it has answered and exits with status 0, and the
 parent sends the calls it had not started to other workers. Before each
-call it counts it in its progress record (_call_record.pyx), which tells the
+call it counts it in its call record (_call_record.pyx), which tells the
 parent which calls it started should it end mid-batch, and, where the pool
 watches time limits, which items of a map run (run_items()). Of cfutures'
-compiled modules it uses the codec and frames, the progress record and the
+compiled modules it uses the codec and frames, the call record and the
 pool's serializer, none of the parent's side.
 """
 cimport cython
@@ -269,7 +269,7 @@ cdef class ResultBatch:
 
 
 # The results of this worker process where its pool watches time limits:
-# run_items() then counts each item in the progress record and lets the
+# run_items() then counts each item in the call record and lets the
 # flusher send a long run in parts. None otherwise.
 cdef ResultBatch watched_results = None
 
