@@ -21,10 +21,9 @@ refuses max_tasks_per_child there.
 """
 import math
 import multiprocessing
-import os
 import sys
 
-from ._core.shared._lifecycle import check_initializer
+from ._core.shared._lifecycle import check_initializer, cpu_count
 from ._core.shared._options import ProcessPoolOptions
 from ._core.shared._pending import check_max_pending
 from ._core.shared._serializer import Serializer
@@ -100,15 +99,11 @@ def recovery_options(task_timeout, on_worker_death, max_worker_memory,
     return replace, seconds, memory, idle, mp_context
 
 
-# os.process_cpu_count is 3.13+; older Pythons count all CPUs, as their stdlib does.
-_cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
-
-
 def process_workers(max_workers):
     """``max_workers`` for a process pool, as the stdlib checks and defaults it."""
     windows_limit = PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
     if max_workers is None:
-        max_workers = _cpu_count() or 1
+        max_workers = cpu_count() or 1
         if sys.platform == "win32":
             max_workers = min(windows_limit, max_workers)
         return max_workers

@@ -32,12 +32,6 @@ from multiprocessing.reduction import ForkingPickler
 from cfutures._core.shared import _remote_errors
 
 
-cdef object remote_traceback(str text):
-    """The stdlib's _RemoteTraceback of ``text``; looked up when first
-    needed, in the parent: a worker never imports concurrent.futures.process."""
-    from cfutures._core.shared._stdlib import RemoteTraceback
-    return RemoteTraceback(text)
-
 cdef object _dumps = pickle.dumps
 cdef object _loads = pickle.loads
 cdef object _PickleBuffer = pickle.PickleBuffer
@@ -178,7 +172,7 @@ cpdef object decode_exception(tuple encoded):
 
 cdef object local_failure(BaseException exc):
     """``exc``, raised in the parent, dressed like the stdlib's feeder errors."""
-    exc.__cause__ = remote_traceback(traceback_text(exc))
+    exc.__cause__ = _remote_errors.remote_traceback(traceback_text(exc))
     exc.__traceback__ = None
     return exc
 

@@ -131,12 +131,13 @@ def on_collect(executor, action):
 # -- arguments ------------------------------------------------------------------
 
 # os.process_cpu_count is 3.13+; older Pythons count all CPUs, as their stdlib does.
-_cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
+# Both pools' default sizes use it (the process pool's in _pool_options.py).
+cpu_count = getattr(os, "process_cpu_count", os.cpu_count)
 
 
 def default_thread_workers():
     """The stdlib's default thread-pool size on the running Python."""
-    return min(32, (_cpu_count() or 1) + 4)
+    return min(32, (cpu_count() or 1) + 4)
 
 
 def thread_workers(max_workers):

@@ -52,10 +52,17 @@ def encode_exception(exc, dumps=pickle_dumps):
             return text, pickle_dumps(RuntimeError(repr(error)))
 
 
+def remote_traceback(text):
+    """The stdlib's _RemoteTraceback of ``text``; looked up when first
+    needed, where the caller is: a worker never imports
+    concurrent.futures.process."""
+    from ._stdlib import RemoteTraceback
+    return RemoteTraceback(text)
+
+
 def decode_exception(encoded):
     """The exception of an encode_exception() result, with its remote
     traceback as ``__cause__``."""
-    from ._stdlib import RemoteTraceback
     text, blob = encoded
     try:
         exc = pickle.loads(blob)
@@ -63,7 +70,7 @@ def decode_exception(encoded):
         exc = error
     if not isinstance(exc, BaseException):
         exc = TypeError(f"the worker sent a non-exception: {exc!r}")
-    exc.__cause__ = RemoteTraceback(text)
+    exc.__cause__ = remote_traceback(text)
     return exc
 
 
