@@ -48,20 +48,31 @@ def core_extensions():
     else:
         print("cfutures: leaving the process transport out of the build: "
               "ProcessPoolExecutor will be the stdlib's", file=sys.stderr)
-    known = {".".join(pyx.relative_to(CORE).with_suffix("").parts)
-             for pyx in CORE.rglob("*.pyx")}
-    if known != set(SIDES["THREAD_SIDE"]) | set(SIDES["PROCESS_SIDE"]):
-        raise SystemExit("src/cfutures/_sides.py must name every .pyx "
-                         f"of the core once: {sorted(known)}")
+    sources = core_sources()
+    if set(sources) != set(SIDES["THREAD_SIDE"]) | set(SIDES["PROCESS_SIDE"]):
+        raise SystemExit("src/cfutures/_sides.py must name every compiled "
+                         f"module of the core once: {sorted(sources)}")
     return [
         Extension(
             f"cfutures._core.{name}",
-            [str((CORE / (name.replace(".", "/") + ".pyx")).relative_to(HERE))],
+            [str(sources[name].relative_to(HERE))],
             include_dirs=[CSRC],
             depends=[str(p) for p in (HERE / CSRC).glob("*.h")],
         )
         for name in sorted(names)
     ]
+
+
+def core_sources():
+    """``<subpackage>.<module>`` -> its source: each .pyx, and each .py with
+    a .pxd beside it (Cython's pure-Python mode: a module that also runs
+    uncompiled, as _codec.py does for the Dask backend)."""
+    sources = {}
+    for source in sorted(CORE.rglob("*.pyx")) + sorted(CORE.rglob("*.py")):
+        if source.suffix == ".py" and not source.with_suffix(".pxd").exists():
+            continue
+        sources[".".join(source.relative_to(CORE).with_suffix("").parts)] = source
+    return sources
 
 
 # Optimisation flags in each compiler's own spelling.

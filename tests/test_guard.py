@@ -26,7 +26,6 @@ PYTHON_MODULES = {
     "cfutures._core.shared._errors",       # exception classes, the same
     "cfutures._core.shared._pool_statistics",   # a dataclass
     "cfutures._core.shared._options",      # named tuples
-    "cfutures._core.shared._remote_errors",   # the Dask backend's too
     "cfutures._core.worker._item_calls",   # faster as Python (its docstring)
 }
 

@@ -10,7 +10,7 @@ How one call travels: ``submit()`` (_core/parent/_process_executor.pyx) makes a
 work item and hands it to the dispatcher (_core/parent/_dispatcher.pyx), which
 sends it, batched with others, to a worker's channel
 (_core/parent/_channel.pyx) as a frame (_core/shared/_frames.pyx; its body pickled by
-_core/shared/_codec.pyx); the worker (_core/worker/_worker.pyx) runs it and answers with
+_core/shared/_codec.py); the worker (_core/worker/_worker.pyx) runs it and answers with
 a results frame, which the pool's manager thread (_core/parent/_manager.pyx)
 reads to finish the future. The supervisor
 (_core/parent/_supervisor.pyx) starts and ends the worker processes.

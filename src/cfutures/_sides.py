@@ -20,7 +20,7 @@ PROCESS_SIDE = (
     "parent._recovery", "parent._result_reader", "parent._supervisor",
     "parent._work_item", "parent._worker_ends",
     "shared._call_record", "shared._codec", "shared._frames",
-    "shared._item_run", "shared._serializer",
+    "shared._serializer",
     "worker._worker")
 
 # setup.py's switch: "0" leaves the process side out, "1" builds it; unset,

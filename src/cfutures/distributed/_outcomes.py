@@ -9,7 +9,7 @@ not unpickle there) fails every call in it: a dead worker with
 """
 import pickle
 
-from .._core.shared._remote_errors import decode_exception
+from .._core.shared._codec import decode_exception
 from .._core.shared._stdlib import BrokenExecutor
 
 
@@ -32,7 +32,7 @@ def decode_answer(answer):
 
 
 # The exception of an ``errors`` entry, with its remote traceback: as the
-# process pool decodes its workers' (_remote_errors).
+# process pool decodes its workers' (_codec).
 decode_error = decode_exception
 
 

@@ -21,37 +21,33 @@ keeps one bad value from failing the whole batch.
 import pickle
 import time
 
-# The process pool's own encoding of exceptions and isolation of
-# unpicklable results (plain Python: a Dask worker may lack the compiled
-# core).
-from .._core.shared._remote_errors import (
-    PROTOCOL, encode_exception, isolate_unpicklable)
+# The process pool's codec (plain Python where the Dask worker lacks the
+# compiled core): its answers by index, exceptions and pickling.
+from .._core.shared._codec import (
+    encode_exception, in_band_dumps, new_answers)
 
 
-def _answer(seconds, values, errors):
+def _answer(seconds, answers):
     try:
-        return pickle.dumps((seconds, values, errors), PROTOCOL)
+        return in_band_dumps((seconds, answers.values, answers.errors))
     except BaseException:
         pass
     # Some value does not pickle: find which, and fail those alone.
-    errors = isolate_unpicklable(values, dict(errors or {}))
-    return pickle.dumps((seconds, values, errors or None), PROTOCOL)
+    answers.isolate_unpicklable(in_band_dumps)
+    return in_band_dumps((seconds, answers.values, answers.errors))
 
 
 def _run_each(calls):
     """Run ``(fn, args, kwargs)`` calls in order; the answer bytes."""
-    values = []
-    errors = None
+    answers = new_answers([], None)
+    values = answers.values
     started = time.perf_counter()
-    for index, (fn, args, kwargs) in enumerate(calls):
+    for fn, args, kwargs in calls:
         try:
             values.append(fn(*args, **kwargs) if kwargs else fn(*args))
         except BaseException as exc:
-            values.append(None)
-            if errors is None:
-                errors = {}
-            errors[index] = encode_exception(exc)
-    return _answer(time.perf_counter() - started, values, errors)
+            answers.fail_next(encode_exception(exc))
+    return _answer(time.perf_counter() - started, answers)
 
 
 def run_calls(payload):

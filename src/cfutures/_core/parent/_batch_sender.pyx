@@ -113,7 +113,7 @@ cdef class BatchSender:
         manager or, for an idle worker, in submit().
         """
         cdef PoolState state = self.state
-        cdef BufferCollector collector = BufferCollector.__new__(BufferCollector)
+        cdef BufferCollector collector = BufferCollector()
         cdef Py_ssize_t n, frame_bytes
         cdef ProcessWorkItem item
         cdef list views

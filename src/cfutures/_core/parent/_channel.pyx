@@ -29,7 +29,7 @@ call in, so a state read before a syscall may have moved after it (the
 dispatcher checks again after pickling).
 """
 cimport cython
-from cfutures._core.shared._item_run cimport ItemRun
+from cfutures._core.shared._codec cimport Answers
 from cfutures._core.shared._call_record cimport WorkerProgress
 from cfutures._core.shared._statistics cimport CallCounts, count_answer
 from cfutures._core.parent._work_item cimport ProcessWorkItem
@@ -293,14 +293,14 @@ cdef class WorkerChannel:
                 counts.failed += item.weight()
                 item.future.finish_unless_done(decode_exception(errors[i]), True)
             elif item.partial is not None:
-                (<ItemRun?>values[i]).decode_errors()
+                (<Answers?>values[i]).decode_errors()
                 item.partial.extend(values[i])   # the run's last part
                 count_answer(counts, item.partial)
                 item.future.finish_unless_done(item.partial, False)
                 item.partial = None
             else:
                 if item.run_length:
-                    (<ItemRun?>values[i]).decode_errors()
+                    (<Answers?>values[i]).decode_errors()
                     count_answer(counts, values[i])
                 else:
                     counts.completed += 1
@@ -314,13 +314,13 @@ cdef class WorkerChannel:
         """A FRAME_RUN_PART: items the oldest unanswered call (a map run)
         finished so far."""
         cdef ProcessWorkItem item = self.owed_item(0)
-        if item is None or not item.run_length or type(part) is not ItemRun:
+        if item is None or not item.run_length or type(part) is not Answers:
             raise RuntimeError(f"a run part from worker {self.pid} answers no run")
-        (<ItemRun>part).decode_errors()
+        (<Answers>part).decode_errors()
         if item.partial is None:
-            item.partial = <ItemRun>part
+            item.partial = <Answers>part
         else:
-            item.partial.extend(<ItemRun>part)
+            item.partial.extend(<Answers>part)
         self.last_progress = cf_monotonic()
         return 0
 

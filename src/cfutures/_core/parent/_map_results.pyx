@@ -1,7 +1,7 @@
 """The iterator that a process pool's map() in runs returns.
 
 ``runs`` holds, in input order, each run's future and its items. A run's
-future ends with an ItemRun (cfutures._core.shared._item_run): one value per
+future ends with an Answers (cfutures._core.shared._codec): one value per
 item and the encoded exception of each item that raised, or, if its worker
 ended mid-run, the items up to the one it was running and the future of a
 new run of the rest. This iterator yields those values one by one, as the
@@ -23,7 +23,7 @@ three times as much per value.
 """
 cimport cython
 from cfutures._core.future._future cimport CoreFuture, FINISHED, CANCELLED
-from cfutures._core.shared._item_run cimport ItemRun
+from cfutures._core.shared._codec cimport Answers
 from cfutures._core.shared._parker cimport cf_monotonic
 
 from cfutures._core.shared._stdlib import BrokenExecutor, CancelledError, TimeoutError
@@ -52,7 +52,7 @@ cdef class RunResults:
         if values is not None and i < len(values):
             self.index = i + 1
             if self.errors is not None and i in self.errors:
-                error = self.errors.pop(i)   # live (ItemRun.decode_errors)
+                error = self.errors.pop(i)   # live (Answers.decode_errors)
                 self.close()
                 raise error
             value = values[i]
@@ -63,7 +63,7 @@ cdef class RunResults:
     cdef object next_run(self):
         """The first value of the next run that has any (the slow path)."""
         cdef CoreFuture future
-        cdef ItemRun run
+        cdef Answers run
         cdef double left
         self.values = None
         self.errors = None

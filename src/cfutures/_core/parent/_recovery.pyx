@@ -26,7 +26,7 @@ queue for other workers, and a replacement starts on demand.
   first sees that count (so a kill can come up to CF_TIME_LIMIT_POLL
   late). Before an item has run long the worker has sent the items
   finished before it (_worker.ResultBatch); the kill waits for them up to
-  CF_RUN_PART_GRACE. The run then answers short (_item_run.ItemRun): its
+  CF_RUN_PART_GRACE. The run then answers short (_codec.Answers): its
   finished items, the item that ran too long failing with TimeoutError,
   and the future of a new run of the items after it.
 - ``max_worker_memory``: a worker above it after a call exits by itself
@@ -39,7 +39,7 @@ start again on demand.
 cimport cython
 from cfutures._core.parent._channel cimport (
     LEAVING, RETIRING, STOPPING, TIMED_OUT, WorkerChannel, WorkerState)
-from cfutures._core.shared._item_run cimport ItemRun, new_item_run
+from cfutures._core.shared._codec cimport Answers, new_answers
 from cfutures._core.shared._statistics cimport count_answer
 from cfutures._core.parent._supervisor cimport describe_exit
 from cfutures._core.shared._tuning cimport (
@@ -218,11 +218,11 @@ cdef class RecoveryPolicy:
     cdef int split_run(self, WorkerChannel w, ProcessWorkItem run, bint timed_out,
                        object exitcode, list unstarted) except -1:
         """``run``, a map run, was running when ``w`` ended: it answers
-        short (_item_run.pyx), and its items not started go on in a new run,
+        short (_codec.Answers), and its items not started go on in a new run,
         appended to ``unstarted``."""
         cdef Py_ssize_t started = <Py_ssize_t>w.progress.items_started()
         cdef Py_ssize_t n = run.run_length, i
-        cdef ItemRun answer = run.partial
+        cdef Answers answer = run.partial
         cdef ProcessWorkItem rest
         if started <= 0:
             # It ended before the run's first item: none of it ran.
@@ -231,7 +231,7 @@ cdef class RecoveryPolicy:
             return 0
         run.partial = None
         if answer is None:
-            answer = new_item_run([], None)
+            answer = new_answers([], None)
         for i in range(len(answer.values), started):
             if i < started - 1:
                 # Finished, but its result did not come before the end.

@@ -1,6 +1,6 @@
 # One call of the process pool, from submit() until its worker answers; see _work_item.pyx.
 from cfutures._core.future._future cimport CoreFuture
-from cfutures._core.shared._item_run cimport ItemRun
+from cfutures._core.shared._codec cimport Answers
 
 
 cdef class ProcessWorkItem:
@@ -11,7 +11,7 @@ cdef class ProcessWorkItem:
     cdef Py_ssize_t run_length  # 0, or the items of a map run (a frame of its own)
     cdef double time_limit      # seconds it may run in a worker; 0: the pool's
     cdef bint requeued          # sent to a worker that ended before starting it
-    cdef ItemRun partial        # a map run's items answered in parts so far, or None
+    cdef Answers partial        # a map run's items answered in parts so far, or None
     cdef double submitted_at    # when submitted (time_statistics only)
 
     cdef inline Py_ssize_t weight(self) noexcept:

@@ -1,5 +1,5 @@
 """The process pool's frames: their layout, and their writing to a pipe and
-reading back. What their bodies hold is made by the codec (_codec.pyx).
+reading back. What their bodies hold is made by the codec (_codec.py).
 
 Parent and worker talk over two pipes per worker, in frames::
 
@@ -22,7 +22,7 @@ buffer length with its top bit set is a read-only buffer (rebuilt as
 * ``FRAME_INIT_FAILED``: the pickled traceback text of the initializer's
   exception; the worker then exits.
 * ``FRAME_RUN_PART``: ``count`` items of the oldest unanswered call, a map
-  run still running: a pickled ``_item_run.ItemRun`` of the items it
+  run still running: a pickled ``_codec.Answers`` of the items it
   finished since its last part, sent while the run goes on; the run's
   FRAME_RESULTS answer then carries only the items after its parts.
 * ``FRAME_RETIRING``: empty, after the answers of the calls it ran: the

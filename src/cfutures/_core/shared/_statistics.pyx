@@ -74,7 +74,7 @@ cdef class CallCounts:
 
 
 cdef int count_answer(CallCounts counts, object run) except -1:
-    """Count a map run's answer (an _item_run.ItemRun): its items that
+    """Count a map run's answer (a _codec.Answers): its items that
     raised failed, the others completed."""
     cdef Py_ssize_t failed = len(run.errors) if run.errors else 0
     counts.failed += failed

@@ -13,7 +13,6 @@ compiled modules it uses the codec and frames, the call record and the
 pool's serializer, none of the parent's side.
 """
 cimport cython
-from cfutures._core.shared._item_run cimport ItemRun, new_item_run
 from cfutures._core.shared._call_record cimport WorkerProgress, attach_progress
 from cfutures._core.shared._serializer cimport Serializer
 from cfutures._core.shared._parker cimport (
@@ -22,8 +21,8 @@ from cfutures._core.shared._parker cimport (
 from cfutures._core.shared._tuning cimport (
     CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
 from cfutures._core.shared._codec cimport (
-    PROTOCOL, BufferCollector, dumps, encode_exception, isolate_unpicklable,
-    loads, out_of_band, traceback_text)
+    Answers, BufferCollector, dumps, encode_exception, in_band_dumps, loads,
+    new_answers, out_of_band, traceback_text)
 from cfutures._core.shared._frames cimport (
     FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
     FRAME_RUN_PART, FRAME_STOP, Frame, FrameReader, frame_parts, write_all)
@@ -34,7 +33,6 @@ from libc.stdint cimport uint32_t
 
 import os
 import sys
-import pickle
 import threading
 
 from cfutures._core.worker._item_calls import call_each, call_each_row
@@ -57,8 +55,7 @@ cdef class ResultBatch:
     items after its parts.
     """
     cdef int fd
-    cdef list values
-    cdef dict errors
+    cdef Answers answers          # not sent yet: the calls' values and errors
     cdef double busy
     cdef double since
     cdef Py_ssize_t big_bytes
@@ -71,15 +68,14 @@ cdef class ResultBatch:
     cdef bint flusher_started
     cdef bint flusher_idle        # the flusher sleeps until alarm is signalled
     cdef WorkerProgress progress  # set where runs are watched
-    cdef ItemRun run              # the watched map run running now, or None
+    cdef Answers run              # the watched map run running now, or None
     cdef Py_ssize_t run_sent      # its items sent in parts
     cdef double seen_items        # its items started when the flusher last looked
 
     def __cinit__(self, int fd):
         self.fd = fd
-        self.values = []
-        self.errors = None
-        self.collector = BufferCollector.__new__(BufferCollector)
+        self.answers = new_answers([], None)
+        self.collector = BufferCollector()
         self.send_lock = PyThread_allocate_lock()
         if self.send_lock == NULL:
             raise MemoryError()
@@ -94,15 +90,11 @@ cdef class ResultBatch:
         cdef object wrapped = out_of_band(value)
         if wrapped is not value:
             self.big_bytes += len(<bytes>value)
-        self.values.append(wrapped)
+        self.answers.values.append(wrapped)
         return 0
 
     cdef int add_error(self, tuple encoded) except -1:
-        if self.errors is None:
-            self.errors = {}
-        self.errors[len(self.values)] = encoded
-        self.values.append(None)
-        return 0
+        return self.answers.fail_next(encoded)
 
     cdef int begin_batch(self, Py_ssize_t n) except -1:
         self.since = cf_monotonic()
@@ -125,7 +117,7 @@ cdef class ResultBatch:
         self.in_batch = False
         return self.flush()
 
-    cdef int begin_run(self, ItemRun run) except -1:
+    cdef int begin_run(self, Answers run) except -1:
         self.run_sent = 0
         self.seen_items = -1.0
         self.run = run
@@ -138,7 +130,7 @@ cdef class ResultBatch:
         PyThread_release_lock(self.send_lock)
         return self.run_sent
 
-    cdef ItemRun run_watched(self, ItemRun run, object fn, object items, bint rows):
+    cdef Answers run_watched(self, Answers run, object fn, object items, bint rows):
         """run_items() where runs are watched: each item counted as it
         starts; what the flusher sent in parts left out of the answer."""
         cdef list values = run.values
@@ -171,7 +163,7 @@ cdef class ResultBatch:
                     cf_parker_wait(&self.alarm, -1.0, 0.0)
                     continue
                 cf_parker_wait(&self.alarm, CF_FLUSHER_PERIOD, 0.0)
-                if (self.in_batch and self.values
+                if (self.in_batch and self.answers.values
                         and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
                     self.flush()
                 if self.run is not None:
@@ -197,7 +189,7 @@ cdef class ResultBatch:
         """If the run's running item started a period ago or more, send
         the items finished before it."""
         cdef double items = self.progress.items_started()
-        cdef ItemRun part
+        cdef Answers part
         if items != self.seen_items:
             self.seen_items = items
             return 0
@@ -211,7 +203,7 @@ cdef class ResultBatch:
             except BaseException:
                 body = None
             if body is None:
-                part.isolate_unpicklable(self.collector)
+                part.isolate_unpicklable(self.collector.pickled)
                 body = dumps(part, self.collector)
             views = self.collector.views
             self.collector.views = []
@@ -233,36 +225,30 @@ cdef class ResultBatch:
         return 0
 
     cdef int send(self) except -1:
-        # Take the results out first: pickling can run Python code, which
+        # Take the answers out first: pickling can run Python code, which
         # lets the other thread in to add more.
-        cdef list values = self.values
-        cdef dict errors = self.errors
-        cdef Py_ssize_t n = len(values), i
+        cdef Answers answers = self.answers
+        cdef Py_ssize_t n = len(answers.values)
         cdef list views
         if n == 0:
             return 0
-        payload = (values, errors, self.busy)
-        self.values = []
-        self.errors = None
+        busy = self.busy
+        self.answers = new_answers([], None)
         self.busy = 0.0
         self.big_bytes = 0
         try:
-            body = dumps(payload, self.collector)
+            body = dumps((answers.values, answers.errors, busy), self.collector)
         except BaseException:
             body = None
         if body is None:
-            # Find the results that do not pickle; each becomes its error.
-            # Outside the handler, so that their tracebacks do not chain
-            # to it. A run of map items fails item by item.
-            for i in range(n):
-                if type(values[i]) is ItemRun:
-                    (<ItemRun>values[i]).isolate_unpicklable(self.collector)
-            errors = isolate_unpicklable(values, errors, self.collector)
-            payload = (values, errors, payload[2])
-            body = dumps(payload, self.collector)
+            # Find the results that do not pickle; each becomes its error
+            # (a map run's item by item). Outside the handler, so that their
+            # tracebacks do not chain to it.
+            answers.isolate_unpicklable(self.collector.pickled)
+            body = dumps((answers.values, answers.errors, busy), self.collector)
         views = self.collector.views
         self.collector.views = []
-        payload = values = errors = None
+        answers = None
         write_all(self.fd, frame_parts(FRAME_RESULTS, <uint32_t>n, body, views))
         self.since = cf_monotonic()
         return 0
@@ -277,8 +263,8 @@ cdef ResultBatch watched_results = None
 def run_items(fn, items, bint rows):
     """Call ``fn(*item)`` (``rows``) or ``fn(item)`` for each of ``items``
     (a list, or a range of ints), in order, in one worker call (a run of a
-    process pool's map): an ItemRun of what each returned or raised."""
-    cdef ItemRun run = new_item_run([], None)
+    process pool's map): an Answers of what each returned or raised."""
+    cdef Answers run = new_answers([], None)
     cdef list values = run.values
     cdef Py_ssize_t n = len(items)
     if watched_results is not None:
@@ -326,9 +312,9 @@ def worker_main(call_conn, result_conn, options, tuple close_fds,
         try:
             initializer(*options.initargs)
         except BaseException as exc:
-            from cfutures._core.shared._stdlib import LOGGER   # only here: see _codec.pyx
+            from cfutures._core.shared._stdlib import LOGGER   # only here: see _codec.py
             LOGGER.critical('Exception in initializer:', exc_info=True)
-            body = pickle.dumps(traceback_text(exc), PROTOCOL)
+            body = in_band_dumps(traceback_text(exc))
             try:
                 write_all(out_fd, frame_parts(FRAME_INIT_FAILED, 0, body, None))
             except OSError:
