@@ -1,9 +1,11 @@
-"""A process pool's options, all checked here (process_pool_options), in
-the order the stdlib's and then cfutures' raise, and made one frozen
-ProcessPoolOptions (cfutures._core.shared._options) that the pool carries.
+"""A pool's options, all checked here, in the order the stdlib's and
+cfutures' raise, and made one frozen value (cfutures._core.shared._options)
+that the pool carries: thread_pool_options() makes ThreadPoolOptions,
+process_pool_options() ProcessPoolOptions.
 
 cfutures' own options are keyword-only, and each default keeps the
-stdlib's behaviour exactly:
+stdlib's behaviour exactly. Both pools take ``max_pending`` (a bound on
+calls not done, _pending.pyx) and ``time_statistics``; a process pool also:
 
 - ``task_timeout``: seconds a call may run in a worker (None: no limit).
 - ``on_worker_death``: ``"break"`` (the stdlib's) or ``"replace"``.
@@ -18,18 +20,39 @@ the program's threads run, and a fork then can copy a held lock): given
 without mp_context, forkserver is used where the platform has it, else
 spawn; with an explicit fork context they are refused, as the stdlib
 refuses max_tasks_per_child there.
+
+The thread pool's import of this module loads no multiprocessing: the
+process pool's checks import it where they run.
 """
 import math
-import multiprocessing
 import sys
 
-from ._core.shared._lifecycle import check_initializer, cpu_count
-from ._core.shared._options import ProcessPoolOptions
+from ._core.shared._lifecycle import check_initializer, cpu_count, thread_workers
+from ._core.shared._options import ProcessPoolOptions, ThreadPoolOptions
 from ._core.shared._pending import check_max_pending
-from ._core.shared._serializer import Serializer
-from ._core.shared._stdlib import PROCESS_MODULE_EXTRAS, check_system_limits
 
 DEATH_POLICIES = ("break", "replace")
+
+
+def thread_pool_options(max_workers, thread_name_prefix, initializer,
+                        initargs, max_pending, time_statistics,
+                        prepare_context=None, ctxkwargs=None):
+    """ThreadPoolExecutor(...)'s arguments, every one checked, as one
+    ThreadPoolOptions; raises what the stdlib raises for its own.
+    ``prepare_context`` (3.14+, given when it is not the default or
+    ``ctxkwargs`` are given): calls run in the worker contexts it makes,
+    and it checks the initializer, as in the stdlib."""
+    max_pending = check_max_pending(max_pending)
+    max_workers = thread_workers(max_workers)
+    if prepare_context is None:
+        check_initializer(initializer)
+        worker_context = None
+    else:
+        worker_context = tuple(
+            prepare_context(initializer, initargs, **(ctxkwargs or {})))
+    return ThreadPoolOptions(
+        max_workers, thread_name_prefix, initializer, initargs,
+        worker_context, max_pending, bool(time_statistics))
 
 
 def time_limit_seconds(value, name="task_timeout"):
@@ -71,6 +94,7 @@ def replaces_dead(on_worker_death):
 
 def safe_context():
     """The start method used for these options when none is given."""
+    import multiprocessing
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context(
         "forkserver" if "forkserver" in methods else "spawn")
@@ -101,6 +125,7 @@ def recovery_options(task_timeout, on_worker_death, max_worker_memory,
 
 def process_workers(max_workers):
     """``max_workers`` for a process pool, as the stdlib checks and defaults it."""
+    from ._core.shared._stdlib import PROCESS_MODULE_EXTRAS
     windows_limit = PROCESS_MODULE_EXTRAS.get("_MAX_WINDOWS_WORKERS", 61)
     if max_workers is None:
         max_workers = cpu_count() or 1
@@ -121,6 +146,7 @@ def stdlib_arguments(max_workers, mp_context, initializer,
     """(max_workers, mp_context), checked and defaulted in the stdlib's
     order: ``max_tasks_per_child`` needs a start method other than fork,
     and defaults the context to spawn."""
+    import multiprocessing
     max_workers = process_workers(max_workers)
     if mp_context is None:
         if max_tasks_per_child is not None:
@@ -140,12 +166,20 @@ def stdlib_arguments(max_workers, mp_context, initializer,
     return max_workers, mp_context
 
 
+def pool_pickler(pickler):
+    """The pickler option's Serializer (the process side's: imported only
+    when one is given)."""
+    from ._core.shared._serializer import Serializer
+    return Serializer(pickler)
+
+
 def process_pool_options(max_workers, mp_context, initializer, initargs,
                          max_tasks_per_child, task_timeout, on_worker_death,
                          max_worker_memory, idle_timeout, pickler,
                          max_pending, time_statistics):
     """ProcessPoolExecutor(...)'s arguments, every one checked, as one
     ProcessPoolOptions; raises what the stdlib raises for its own."""
+    from ._core.shared._stdlib import check_system_limits
     max_pending = check_max_pending(max_pending)
     replace_dead, seconds, memory, idle, mp_context = recovery_options(
         task_timeout, on_worker_death, max_worker_memory, idle_timeout,
@@ -156,5 +190,5 @@ def process_pool_options(max_workers, mp_context, initializer, initargs,
     return ProcessPoolOptions(
         max_workers, mp_context, initializer, initargs, max_tasks_per_child,
         replace_dead, seconds, memory, idle,
-        None if pickler is None else Serializer(pickler), max_pending,
+        None if pickler is None else pool_pickler(pickler), max_pending,
         bool(time_statistics))

@@ -116,8 +116,6 @@ class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
         # call of its own (time limits watch a run's items, _recovery.pyx).
         self._calls_recover = options.replace_dead
         self._configure(options)
-        if options.max_pending is not None:
-            self._limit_pending(options.max_pending)
         preload_in_forkserver(self._mp_context)
 
     def shutdown(self, wait=True, *, cancel_futures=False):

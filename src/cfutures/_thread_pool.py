@@ -11,9 +11,9 @@ classes are the stdlib's own (inherited): when a subclass replaces
 every call runs through the contexts it makes; otherwise calls run directly,
 which is what the default context does.
 """
-from ._core.shared._pending import check_max_pending
 from ._core.thread._thread_executor import ThreadExecutorBase
 from ._executor import Executor
+from ._pool_options import thread_pool_options
 from ._core.shared._stdlib import StdlibExecutor, StdlibThreadPoolExecutor
 
 
@@ -52,34 +52,21 @@ class ThreadPoolExecutor(ThreadExecutorBase, Executor, StdlibThreadPoolExecutor)
         def __init__(self, max_workers=None, thread_name_prefix='',
                      initializer=None, initargs=(), *, max_pending=None,
                      time_statistics=False, **ctxkwargs):
-            max_pending = check_max_pending(max_pending)
             prepare = type(self).prepare_context
-            if ctxkwargs or prepare.__func__ is not _DEFAULT_PREPARE:
-                # As the stdlib: max_workers is checked first.
-                self._configure(max_workers, thread_name_prefix, None, ())
-                self._use_contexts(*prepare(initializer, initargs, **ctxkwargs))
-                self._initializer, self._initargs = initializer, initargs
-            else:
-                self._configure(max_workers, thread_name_prefix, initializer,
-                                initargs)
-            self._set_options(max_pending, time_statistics)
+            if not ctxkwargs and prepare.__func__ is _DEFAULT_PREPARE:
+                prepare = None   # the default context: calls run directly
+            self._configure(thread_pool_options(
+                max_workers, thread_name_prefix, initializer, initargs,
+                max_pending, time_statistics, prepare, ctxkwargs))
         __init__.__doc__ = _INIT_DOC + _OPTIONS_DOC + _CTXKWARGS_DOC
     else:
         def __init__(self, max_workers=None, thread_name_prefix='',
                      initializer=None, initargs=(), *, max_pending=None,
                      time_statistics=False):
-            max_pending = check_max_pending(max_pending)
-            self._configure(max_workers, thread_name_prefix, initializer,
-                            initargs)
-            self._set_options(max_pending, time_statistics)
+            self._configure(thread_pool_options(
+                max_workers, thread_name_prefix, initializer, initargs,
+                max_pending, time_statistics))
         __init__.__doc__ = _INIT_DOC + _OPTIONS_DOC
-
-    def _set_options(self, max_pending, time_statistics):
-        """cfutures' keyword-only options, checked already."""
-        if max_pending is not None:
-            self._limit_pending(max_pending)
-        if time_statistics:
-            self._time_calls()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         super().shutdown(wait, cancel_futures=cancel_futures)

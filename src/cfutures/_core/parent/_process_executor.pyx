@@ -45,6 +45,8 @@ cdef class ProcessExecutorBase:
         """What ProcessPoolExecutor(...) sets up, from its ProcessPoolOptions
         (checked by cfutures._pool_options)."""
         self._dispatcher = ProcessDispatcher(options)
+        if options.max_pending is not None:
+            self._pending_limit = PendingLimit(options.max_pending, None)
         self.self_ref = on_collect(self, self._dispatcher.executor_collected)
         _all_dispatchers.add(self._dispatcher)
 
@@ -59,10 +61,6 @@ cdef class ProcessExecutorBase:
         return counts.snapshot(
             queued, counts.started - counts.completed - counts.failed, alive,
             state.supervisor.spawned)
-
-    def _limit_pending(self, Py_ssize_t bound):
-        """max_pending: at most ``bound`` submitted calls not done."""
-        self._pending_limit = PendingLimit(bound, None)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)`` in a worker process; return its Future."""

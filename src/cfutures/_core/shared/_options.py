@@ -1,6 +1,7 @@
-"""A process pool's options as frozen values, checked once before they are
-made (cfutures._pool_options.process_pool_options) and then carried whole:
+"""A pool's options as frozen values, checked once before they are made
+(cfutures._pool_options) and then carried whole:
 
+* ThreadPoolOptions, from ThreadPoolExecutor to its compiled base;
 * ProcessPoolOptions, from the executor to its dispatcher, recovery policy
   and supervisor;
 * WorkerOptions, the part a worker process needs, made by the supervisor
@@ -10,6 +11,17 @@ Named tuples (collections only): a worker process unpickles WorkerOptions
 before anything else, and must not pay for dataclasses' imports.
 """
 from collections import namedtuple
+
+ThreadPoolOptions = namedtuple("ThreadPoolOptions", [
+    "max_workers",          # checked and defaulted as the stdlib's (a float too)
+    "thread_name_prefix",   # as given; '' gives the stdlib's numbered name
+    "initializer",          # callable or None
+    "initargs",             # as given (the stdlib does not check it)
+    "worker_context",       # 3.14+: prepare_context()'s (create, resolve), or
+                            # None: calls run directly (the default context)
+    "max_pending",          # int or None
+    "time_statistics",      # statistics() also times the calls
+])
 
 ProcessPoolOptions = namedtuple("ProcessPoolOptions", [
     "max_workers",          # int, checked and defaulted as the stdlib's

@@ -18,8 +18,7 @@ import itertools
 import math
 import threading
 
-from cfutures._core.shared._lifecycle import (
-    check_initializer, on_collect, thread_workers, track)
+from cfutures._core.shared._lifecycle import on_collect, track
 from cfutures._core.shared._stdlib import LOGGER, BrokenThreadPool
 
 
@@ -167,7 +166,7 @@ cdef class ThreadExecutorBase:
     # shutdown() and _initializer_failed() take it.
     cdef readonly object _shutdown_lock
     cdef object self_ref              # closes the queue once collected
-    # Context mode (3.14+, see _use_contexts()); both None otherwise.
+    # Context mode (3.14+, see _configure()); both None otherwise.
     cdef readonly object _create_context
     cdef readonly object _resolve_task
     cdef readonly PendingLimit _pending_limit  # max_pending's, or None
@@ -183,25 +182,25 @@ cdef class ThreadExecutorBase:
         self._threads = set()
         self._shutdown_lock = threading.Lock()
 
-    def _configure(self, max_workers, thread_name_prefix, initializer, initargs):
-        """What ThreadPoolExecutor(...) sets up, with the stdlib's checks."""
-        max_workers = thread_workers(max_workers)
-        check_initializer(initializer)
-        self.set_max_workers(max_workers)
+    def _configure(self, options):
+        """What ThreadPoolExecutor(...) sets up from its ThreadPoolOptions
+        (cfutures._pool_options: checked already). With a worker context
+        (3.14's prepare_context, when not the default one), each thread gets
+        ``create_context()`` (initialized when it starts, finalized when it
+        ends) and runs ``resolve_task(fn, args, kwargs)`` in it; the default
+        context is the direct path."""
+        self.set_max_workers(options.max_workers)
         self._thread_name_prefix = (
-            thread_name_prefix or f"ThreadPoolExecutor-{_pool_numbers()}")
-        self._initializer = initializer
-        self._initargs = initargs
+            options.thread_name_prefix or f"ThreadPoolExecutor-{_pool_numbers()}")
+        self._initializer = options.initializer
+        self._initargs = options.initargs
+        if options.worker_context is not None:
+            self._create_context, self._resolve_task = options.worker_context
+        if options.max_pending is not None:
+            self._pending_limit = PendingLimit(options.max_pending, self._threads)
+        if options.time_statistics:
+            self.counts = CallCounts(True)
         self.self_ref = on_collect(self, self._work_queue.close)
-
-    def _use_contexts(self, create_context, resolve_task):
-        """Run calls through worker contexts, as 3.14's ThreadPoolExecutor
-        does: each thread gets ``create_context()`` (initialized when it
-        starts, finalized when it ends) and runs ``resolve_task(fn, args,
-        kwargs)`` in it. Used only when prepare_context is not the default
-        one or has ctxkwargs: the default context is the direct path."""
-        self._create_context = create_context
-        self._resolve_task = resolve_task
 
     cdef int set_max_workers(self, value) except -1:
         # As the stdlib's `len(threads) < max_workers`: 2.5 allows 3 threads.
@@ -220,10 +219,6 @@ cdef class ThreadExecutorBase:
     def _max_workers(self, value):
         self.set_max_workers(value)
 
-    def _time_calls(self):
-        """time_statistics=True: statistics() also gives times."""
-        self.counts = CallCounts(True)
-
     def statistics(self):
         """What the pool has done and is doing (cfutures.PoolStatistics)."""
         cdef CallCounts counts = self.counts.total(self.worker_counts)
@@ -233,10 +228,6 @@ cdef class ThreadExecutorBase:
             len(self._work_queue),
             counts.started - counts.completed - counts.failed, alive,
             counts.workers_started)
-
-    def _limit_pending(self, Py_ssize_t bound):
-        """max_pending: at most ``bound`` submitted calls not done."""
-        self._pending_limit = PendingLimit(bound, self._threads)
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedule ``fn(*args, **kwargs)``; return its Future."""
