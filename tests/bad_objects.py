@@ -17,24 +17,17 @@ class RaisingEq:
     __hash__ = object.__hash__
 
 
-class RaisingHash:
-    def __hash__(self):
-        raise Trap("__hash__")
+def raising(method):
+    """A class (named for ``method``) whose ``method`` raises Trap."""
+    def trap(self, *args):
+        raise Trap(method)
+    return type("Raising" + method.strip("_").capitalize(), (), {method: trap})
 
 
-class RaisingRepr:
-    def __repr__(self):
-        raise Trap("__repr__")
-
-
-class RaisingDel:
-    def __del__(self):
-        raise Trap("__del__")
-
-
-class RaisingReduce:
-    def __reduce__(self):
-        raise Trap("__reduce__")
+RaisingHash = raising("__hash__")
+RaisingRepr = raising("__repr__")
+RaisingDel = raising("__del__")
+RaisingReduce = raising("__reduce__")
 
 
 class ErrorRaisingReduce(Exception):

@@ -110,6 +110,22 @@ def non_fork_context():
         "forkserver" if "forkserver" in methods else "spawn")
 
 
+def callbacks_seen(futures, record):
+    """Add a done-callback to each of ``futures`` (a list) that keeps
+    ``record(future)``; what they kept, once all have run (up to LONG)."""
+    seen = []
+    all_ran = threading.Event()
+
+    def callback(future):
+        seen.append(record(future))
+        if len(seen) == len(futures):
+            all_ran.set()
+    for future in futures:
+        future.add_done_callback(callback)
+    assert all_ran.wait(LONG), f"{len(seen)} of {len(futures)} callbacks ran"
+    return seen
+
+
 def wait_until(predicate, timeout=LONG):
     """Poll ``predicate`` until it holds, for states that no event reports.
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 import suite_tasks as tasks
-from support import LONG
+from support import LONG, callbacks_seen
 from test_executor_suite import _need_distributed, dask_client  # noqa: F401
 
 
@@ -68,16 +68,8 @@ def test_callbacks_never_run_on_the_event_loop(executor, dask_client):  # noqa: 
         got.set()
     dask_client.loop.add_callback(note)
     assert got.wait(LONG)
-    seen = []
-    done = threading.Event()
-
-    def callback(future):
-        seen.append(threading.get_ident())
-        if len(seen) == 50:
-            done.set()
-    for future in [executor.submit(tasks.square, i) for i in range(50)]:
-        future.add_done_callback(callback)
-    assert done.wait(LONG)
+    seen = callbacks_seen([executor.submit(tasks.square, i) for i in range(50)],
+                          lambda future: threading.get_ident())
     assert loop_thread[0] not in seen
 
 

@@ -59,6 +59,11 @@ def python(*args, env=None, cwd=None, timeout=LONG * 4):
                           text=True, env=environ, cwd=cwd, timeout=timeout)
 
 
+def printed(source, **env):
+    """The words ``python -c source`` prints, with ``env`` added."""
+    return python("-c", source, env=env).stdout.split()
+
+
 def last_json(proc):
     assert proc.stdout.strip(), proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -227,9 +232,8 @@ def test_run_reports_what_is_missing_as_python_does(tmp_path):
 def test_the_environment_switch_installs_at_startup():
     source = ("import concurrent.futures as c, cfutures; "
               "print(cfutures.installed(), c.ThreadPoolExecutor.__module__)")
-    assert python("-c", source, env={"CFUTURES_INSTALL": "1"}).stdout.split() == [
-        "True", "cfutures._thread_pool"]
-    assert python("-c", source, env={"CFUTURES_INSTALL": "0"}).stdout.split() == [
+    assert printed(source, CFUTURES_INSTALL="1") == ["True", "cfutures._thread_pool"]
+    assert printed(source, CFUTURES_INSTALL="0") == [
         "False", "concurrent.futures.thread"]
 
 
@@ -330,16 +334,14 @@ def test_the_switch_still_installs_after_a_lookup_that_does_not_import():
     # hook waits for the real import.
     source = ("import importlib.util; importlib.util.find_spec('concurrent.futures'); "
               "import concurrent.futures as c; print(c.ThreadPoolExecutor.__module__)")
-    assert python("-c", source, env={"CFUTURES_INSTALL": "1"}).stdout.split() == [
-        "cfutures._thread_pool"]
+    assert printed(source, CFUTURES_INSTALL="1") == ["cfutures._thread_pool"]
 
 
 @needs_core
 def test_the_switch_installs_when_cfutures_is_imported_first():
     source = ("import cfutures, concurrent.futures as c; "
               "print(cfutures.installed(), c.ThreadPoolExecutor.__module__)")
-    assert python("-c", source, env={"CFUTURES_INSTALL": "1"}).stdout.split() == [
-        "True", "cfutures._thread_pool"]
+    assert printed(source, CFUTURES_INSTALL="1") == ["True", "cfutures._thread_pool"]
 
 
 @needs_core

@@ -31,8 +31,8 @@ from children import (CustomError, FailingStartContext, FailingStartProcess,
                       getpid, identity, init_worker, raise_base, raise_custom,
                       raise_not_rebuildable, read_initialized, return_lock,
                       sizes, slow_at, touch_and_wait, types_of, wait_for_file)
-from support import (LONG, non_fork_context, pickling_error, process_gone, run_script,
-                     wait_until)
+from support import (LONG, callbacks_seen, non_fork_context, pickling_error,
+                     process_gone, run_script, wait_until)
 
 PY = sys.version_info[:2]
 
@@ -288,16 +288,8 @@ def test_callbacks_submit_more_work(impl, pools):
 @pytest.mark.timeout(60)
 def test_callbacks_and_wait(impl, pools):
     pool = pools(impl, 2)
-    seen = []
-    event = threading.Event()
-
-    def callback(future):
-        seen.append(future.result())
-        if len(seen) == 10:
-            event.set()
-    for i in range(10):
-        pool.submit(double, i).add_done_callback(callback)
-    assert event.wait(LONG)
+    seen = callbacks_seen([pool.submit(double, i) for i in range(10)],
+                          lambda future: future.result())
     assert sorted(seen) == [2 * i for i in range(10)]
     futures = [pool.submit(double, i) for i in range(5)]
     done, not_done = impl.wait(futures, timeout=LONG)

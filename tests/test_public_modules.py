@@ -108,7 +108,35 @@ def probe(mode):
     return json.loads(line[len("REPORT "):])
 
 
-def assert_consistent(report):
+THREAD_POOL, PROCESS_POOL, FALLBACK = (
+    "cfutures._thread_pool", "cfutures._process_pool", "cfutures._fallback")
+
+# mode -> what its program sees: EXTENSIONS, whether the Future and waiting
+# are compiled, where the two pools come from, and the start of its one
+# RuntimeWarning (None: no warning).
+SERVED = {
+    "compiled": (True, True, THREAD_POOL, PROCESS_POOL, None),
+    "opted-out": (False, False, FALLBACK, FALLBACK, None),
+    "core-missing": (False, False, FALLBACK, FALLBACK,
+                     "cfutures: compiled core unavailable"),
+    "no-core-at-all": (False, False, FALLBACK, FALLBACK,
+                       "cfutures: compiled core unavailable"),
+    "process-side-missing": (
+        True, True, THREAD_POOL, FALLBACK,
+        "cfutures: the process pool's compiled transport is not here"),
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode", list(SERVED))
+def test_each_mode_serves_one_consistent_implementation(mode):
+    """compiled, opted out (no warning: deliberate), a core that fails to
+    import (the stdlib, one warning), a build without the process side
+    (only the process pool is the stdlib's)."""
+    extensions, compiled, thread_module, process_module, warning = SERVED[mode]
+    if compiled and NO_EXTENSIONS:
+        pytest.skip("CFUTURES_NO_EXTENSIONS is set")
+    report = probe(mode)
     assert report["same_thread_class"] and report["same_process_class"]
     assert report["is_stdlib_subclass"] == [True, True, True]
     assert report["stdlib_exceptions"] == [True, True, True, True]
@@ -117,62 +145,19 @@ def assert_consistent(report):
         "_check_system_limits"]
     assert report["thread_results"] == [0, 2, 4, 6, 8]
     assert report["process_results"] == [0, 2, 4, 6, 8]
-
-
-@pytest.mark.timeout(120)
-@pytest.mark.skipif(NO_EXTENSIONS, reason="CFUTURES_NO_EXTENSIONS is set")
-def test_compiled_mode_serves_the_compiled_classes_everywhere():
-    report = probe("compiled")
-    assert_consistent(report)
-    assert report["extensions"] is True
-    assert report["warnings"] == []
-    assert report["future_is_stdlib"] is False
-    assert report["wait_is_stdlib"] is False
-    assert report["thread_module"] == "cfutures._thread_pool"
-    assert report["process_module"] == "cfutures._process_pool"
-    assert report["thread_future_type"] == "cfutures._future"
-
-
-@pytest.mark.timeout(120)
-def test_opting_out_serves_the_stdlib_everywhere_without_warning():
-    report = probe("opted-out")
-    assert_consistent(report)
-    assert report["extensions"] is False
-    assert report["warnings"] == []
-    assert report["future_is_stdlib"] and report["wait_is_stdlib"]
-    assert report["thread_module"] == "cfutures._fallback"
-    assert report["process_module"] == "cfutures._fallback"
-    assert report["thread_future_type"] == "concurrent.futures._base"
-
-
-@pytest.mark.timeout(120)
-@pytest.mark.parametrize("mode", ["core-missing", "no-core-at-all"])
-def test_a_core_that_fails_to_import_gives_the_stdlib_and_one_warning(mode):
-    report = probe(mode)
-    assert_consistent(report)
-    assert report["extensions"] is False
-    assert report["future_is_stdlib"] and report["wait_is_stdlib"]
-    assert report["thread_module"] == "cfutures._fallback"
-    assert report["process_module"] == "cfutures._fallback"
-    [warning] = report["warnings"]
-    assert warning.startswith("RuntimeWarning: cfutures: compiled core unavailable")
-    assert "blocked by the test" in warning
-
-
-@pytest.mark.timeout(120)
-@pytest.mark.skipif(NO_EXTENSIONS, reason="CFUTURES_NO_EXTENSIONS is set")
-def test_without_the_process_side_only_the_process_pool_is_the_stdlibs():
-    report = probe("process-side-missing")
-    assert_consistent(report)
-    assert report["extensions"] is True
-    assert report["future_is_stdlib"] is False
-    assert report["thread_module"] == "cfutures._thread_pool"
-    assert report["process_module"] == "cfutures._fallback"
-    assert report["thread_future_type"] == "cfutures._future"
-    [warning] = report["warnings"]
-    assert warning.startswith("RuntimeWarning: cfutures: the process pool's "
-                              "compiled transport is not here")
-    assert "blocked by the test" in warning
+    assert report["extensions"] is extensions
+    assert report["future_is_stdlib"] is not compiled
+    assert report["wait_is_stdlib"] is not compiled
+    assert report["thread_future_type"] == (
+        "cfutures._future" if compiled else "concurrent.futures._base")
+    assert report["thread_module"] == thread_module
+    assert report["process_module"] == process_module
+    if warning is None:
+        assert report["warnings"] == []
+    else:
+        [seen] = report["warnings"]
+        assert seen.startswith("RuntimeWarning: " + warning)
+        assert "blocked by the test" in seen
 
 
 @pytest.mark.timeout(60)

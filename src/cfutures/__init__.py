@@ -23,32 +23,24 @@ import sys as _sys
 # name -> (module, attribute), loaded on first use. _IMPLEMENTATION: from
 # the implementation cfutures._implementation chose.
 _IMPLEMENTATION = None
-_ON_USE = {
-    "__version__": ("cfutures._version", "__version__"),
-    "__all__": ("cfutures._core.shared._stdlib", "PUBLIC_NAMES"),
-    "EXTENSIONS": ("cfutures._implementation", "EXTENSIONS"),
-    "ALL_COMPLETED": ("cfutures._core.shared._stdlib", "ALL_COMPLETED"),
-    "FIRST_COMPLETED": ("cfutures._core.shared._stdlib", "FIRST_COMPLETED"),
-    "FIRST_EXCEPTION": ("cfutures._core.shared._stdlib", "FIRST_EXCEPTION"),
-    "BrokenExecutor": ("cfutures._core.shared._stdlib", "BrokenExecutor"),
-    "CancelledError": ("cfutures._core.shared._stdlib", "CancelledError"),
-    "InvalidStateError": ("cfutures._core.shared._stdlib", "InvalidStateError"),
-    "TimeoutError": ("cfutures._core.shared._stdlib", "TimeoutError"),
-    "Future": (_IMPLEMENTATION, "Future"),
-    "Executor": (_IMPLEMENTATION, "Executor"),
-    "wait": (_IMPLEMENTATION, "wait"),
-    "as_completed": (_IMPLEMENTATION, "as_completed"),
-    "ThreadPoolExecutor": (_IMPLEMENTATION, "ThreadPoolExecutor"),
-    "ProcessPoolExecutor": (_IMPLEMENTATION, "ProcessPoolExecutor"),
-    "InterpreterPoolExecutor": (_IMPLEMENTATION, "InterpreterPoolExecutor"),
-    "WorkerProcessDied": ("cfutures._core.shared._errors", "WorkerProcessDied"),
-    "PoolStatistics": ("cfutures._core.shared._pool_statistics", "PoolStatistics"),
-    "progress": ("cfutures._progress_bar", "progress"),
-    "get_reusable_executor": ("cfutures._reusable", "get_reusable_executor"),
-    "install": ("cfutures._substitute", "install"),
-    "installed": ("cfutures._substitute", "installed"),
-    "uninstall": ("cfutures._substitute", "uninstall"),
+_NAMES_BY_MODULE = {
+    "cfutures._version": ("__version__",),
+    "cfutures._implementation": ("EXTENSIONS",),
+    "cfutures._core.shared._stdlib": (
+        "ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION",
+        "BrokenExecutor", "CancelledError", "InvalidStateError", "TimeoutError"),
+    _IMPLEMENTATION: (
+        "Future", "Executor", "wait", "as_completed", "ThreadPoolExecutor",
+        "ProcessPoolExecutor", "InterpreterPoolExecutor"),
+    "cfutures._core.shared._errors": ("WorkerProcessDied",),
+    "cfutures._core.shared._pool_statistics": ("PoolStatistics",),
+    "cfutures._progress_bar": ("progress",),
+    "cfutures._reusable": ("get_reusable_executor",),
+    "cfutures._substitute": ("install", "installed", "uninstall"),
 }
+_ON_USE = {name: (module, name)
+           for module, names in _NAMES_BY_MODULE.items() for name in names}
+_ON_USE["__all__"] = ("cfutures._core.shared._stdlib", "PUBLIC_NAMES")
 
 
 def __getattr__(name):

@@ -31,8 +31,8 @@ cdef class CoreFuture:
     # atomic; `condition` exists only once stdlib code asked for _condition,
     # and from then on every transition also holds it.
     cdef FutureState state
-    cdef object result_value
-    cdef object exception_value
+    cdef public object _result       # the stdlib's names: its own code and CPython's tests read and set them
+    cdef public object _exception
     cdef list callbacks
     # None, one cfutures Waiter, or a list once there are several or stdlib
     # code asked for _waiters (one waiter per future, as in as_completed(),

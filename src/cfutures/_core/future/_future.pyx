@@ -141,22 +141,6 @@ cdef class CoreFuture:
             self.notify_waiters(EVENT_CANCELLED)
 
     @property
-    def _result(self):
-        return self.result_value
-
-    @_result.setter
-    def _result(self, value):
-        self.result_value = value
-
-    @property
-    def _exception(self):
-        return self.exception_value
-
-    @_exception.setter
-    def _exception(self, value):
-        self.exception_value = value
-
-    @property
     def _done_callbacks(self):
         if self.callbacks is None:
             self.callbacks = []
@@ -183,9 +167,9 @@ cdef class CoreFuture:
         description = STATE_DESCRIPTIONS[STATE_NAMES[self.state]]
         prefix = '<%s at %#x state=%s' % (type(self).__name__, id(self), description)
         if self.state == FINISHED:
-            if self.exception_value is not None:
-                return '%s raised %s>' % (prefix, type(self.exception_value).__name__)
-            return '%s returned %s>' % (prefix, type(self.result_value).__name__)
+            if self._exception is not None:
+                return '%s raised %s>' % (prefix, type(self._exception).__name__)
+            return '%s returned %s>' % (prefix, type(self._result).__name__)
         return prefix + '>'
 
     # -- queries -----------------------------------------------------------
@@ -215,7 +199,7 @@ cdef class CoreFuture:
         needed to read the four together.
         """
         if self.state == FINISHED:
-            return (True, False, self.result_value, self.exception_value)
+            return (True, False, self._result, self._exception)
         if self.state >= CANCELLED:
             return (True, True, None, None)
         return (False, False, None, None)
@@ -223,9 +207,9 @@ cdef class CoreFuture:
     # -- results -----------------------------------------------------------
 
     cdef object get_result(self):
-        if self.exception_value is not None:
-            raise self.exception_value
-        return self.result_value
+        if self._exception is not None:
+            raise self._exception
+        return self._result
 
     @cython.binding(False)
     def result(self, timeout=None):
@@ -249,12 +233,12 @@ cdef class CoreFuture:
     def exception(self, timeout=None):
         """Return the exception the call raised (None if it returned)."""
         if self.state == FINISHED:
-            return self.exception_value
+            return self._exception
         if self.state >= CANCELLED:
             raise CancelledError()
         self.wait_until_done(timeout)
         if self.state == FINISHED:
-            return self.exception_value
+            return self._exception
         if self.state >= CANCELLED:
             raise CancelledError()
         raise TimeoutError()
@@ -403,9 +387,9 @@ cdef class CoreFuture:
             if self.state >= CANCELLED:
                 raise InvalidStateError('{}: {!r}'.format(STATE_NAMES[self.state], self))
             if is_exception:
-                self.exception_value = value
+                self._exception = value
             else:
-                self.result_value = value
+                self._result = value
             self.state = FINISHED
             if self.waiters is not None:
                 self.notify_waiters(EVENT_EXCEPTION if is_exception else EVENT_RESULT)

@@ -81,7 +81,7 @@ cdef class RunResults:
                 if future.state != FINISHED:
                     raise (CancelledError() if future.state >= CANCELLED
                            else TimeoutError())
-                failure = future.exception_value
+                failure = future._exception
                 if failure is not None:
                     if len(items) == 1 or isinstance(failure, BrokenExecutor):
                         raise failure
@@ -90,7 +90,7 @@ cdef class RunResults:
                     self.runs.extendleft(reversed(self.resend(items)))
                     continue
                 self.runs.popleft()
-                run = future.result_value
+                run = future._result
                 if run.rest is not None:
                     # A short run: the items after it went on as a new run.
                     self.runs.appendleft((run.rest, items[len(run.values):]))
