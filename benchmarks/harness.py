@@ -44,6 +44,7 @@ def implementations():
         "cfutures": cfutures,
         "ThreadPool": THREADPOOL,
         "Pool": MPPOOL,
+        "Pool.imap": peers.POOL_IMAP,
         **peers.THIRD_PARTY,
     }
 

@@ -10,7 +10,9 @@ life (create it, use it, shut it down, as a program's ``with`` block does;
 the package's import is not in it: ``missing`` imports it beforehand):
 
 - ``map(workers, fn, items)``: the pool's own map, with its default
-  arguments (chunking included), as a list;
+  arguments (chunking included), as a list; ``map_latencies`` also times
+  each result's arrival at the caller (multiprocessing.Pool's map gives
+  them all at its end; its imap, ``POOL_IMAP``, one by one);
 - ``latencies(workers, fn, args)``: one call per argument, submitted one
   after another, then waited for in completion order (as_completed, or
   the pool's callbacks where it has no futures); returns the seconds from
@@ -71,6 +73,17 @@ class ProcessPoolPeer:
     def map(self, workers, fn, items):
         with self.open_pool(workers) as pool:
             return list(self.map_on(pool, fn, items))
+
+    def map_latencies(self, workers, fn, items):
+        """(results, seconds from the map call to each result reaching
+        the caller), over the pool's life."""
+        results, seen_at = [], []
+        with self.open_pool(workers) as pool:
+            started = time.perf_counter()
+            for result in self.map_on(pool, fn, items):
+                seen_at.append(time.perf_counter() - started)
+                results.append(result)
+        return results, seen_at
 
     def map_on(self, pool, fn, items):
         return pool.map(fn, items)
@@ -151,6 +164,14 @@ class CallbackPeer(ProcessPoolPeer):
         return self.done_at
 
 
+class ImapPeer(CallbackPeer):
+    """multiprocessing.Pool's imap (chunksize 1, its default): results in
+    order as each arrives, where its map gives them all at the end."""
+
+    def map_on(self, pool, fn, items):
+        return pool.imap(fn, items)
+
+
 # -- the pools ---------------------------------------------------------------
 
 def _multiprocessing_pool(workers):
@@ -178,6 +199,10 @@ def _mpire_pool(workers):
 POOL = CallbackPeer("Pool", _multiprocessing_pool,
                     "multiprocessing.Pool({workers}).map",
                     "multiprocessing.Pool({workers}).apply_async")
+# The same pool's imap, for the map workloads that time each result.
+POOL_IMAP = ImapPeer("Pool.imap", _multiprocessing_pool,
+                     "multiprocessing.Pool({workers}).imap",
+                     "multiprocessing.Pool({workers}).apply_async")
 
 # name -> peer, in the order the notes list them.
 THIRD_PARTY = {peer.name: peer for peer in (
@@ -191,6 +216,8 @@ THIRD_PARTY = {peer.name: peer for peer in (
 
 # What a process workload runs on: the two compared, then the references.
 PROCESS_IMPLS = ("stdlib", "cfutures", "Pool", *THIRD_PARTY)
+# The map workloads that time each result: Pool's imap too.
+PROCESS_MAP_IMPLS = ("stdlib", "cfutures", "Pool", "Pool.imap", *THIRD_PARTY)
 
 
 def process_pool(impl):
@@ -208,4 +235,4 @@ def labels(kind):
     (with ``{workers}`` left for the harness to fill in)."""
     attribute = f"{kind}_label"
     return {peer.name: getattr(peer, attribute)
-            for peer in (POOL, *THIRD_PARTY.values())}
+            for peer in (POOL, POOL_IMAP, *THIRD_PARTY.values())}

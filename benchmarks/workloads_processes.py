@@ -19,7 +19,9 @@ inputs (ints, payloads, durations) are made before it.
   (callbacks for the pools without futures). Besides the wall time it
   reports the p50 and p99 of the latency from each submit to the caller
   seeing it done (queueing behind earlier calls included), as extra rows.
-  The same durations also go through each pool's map. These run at fixed
+  The same durations also go through each pool's map (and
+  multiprocessing.Pool's imap), with the p50 and p99 of the latency from
+  the map call to each result reaching the caller. These run at fixed
   burst sizes (50, 100, 200, 500, 2,000; --quick and --scale leave them):
   how a pool splits a burst it has not measured yet is what they show.
 
@@ -103,13 +105,21 @@ def mixed_durations(impl, n, workers, slow_share, slow_seconds,
 
 def mixed_map(impl, n, workers, slow_share, slow_seconds, task="pause"):
     """The durations of mixed_durations() through each pool's map, default
-    arguments; extra: ideal_seconds."""
+    arguments.
+
+    extra: latency_p50 / latency_p99 (seconds from the map call to each
+    result reaching the caller, in order) and ideal_seconds.
+    """
     durations, total = mixed_list(n, slow_share, slow_seconds)
     pool = peers.process_pool(impl)
     with Timer() as timer:
-        results = pool.map(workers, getattr(worktasks, task), durations)
+        results, latencies = pool.map_latencies(
+            workers, getattr(worktasks, task), durations)
     _check(results == durations, "map lost or reordered results")
-    return timer.measurement(n, ideal_seconds=total / workers)
+    latencies.sort()
+    return timer.measurement(n, latency_p50=percentile(latencies, 0.50),
+                             latency_p99=percentile(latencies, 0.99),
+                             ideal_seconds=total / workers)
 
 
 _MAP_LABELS = peers.labels("map")
@@ -119,31 +129,36 @@ _SPINS = {"workers": WORKERS, "slow_share": SPIN_SHARE,
           "slow_seconds": SPIN_SECONDS, "task": "burn"}
 _LATENCY_NOTE = ("from submit until seen done (as_completed; the callback "
                  "for Pool and mpire)")
+_MAP_LATENCY_NOTE = ("from the map call until the result reaches the caller "
+                     "(Pool.map's all at its end)")
+
+_BURSTS = (("50", 50), ("100", 100), ("200", 200), ("500", 500), ("", 2_000))
+
 
 def _mixed_cases():
-    """The mixed bursts, at fixed sizes (see the module docstring)."""
+    """The mixed bursts, at fixed sizes (see the module docstring): each
+    size submitted (as_completed) and through map, 1 in 10 sleeping 5 ms;
+    and 500 calls of which 1 in 50 spins 20 ms, both ways."""
     latency_rows = (("p50 latency", "latency_p50", _LATENCY_NOTE),
                     ("p99 latency", "latency_p99", _LATENCY_NOTE))
-    for name, n in (("proc_mixed_50", 50), ("proc_mixed_100", 100),
-                    ("proc_mixed_200", 200), ("proc_mixed_500", 500),
-                    ("proc_mixed", 2_000)):
-        yield Case(name,
-                   "processes: N mixed calls (1 in 10 sleeps 5 ms), 2 workers",
-                   mixed_durations, n, _SLEEPS, impls=peers.PROCESS_IMPLS,
+    map_latency_rows = (("p50 latency", "latency_p50", _MAP_LATENCY_NOTE),
+                        ("p99 latency", "latency_p99", _MAP_LATENCY_NOTE))
+    sleeps = [(size, n, _SLEEPS, "1 in 10 sleeps 5 ms") for size, n in _BURSTS]
+    spins = [("spin_500", 500, _SPINS, "1 in 50 spins 20 ms")]
+    for size, n, durations, what in sleeps + spins:
+        suffix = f"_{size}" if size else ""
+        yield Case(f"proc_mixed{suffix}",
+                   f"processes: N mixed calls ({what}), 2 workers",
+                   mixed_durations, n, durations, impls=peers.PROCESS_IMPLS,
                    unit="call", metric="wall", extra_rows=latency_rows,
                    labels=peers.labels("submit"), scaled=False)
-    yield Case("proc_mixed_spin_500",
-               "processes: N mixed calls (1 in 50 spins 20 ms), 2 workers",
-               mixed_durations, 500, _SPINS, impls=peers.PROCESS_IMPLS,
-               unit="call", metric="wall", extra_rows=latency_rows,
-               labels=peers.labels("submit"), scaled=False)
-    for name, n in (("proc_mixed_map_200", 200), ("proc_mixed_map", 2_000)):
-        yield Case(name,
-                   "processes: map of N mixed calls (1 in 10 sleeps 5 ms), "
-                   "2 workers",
-                   mixed_map, n, _SLEEPS, impls=peers.PROCESS_IMPLS,
-                   unit="call", metric="wall", labels=_MAP_LABELS,
-                   scaled=False)
+    for size, n, durations, what in sleeps + spins:
+        suffix = f"_{size}" if size else ""
+        yield Case(f"proc_mixed_map{suffix}",
+                   f"processes: map of N mixed calls ({what}), 2 workers",
+                   mixed_map, n, durations, impls=peers.PROCESS_MAP_IMPLS,
+                   unit="call", metric="wall", extra_rows=map_latency_rows,
+                   labels=_MAP_LABELS, scaled=False)
 
 
 SECTION = Section(
