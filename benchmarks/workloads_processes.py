@@ -145,20 +145,17 @@ def _mixed_cases():
                         ("p99 latency", "latency_p99", _MAP_LATENCY_NOTE))
     sleeps = [(size, n, _SLEEPS, "1 in 10 sleeps 5 ms") for size, n in _BURSTS]
     spins = [("spin_500", 500, _SPINS, "1 in 50 spins 20 ms")]
-    for size, n, durations, what in sleeps + spins:
-        suffix = f"_{size}" if size else ""
-        yield Case(f"proc_mixed{suffix}",
-                   f"processes: N mixed calls ({what}), 2 workers",
-                   mixed_durations, n, durations, impls=peers.PROCESS_IMPLS,
-                   unit="call", metric="wall", extra_rows=latency_rows,
-                   labels=peers.labels("submit"), scaled=False)
-    for size, n, durations, what in sleeps + spins:
-        suffix = f"_{size}" if size else ""
-        yield Case(f"proc_mixed_map{suffix}",
-                   f"processes: map of N mixed calls ({what}), 2 workers",
-                   mixed_map, n, durations, impls=peers.PROCESS_MAP_IMPLS,
-                   unit="call", metric="wall", extra_rows=map_latency_rows,
-                   labels=_MAP_LABELS, scaled=False)
+    ways = (("", "N mixed calls", mixed_durations, peers.PROCESS_IMPLS,
+             latency_rows, peers.labels("submit")),
+            ("_map", "map of N mixed calls", mixed_map, peers.PROCESS_MAP_IMPLS,
+             map_latency_rows, _MAP_LABELS))
+    for way, title, workload, impls, rows, labels in ways:
+        for size, n, durations, what in sleeps + spins:
+            yield Case(f"proc_mixed{way}" + (f"_{size}" if size else ""),
+                       f"processes: {title} ({what}), 2 workers",
+                       workload, n, durations, impls=impls, unit="call",
+                       metric="wall", extra_rows=rows, labels=labels,
+                       scaled=False)
 
 
 SECTION = Section(
