@@ -138,6 +138,44 @@ def test_a_call_submitting_to_its_own_full_pool_is_let_in(accel):
         assert [f.result(LONG) for f in futures] == [1, 3]
 
 
+def test_a_slot_freed_while_a_submitter_decides_to_wait_is_not_lost(accel):
+    """A full pool's submitter asks whether it is one of the pool's own
+    threads (Python code: other threads may run meanwhile). If every call
+    holding a slot ends just then, their releases find no waiter; the
+    submitter must see the free slot, not queue for a release that never
+    comes (it did: a submit loop with max_pending hung about once in
+    600,000 submits). The submitter's thread's __hash__ (which that check
+    calls) makes the call end at exactly that moment."""
+    with accel.ThreadPoolExecutor(1, max_pending=1) as pool:
+        gate = threading.Event()
+        held = pool.submit(gate.wait, LONG)
+        limit = pool._pending_limit
+        submitted = []
+
+        class SubmitterAtTheWorstMoment(threading.Thread):
+            submitting = hooked = False
+
+            def __hash__(self):   # threading hashes it too, before run()
+                if self.submitting and not self.hooked:
+                    self.hooked = True
+                    gate.set()
+                    held.result(LONG)
+                    wait_until(lambda: limit.count == 0)   # released, no waiter
+                return object.__hash__(self)
+
+            def run(self):
+                self.submitting = True
+                submitted.append(pool.submit(children.double, 21))
+
+        submitter = SubmitterAtTheWorstMoment(daemon=True)
+        submitter.start()
+        submitter.join(LONG)
+        assert submitter.hooked, "the check of the pool's own threads changed"
+        assert not submitter.is_alive(), "submit() waits for a slot that is free"
+        assert submitted[0].result(LONG) == 42
+        assert limit.count in (0, 1) and limit.waiting() == 0
+
+
 def test_a_million_submits_keep_memory_bounded(accel):
     bound = 64
     with accel.ThreadPoolExecutor(1, max_pending=bound) as pool:

@@ -13,7 +13,11 @@ to its full pool is let in over the bound instead of waiting: it could
 wait for a slot that only its own end would free (a deadlock once every
 thread does so).
 
-All state changes with the GIL held; only the park releases it.
+All state changes with the GIL held; only the park releases it. A
+submitter decides to queue and queues with nothing in between that could
+let another thread in (a Python call can): else a release in between would
+find no waiter, and the submitter would wait for a release that never
+comes.
 """
 cimport cython
 from cfutures._core.shared._parker cimport (
@@ -70,6 +74,13 @@ cdef class PendingLimit:
             self.count += 1   # a call of this pool: waiting could deadlock
             return True
         ticket = PendingTicket.__new__(PendingTicket)
+        # The Python calls above can let other threads in, and the calls
+        # holding every slot may all have ended meanwhile (then no release
+        # would ever come for this ticket): look again, with nothing
+        # between this look and the append that can let a thread in.
+        if self.count < self.bound and not self.waiters:
+            self.count += 1
+            return True
         self.waiters.append(ticket)
         try:
             while not ticket.granted and not self.closed:
