@@ -37,8 +37,9 @@ from multiprocessing.reduction import ForkingPickler
 
 PROTOCOL = 5   # pickle protocol 5: out-of-band buffers
 
-# Compiled, these are the C constants of csrc/cf_tuning.h (cimported by
-# _codec.pxd); only the compiled process pool uses them.
+# CF_OOB_MIN_BYTES and CF_MAX_BUFFERS, used by the out-of-band code below,
+# are csrc/cf_tuning.h's constants, cimported by _codec.pxd: they exist only
+# compiled, and only the compiled process pool calls that code.
 
 _dumps = pickle.dumps
 _loads = pickle.loads
