@@ -15,7 +15,9 @@ import gc
 import multiprocessing as mp
 import os
 import signal
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 import weakref
@@ -934,6 +936,43 @@ def test_forkserver_preload_keeps_the_programs_own(accel):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == str(
         sorted(["json", "cfutures._core.worker._worker"]))
+
+
+@pytest.mark.timeout(120)
+def test_forkserver_workers_run_the_main_module_with_the_pool_imported(
+        accel, tmp_path):
+    # Where each worker runs the program's main module again, as the
+    # stdlib's do before 3.14 (its top-level code runs in every worker), the
+    # server has imported what that run imports to make the pool, and
+    # runpy's pkgutil, once. (From 3.14 the server runs it once itself.)
+    if "forkserver" not in START_METHODS:
+        pytest.skip("no forkserver here")
+    main = tmp_path / "program.py"
+    main.write_text(textwrap.dedent("""
+        import os, sys
+        LOADED = all(name in sys.modules
+                     for name in ("pkgutil", "cfutures._process_pool"))
+        RAN_IN = os.getpid()
+        import cfutures
+
+        def what_main_saw(_):
+            return os.getpid(), RAN_IN, LOADED
+
+        if __name__ == "__main__":
+            assert cfutures.EXTENSIONS
+            with cfutures.ProcessPoolExecutor(2, task_timeout=60) as pool:
+                for pid, ran_in, loaded in pool.map(what_main_saw, range(2)):
+                    assert ran_in != os.getpid()
+                    print("worker" if ran_in == pid else "server", loaded)
+        """))
+    result = subprocess.run([sys.executable, str(main)], env=accel.env(),
+                            capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")[:-1]
+    if sys.version_info < (3, 14):
+        assert lines == 2 * ["worker True"]
+    else:
+        assert lines == 2 * ["server False"] or lines == 2 * ["worker True"]
 
 
 @pytest.mark.timeout(120)

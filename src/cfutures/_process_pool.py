@@ -27,9 +27,11 @@ _WORKER_MODULE = "cfutures._core.worker._worker"
 
 
 def preload_in_forkserver(ctx):
-    """Have a forkserver not started yet import the workers' module beside
-    what it preloads already (``__main__``): the workers it forks then start
-    with cfutures imported, instead of importing it each (tens of ms).
+    """Have a forkserver not started yet import what each of its workers
+    would otherwise import on its own (tens of ms each), beside what it
+    preloads already: the workers' module and, where each worker runs the
+    program's main module again (as the stdlib's workers do), this module,
+    which that run imports to make the pool, and pkgutil, which runs it.
 
     A running forkserver, a start method other than forkserver, or a
     multiprocessing without these (private) attributes is left alone; the
@@ -43,12 +45,37 @@ def preload_in_forkserver(ctx):
     if (not isinstance(modules, list) or _WORKER_MODULE in modules
             or getattr(server, "_forkserver_pid", 0) is not None):
         return
+    extra = (_WORKER_MODULE,) + _main_rerun_imports()
+    wanted = modules + [name for name in extra if name not in modules]
     on_error = getattr(server, "_preload_on_error", None)
     if on_error is None:   # before 3.15: no on_error argument
-        ctx.set_forkserver_preload(modules + [_WORKER_MODULE])
+        ctx.set_forkserver_preload(wanted)
     else:
-        ctx.set_forkserver_preload(modules + [_WORKER_MODULE],
-                                   on_error=on_error)
+        ctx.set_forkserver_preload(wanted, on_error=on_error)
+
+
+def _main_rerun_imports():
+    """The modules a worker imports to run the program's main module again.
+
+    The stdlib's workers run it again (``spawn.prepare``) unless it is
+    interactive, ``-c`` or a package's ``__main__``: from its path through
+    runpy.run_path, which imports pkgutil, or by its name. From 3.14 a
+    forkserver preloading ``__main__`` (its default) runs it once itself
+    and its workers skip it; before, that preload looks for a key the
+    preparation data lacks, so every worker runs it. Preloading what such
+    a run is sure to import makes those imports once, in the server,
+    without moving where the program's top-level code runs.
+    """
+    from multiprocessing import spawn
+    try:
+        data = spawn.get_preparation_data("cfutures")
+    except Exception:   # a main module multiprocessing cannot describe
+        return ()
+    if "init_main_from_path" in data:
+        return ("pkgutil", __name__)
+    if "init_main_from_name" in data:
+        return (__name__,)
+    return ()
 
 
 class ProcessPoolExecutor(ProcessExecutorBase, ProcessPoolCompat, Executor,
