@@ -1,6 +1,6 @@
 /* cf_portable: what the C helpers need of the compiler and the OS, behind
  * one small header: atomic int loads and stores, a monotonic clock, a CPU
- * pause for spin loops and a yield of the CPU to another thread.
+ * pause for spin loops, a yield of the CPU to another thread and a sleep.
  *
  * GCC and Clang use their __atomic builtins; MSVC its Interlocked
  * intrinsics (which are full barriers: stronger than asked, never weaker).
@@ -110,6 +110,19 @@ static inline void cf_yield_thread(void)
     SwitchToThread();
 #else
     sched_yield();
+#endif
+}
+
+/* Sleeps about `seconds` (no wake-up early); needs no GIL. */
+static inline void cf_sleep(double seconds)
+{
+#if defined(_WIN32)
+    Sleep((DWORD)(seconds * 1000.0 + 0.5));
+#else
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    nanosleep(&ts, NULL);
 #endif
 }
 

@@ -88,9 +88,19 @@ enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576, CF_MAP_TAIL_SHARES = 2
  * results, even in the middle of a batch. */
 #define CF_FLUSH_SECONDS 0.001
 enum { CF_FLUSH_BYTES = 1048576 };
+/* A map run sends the items it finished as a part (FRAME_RUN_PART) once
+ * this long has passed since its last send, so that the parent's map yields
+ * them while the run goes on (a slow item no longer holds the ones before
+ * it until the run ends); it checks between slices of items, each about
+ * CF_RUN_SLICE_SECONDS of them, learnt as they run. */
+#define CF_RUN_PART_SECONDS 0.002
+#define CF_RUN_SLICE_SECONDS 0.0005
 /* While a batch runs, the worker's flusher thread checks this often for
- * results held back by a call that turned out slow. */
+ * results held back by a call that turned out slow; while map runs go on
+ * (and CF_FLUSHER_LINGER periods after), it checks as often, without the
+ * GIL, for a slice of a run that has taken a whole period (a slow item). */
 #define CF_FLUSHER_PERIOD 0.005
+enum { CF_FLUSHER_LINGER = 20 };
 /* An idle worker polls for its next call this long before it sleeps: waking
  * a sleeping process costs tens of microseconds on a VM. */
 #define CF_WORKER_SPIN_SECONDS 100e-6

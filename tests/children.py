@@ -180,6 +180,12 @@ def spin(n):
     return n
 
 
+def spin_then(i, n):
+    """spin(n), then fail_if_negative(i)."""
+    spin(n)
+    return fail_if_negative(i)
+
+
 class Dummy:
     """A result that weak references can watch."""
 

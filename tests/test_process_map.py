@@ -7,6 +7,7 @@ or an argument that cannot be pickled failing only its item, ``timeout``
 over the whole iteration, and closing the iterator cancelling what has not
 started. Every test runs on both implementations.
 """
+import functools
 import gc
 import os
 import threading
@@ -18,8 +19,8 @@ from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import _RemoteTraceback
 
 from children import (CustomError, double, fail_at, fail_if_negative,
-                      identity, lock_at,
-                      make_dummy, record_then_wait, spin)
+                      identity, lock_at, make_dummy, record_then_wait,
+                      slow_at, spin, spin_then)
 from support import LONG, pickling_error, wait_until
 
 
@@ -115,6 +116,47 @@ def test_timeout_bounds_the_whole_iteration(pool, release, tmp_path):
                        [release] * 10, timeout=0.5)
     with pytest.raises(FuturesTimeoutError):
         list(results)
+
+
+@pytest.mark.timeout(LONG * 2)
+@pytest.mark.parametrize("options", [{}, {"task_timeout": 60}],
+                         ids=["default", "task_timeout"])
+@pytest.mark.parametrize("one_iterable", [True, False],
+                         ids=["one-iterable", "rows"])
+def test_results_before_a_running_item_come_while_it_runs(
+        impl, release, options, one_iterable):
+    # A worker holds item 150 until the caller has the 150 before it: in
+    # the stdlib each item is its own call; cfutures' run holding items
+    # 127-163 sends those it finished while item 150 runs. (Were they held
+    # back, item 150 would wait out LONG and raise: a failure, not a hang.)
+    if options and not impl.accelerated:
+        pytest.skip("cfutures' options")
+    n, held = 200, 150
+    with impl.ProcessPoolExecutor(1, **options) as pool:
+        if one_iterable:
+            results = pool.map(
+                functools.partial(slow_at, slow_i=held, release=release),
+                range(n))
+        else:
+            results = pool.map(slow_at, range(n), [held] * n, [release] * n)
+        got = [next(results) for _ in range(held)]
+        open(release, "a").close()
+        got += list(results)
+    assert got == [2 * i for i in range(n)]
+
+
+def test_results_streamed_in_parts_keep_order_and_errors(pool):
+    # Items of ~20 us: a run lasts long enough to go in several parts;
+    # every 97th raises, and the first error ends the iteration there, as
+    # in the stdlib.
+    n = 6000
+    args = [(-i if i % 97 == 96 and i > 3000 else i) for i in range(n)]
+    results = pool.map(spin_then, args, [200] * n)
+    assert [next(results) for _ in range(3006)] == list(range(3006))
+    with pytest.raises(CustomError) as caught:
+        next(results)
+    assert caught.value.args == ("item -3006", -3006)
+    assert list(results) == []
 
 
 def _close(held):

@@ -18,6 +18,8 @@ What the caller sees is the stdlib's ``chunksize=1``:
   the run's call, whose items are then sent again one per call, so that
   only the bad item fails;
 * ``timeout`` bounds the whole iteration from the call of map();
+* a long run's results are yielded as its worker sends them in parts
+  (every few milliseconds), not only when the run ends;
 * closing the iterator (or an exception) cancels every run not started.
 
 With ``buffersize`` the per-item map of cfutures._executor is used (it reads
@@ -62,8 +64,8 @@ def map_in_runs(executor, fn, iterables, timeout):
                          batch))
             start += size
     except BaseException:
-        for future, _ in runs:
-            future.cancel()
+        for item, _ in runs:
+            item.future.cancel()
         raise
     return results
 

@@ -29,6 +29,7 @@ call in, so a state read before a syscall may have moved after it (the
 dispatcher checks again after pickling).
 """
 cimport cython
+from cfutures._core.future._future cimport EVENT_RESULT
 from cfutures._core.shared._codec cimport Answers
 from cfutures._core.shared._call_record cimport WorkerProgress
 from cfutures._core.shared._statistics cimport CallCounts, count_answer
@@ -322,6 +323,8 @@ cdef class WorkerChannel:
         else:
             item.partial.extend(<Answers>part)
         self.last_progress = cf_monotonic()
+        if item.part_waiter is not None:
+            item.part_waiter.on_event(item.future, EVENT_RESULT)
         return 0
 
     cdef Py_ssize_t answered_count(self) noexcept:

@@ -1,11 +1,14 @@
 """The iterator that a process pool's map() in runs returns.
 
-``runs`` holds, in input order, each run's future and its items. A run's
+``runs`` holds, in input order, each run's work item and its items. A run's
 future ends with an Answers (cfutures._core.shared._codec): one value per
 item and the encoded exception of each item that raised, or, if its worker
-ended mid-run, the items up to the one it was running and the future of a
-new run of the rest. This iterator yields those values one by one, as the
-stdlib's ``chunksize=1`` map does:
+ended mid-run, the items up to the one it was running and the work item of
+a new run of the rest. Before it ends, the parts of that answer the worker
+sent as it went are the work item's ``partial``, the same Answers the future
+ends with, growing: the head run's finished items are yielded from it as
+they come, not when the run ends. This iterator yields those values one by
+one, as the stdlib's ``chunksize=1`` map does:
 
 * an item's exception is raised when that item is reached, and the
   iterator is finished from then on;
@@ -18,11 +21,18 @@ stdlib's ``chunksize=1`` map does:
 * a value is forgotten once yielded, so none is kept alive after the
   caller dropped it.
 
+Threading model: the caller's thread iterates; the pool's manager thread
+adds parts to the head run's ``partial`` and completes its future, both
+with the GIL held, and wakes the iterator through the work item's
+``part_waiter`` (a part) or the future's waiters (the end). The iterator
+registers its waiter before it looks again, so no wake-up falls between.
+
 Compiled because it runs once per item: a Python generator costs about
 three times as much per value.
 """
 cimport cython
-from cfutures._core.future._future cimport CoreFuture, FINISHED, CANCELLED
+from cfutures._core.future._future cimport CoreFuture, FINISHED, CANCELLED, Waiter
+from cfutures._core.parent._work_item cimport ProcessWorkItem
 from cfutures._core.shared._codec cimport Answers
 from cfutures._core.shared._parker cimport cf_monotonic
 
@@ -36,8 +46,8 @@ cdef class RunResults:
         self.runs = runs
         self.resend = resend
         self.deadline = -1.0 if timeout is None else cf_monotonic() + timeout
-        self.values = None
-        self.errors = None
+        self.answers = None
+        self.answers_final = False
         self.index = 0
         self.closed = False
         self.started = False
@@ -47,47 +57,56 @@ cdef class RunResults:
 
     def __next__(self):
         cdef Py_ssize_t i = self.index
+        cdef Answers answers = self.answers
         self.started = True
-        cdef list values = self.values
-        if values is not None and i < len(values):
+        if answers is not None and i < len(answers.values):
             self.index = i + 1
-            if self.errors is not None and i in self.errors:
-                error = self.errors.pop(i)   # live (Answers.decode_errors)
+            if answers.errors is not None and i in answers.errors:
+                error = answers.errors.pop(i)   # live (Answers.decode_errors)
                 self.close()
                 raise error
-            value = values[i]
-            values[i] = None
+            value = answers.values[i]
+            answers.values[i] = None
             return value
         return self.next_run()
 
     cdef object next_run(self):
-        """The first value of the next run that has any (the slow path)."""
+        """The next value once the current answers are read (the slow
+        path): from the head run's next part, or its end, or the next run.
+        ``index`` counts the head run's items read so far."""
+        cdef ProcessWorkItem item
         cdef CoreFuture future
         cdef Answers run
-        cdef double left
-        self.values = None
-        self.errors = None
         try:
-            while self.runs and not self.closed:
-                future, items = self.runs[0]
-                # No spinning: a run takes a worker milliseconds, and on a
-                # machine with a core per worker a spin takes one from them.
+            while not self.closed:
+                if self.answers_final:
+                    # The head run was read to its end.
+                    self.answers = None
+                    self.answers_final = False
+                    self.index = 0
+                if not self.runs:
+                    break
+                item, items = self.runs[0]
+                future = item.future
                 if future.state < CANCELLED:
-                    if self.deadline < 0:
-                        future.wait_until_done(None, 0.0)
-                    else:
-                        left = self.deadline - cf_monotonic()
-                        future.wait_until_done(left if left > 0 else 0.0, 0.0)
+                    if (item.partial is not None
+                            and self.index < len(item.partial.values)):
+                        self.answers = item.partial
+                        return self.__next__()
+                    self.wait_for_part(item)
+                    continue
                 if future.state != FINISHED:
-                    raise (CancelledError() if future.state >= CANCELLED
-                           else TimeoutError())
+                    raise CancelledError()
                 failure = future._exception
                 if failure is not None:
-                    if len(items) == 1 or isinstance(failure, BrokenExecutor):
+                    if (len(items) - self.index == 1
+                            or isinstance(failure, BrokenExecutor)):
                         raise failure
                     # The call itself failed: its items go again one per call.
                     self.runs.popleft()
-                    self.runs.extendleft(reversed(self.resend(items)))
+                    self.runs.extendleft(reversed(self.resend(items[self.index:])))
+                    self.answers = None
+                    self.index = 0
                     continue
                 self.runs.popleft()
                 run = future._result
@@ -95,10 +114,11 @@ cdef class RunResults:
                     # A short run: the items after it went on as a new run.
                     self.runs.appendleft((run.rest, items[len(run.values):]))
                     run.rest = None
-                self.values = run.values
-                self.errors = run.errors
-                self.index = 0
-                if self.values:
+                # The same Answers as its parts, if any came: reading goes
+                # on at ``index``.
+                self.answers = run
+                self.answers_final = True
+                if self.index < len(run.values):
                     return self.__next__()
         except BaseException:
             self.close()
@@ -106,17 +126,46 @@ cdef class RunResults:
         self.close()
         raise StopIteration
 
+    cdef int wait_for_part(self, ProcessWorkItem item) except -1:
+        """Block until ``item``'s run sends a part or ends; TimeoutError
+        past the deadline."""
+        cdef CoreFuture future = item.future
+        cdef Waiter waiter
+        cdef double left = -1.0
+        if self.deadline >= 0:
+            left = self.deadline - cf_monotonic()
+            if left <= 0:
+                raise TimeoutError()
+        waiter = Waiter.__new__(Waiter)
+        # No spinning: a run takes a worker milliseconds, and on a machine
+        # with a core per worker a spin takes one from them.
+        future.add_waiter(waiter)
+        item.part_waiter = waiter
+        try:
+            if (future.state < CANCELLED
+                    and (item.partial is None
+                         or self.index >= len(item.partial.values))):
+                waiter.park(left, 0.0)
+        finally:
+            item.part_waiter = None
+            future.remove_waiter(waiter)
+        if future.condition is not None:
+            # Whoever holds _condition may still be filling in the result.
+            with future.condition:
+                pass
+        return 0
+
     def _progress_futures(self):
         """cfutures.progress(): each run not yet read, its future and size."""
-        return [(future, len(items)) for future, items in self.runs]
+        return [((<ProcessWorkItem>item).future, len(items))
+                for item, items in self.runs]
 
     def close(self):
         """Stop: cancel every run not started, as closing the stdlib's
         generator does; like it, an iterator never started cancels nothing."""
         if not self.closed:
             self.closed = True
-            self.values = None
-            self.errors = None
+            self.answers = None
             if self.started:
                 self.cancel_rest()
             else:
@@ -124,8 +173,8 @@ cdef class RunResults:
 
     cdef int cancel_rest(self) except -1:
         while self.runs:
-            future, _ = self.runs.popleft()
-            future.cancel()
+            item, _ = self.runs.popleft()
+            (<ProcessWorkItem>item).future.cancel()
         return 0
 
     def __del__(self):

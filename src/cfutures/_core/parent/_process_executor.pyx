@@ -86,8 +86,11 @@ cdef class ProcessExecutorBase:
     def _submit_run(self, Py_ssize_t run_length, fn, *args):
         """submit() for a run of ``run_length`` map items
         (cfutures._process_map): a call sized already, which travels in a
-        frame of its own."""
-        return self.submit_item(new_work_item(fn, args, None, run_length))
+        frame of its own. Returns its work item, whose answer the map's
+        iterator reads as its parts come (_map_results.pyx)."""
+        cdef ProcessWorkItem item = new_work_item(fn, args, None, run_length)
+        self.submit_item(item)
+        return item
 
     cdef object submit_item(self, ProcessWorkItem item):
         if self._pending_limit is not None:

@@ -249,7 +249,7 @@ cdef class RecoveryPolicy:
                                  n - started)
             rest.time_limit = run.time_limit
             rest.submitted_at = run.submitted_at
-            answer.rest = rest.future
+            answer.rest = rest
             unstarted.append(rest)
         # Counted as answered; the rest is counted again as it starts.
         count_answer(self.counts, answer)

@@ -1,10 +1,10 @@
 # One call of the process pool, from submit() until its worker answers; see _work_item.pyx.
-from cfutures._core.future._future cimport CoreFuture
+from cfutures._core.future._future cimport CoreFuture, Waiter
 from cfutures._core.shared._codec cimport Answers
 
 
 cdef class ProcessWorkItem:
-    cdef CoreFuture future
+    cdef readonly CoreFuture future
     cdef object fn
     cdef tuple args
     cdef dict kwargs   # None when the call has no keyword arguments
@@ -12,6 +12,7 @@ cdef class ProcessWorkItem:
     cdef double time_limit      # seconds it may run in a worker; 0: the pool's
     cdef bint requeued          # sent to a worker that ended before starting it
     cdef Answers partial        # a map run's items answered in parts so far, or None
+    cdef Waiter part_waiter     # the map's iterator, waiting for its next part, or None
     cdef double submitted_at    # when submitted (time_statistics only)
 
     cdef inline Py_ssize_t weight(self) noexcept:

@@ -37,7 +37,7 @@ cdef object local_failure(BaseException exc)
 cdef class Answers:
     cdef public list values
     cdef public dict errors      # index -> its error; None if none
-    cdef public object rest      # parent only: the future of the items after a short run
+    cdef public object rest      # parent only: the work item of the items after a short run
 
     cpdef int fail_next(self, object error) except -1
     cpdef int set_error(self, Py_ssize_t index, object error) except -1

@@ -226,7 +226,7 @@ class Answers:
     it raised) and ``errors`` ``{index: error}`` (None when none raised).
     Errors are encode_exception()'s where the calls ran and live exceptions
     once decode_errors() has run where the caller is (recovery adds its
-    own live). ``rest``: the parent's future of the items after a map run
+    own live). ``rest``: the parent's work item of the items after a map run
     that answered short, else None."""
 
     def __reduce__(self):

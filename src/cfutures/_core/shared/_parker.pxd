@@ -3,6 +3,10 @@
 cdef extern from "cf_portable.h":
     double cf_monotonic() noexcept nogil
     void cf_yield_thread() noexcept nogil
+    void cf_sleep(double seconds) noexcept nogil
+    ctypedef int cf_atomic_int
+    int cf_atomic_load_acquire(cf_atomic_int *v) noexcept nogil
+    void cf_atomic_store_release(cf_atomic_int *v, int value) noexcept nogil
 
 cdef extern from "cf_parker.h":
     ctypedef struct cf_parker:

@@ -20,6 +20,7 @@ cdef extern from "cf_tuning.h":
         CF_MAP_RUN_MAX
         CF_MAP_RUN_BYTES
         CF_MAP_TAIL_SHARES
+        CF_FLUSHER_LINGER
     double CF_BATCH_SECONDS
     double CF_BATCH_BYTES
     double CF_FASTEST_CALL
@@ -27,6 +28,8 @@ cdef extern from "cf_tuning.h":
     double CF_STALL_SECONDS
     double CF_FLUSH_SECONDS
     double CF_FLUSHER_PERIOD
+    double CF_RUN_PART_SECONDS
+    double CF_RUN_SLICE_SECONDS
     double CF_WORKER_SPIN_SECONDS
     double CF_WORKER_EXIT_GRACE
     double CF_WORKER_JOIN_SECONDS

@@ -16,10 +16,13 @@ cimport cython
 from cfutures._core.shared._call_record cimport WorkerProgress, attach_progress
 from cfutures._core.shared._serializer cimport Serializer
 from cfutures._core.shared._parker cimport (
+    cf_atomic_int, cf_atomic_load_acquire, cf_atomic_store_release,
     cf_monotonic, cf_parker, cf_parker_free, cf_parker_init, cf_parker_signal,
-    cf_parker_wait)
+    cf_parker_wait, cf_sleep)
 from cfutures._core.shared._tuning cimport (
-    CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_PERIOD, CF_WORKER_SPIN_SECONDS)
+    CF_FLUSH_BYTES, CF_FLUSH_SECONDS, CF_FLUSHER_LINGER, CF_FLUSHER_PERIOD,
+    CF_MAP_RUN_MAX,
+    CF_RUN_PART_SECONDS, CF_RUN_SLICE_SECONDS, CF_WORKER_SPIN_SECONDS)
 from cfutures._core.shared._codec cimport (
     Answers, BufferCollector, dumps, encode_exception, in_band_dumps, loads,
     new_answers, out_of_band, traceback_text)
@@ -34,6 +37,7 @@ from libc.stdint cimport uint32_t
 import os
 import sys
 import threading
+from itertools import islice as _islice
 
 from cfutures._core.worker._item_calls import call_each, call_each_row
 
@@ -48,11 +52,21 @@ cdef class ResultBatch:
     flusher thread wakes every CF_FLUSHER_PERIOD and sends what has waited
     longer than CF_FLUSH_SECONDS.
 
-    Where the pool watches time limits, the flusher also watches the map
-    run that is running (``run``): when an item has run a whole period, it
-    sends the items finished before it as a FRAME_RUN_PART, so that a kill
-    for time loses no result; the run's own answer then carries only the
-    items after its parts.
+    A map run of several items sends what it finished as a FRAME_RUN_PART
+    as it goes; the run's own answer then carries only the items after its
+    parts. Where the pool watches time limits, the flusher watches the run
+    (``run``) and sends a part when an item has run a whole period, so
+    that a kill for time loses no result. Elsewhere (``run_in_slices``) the
+    main thread sends one every CF_RUN_PART_SECONDS, so that the parent's
+    map yields a long run's results as they come, and the flusher, without
+    the GIL, sends one when a slice has taken a whole period (a slow item,
+    which would hold the items before it).
+
+    Threading model: the main thread runs calls and adds results; the
+    flusher thread sends what waits too long. Both hold the GIL to touch
+    results, and ``send_lock`` from taking results out to writing them.
+    ``run_slices`` and ``batch_going`` are atomics: the flusher reads them
+    without the GIL, so that watching a map of fast items costs it nothing.
     """
     cdef int fd
     cdef Answers answers          # not sent yet: the calls' values and errors
@@ -71,10 +85,16 @@ cdef class ResultBatch:
     cdef Answers run              # the watched map run running now, or None
     cdef Py_ssize_t run_sent      # its items sent in parts
     cdef double seen_items        # its items started when the flusher last looked
+    cdef Py_ssize_t slice_items   # items per slice of a run (run_in_slices), learnt
+    cdef Py_ssize_t slices_begun  # slices of the run going on
+    cdef bint watch_slices        # the flusher watches sliced runs (until it lingered)
+    cdef cf_atomic_int run_slices # slices_begun, as a nonzero int; 0: no sliced run
+    cdef cf_atomic_int batch_going   # in_batch, for the flusher without the GIL
 
     def __cinit__(self, int fd):
         self.fd = fd
         self.answers = new_answers([], None)
+        self.slice_items = 1
         self.collector = BufferCollector()
         self.send_lock = PyThread_allocate_lock()
         if self.send_lock == NULL:
@@ -101,6 +121,7 @@ cdef class ResultBatch:
         if n < 2:
             return 0
         self.in_batch = True
+        cf_atomic_store_release(&self.batch_going, 1)
         return self.wake_flusher()
 
     cdef int wake_flusher(self) except -1:
@@ -115,6 +136,7 @@ cdef class ResultBatch:
 
     cdef int end_batch(self) except -1:
         self.in_batch = False
+        cf_atomic_store_release(&self.batch_going, 0)
         return self.flush()
 
     cdef int begin_run(self, Answers run) except -1:
@@ -127,6 +149,7 @@ cdef class ResultBatch:
         """The run is over: its items sent in parts."""
         self.lock_sending()
         self.run = None
+        cf_atomic_store_release(&self.run_slices, 0)
         PyThread_release_lock(self.send_lock)
         return self.run_sent
 
@@ -155,21 +178,101 @@ cdef class ResultBatch:
             sent = self.end_run()
         return run.slice(sent, len(values)) if sent else run
 
+    cdef Answers run_in_slices(self, Answers run, object call_loop, object fn,
+                               object items):
+        """run_items() in a worker whose runs are not watched: the items in
+        slices of about CF_RUN_SLICE_SECONDS, after each of which what
+        finished goes out as a part if CF_RUN_PART_SECONDS passed since the
+        last send. The main thread sends, so a run costs no thread wake-up,
+        and a run of fast items is one slice (the size is learnt, and kept
+        from run to run)."""
+        cdef list values = run.values
+        cdef Py_ssize_t n = len(items), before, sent
+        cdef double started, now, last_sent
+        remaining = iter(items)
+        self.run_sent = 0
+        self.run = run
+        self.slices_begun = 0
+        self.watch_slices = True
+        self.wake_flusher()
+        started = last_sent = cf_monotonic()
+        try:
+            while len(values) < n:
+                before = len(values)
+                self.slices_begun += 1
+                cf_atomic_store_release(
+                    &self.run_slices, <int>((self.slices_begun & 0x3FFFFFFF) + 1))
+                try:
+                    call_loop(fn, _islice(remaining, self.slice_items), values)
+                except BaseException as exc:
+                    # The item at len(values) raised; the next slice goes on.
+                    run.fail_next(encode_exception(exc))
+                now = cf_monotonic()
+                self.learn_slice(len(values) - before, now - started)
+                started = now
+                if now - last_sent >= CF_RUN_PART_SECONDS and len(values) < n:
+                    self.send_run_part()
+                    last_sent = now
+        finally:
+            sent = self.end_run()
+        return run.slice(sent, len(values)) if sent else run
+
+    cdef int learn_slice(self, Py_ssize_t done, double seconds) except -1:
+        """The next slice's size from the last one's ``done`` items taking
+        ``seconds``: about CF_RUN_SLICE_SECONDS of items, growing at most
+        twofold (one slow item does not make the next slices long)."""
+        cdef Py_ssize_t size = self.slice_items * 2
+        if seconds > 0 and done * CF_RUN_SLICE_SECONDS < size * seconds:
+            size = <Py_ssize_t>(done * CF_RUN_SLICE_SECONDS / seconds)
+        self.slice_items = 1 if size < 1 else (
+            CF_MAP_RUN_MAX if size > CF_MAP_RUN_MAX else size)
+        return 0
+
     def run_flusher(self):
+        cdef int stalled
         try:
             while True:
-                if not self.in_batch and self.run is None:
+                if self.in_batch or (self.run is not None
+                                     and self.progress is not None):
+                    # A batch, or a watched run: a look every period.
+                    cf_parker_wait(&self.alarm, CF_FLUSHER_PERIOD, 0.0)
+                    if (self.in_batch and self.answers.values
+                            and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
+                        self.flush()
+                    if self.run is not None and self.progress is not None:
+                        self.send_stalled_run()
+                elif self.watch_slices:
+                    with nogil:
+                        stalled = self.slice_stalled()
+                    if stalled:
+                        self.send_run_part()
+                    elif cf_atomic_load_acquire(&self.run_slices) == 0:
+                        self.watch_slices = False
+                else:
                     self.flusher_idle = True
                     cf_parker_wait(&self.alarm, -1.0, 0.0)
-                    continue
-                cf_parker_wait(&self.alarm, CF_FLUSHER_PERIOD, 0.0)
-                if (self.in_batch and self.answers.values
-                        and cf_monotonic() - self.since >= CF_FLUSH_SECONDS):
-                    self.flush()
-                if self.run is not None:
-                    self.send_stalled_run()
         except BaseException:
             pass   # the parent is gone; the main thread sees it too
+
+    cdef int slice_stalled(self) noexcept nogil:
+        """A period at a time, without the GIL: 1 once a sliced run's
+        slice has taken a whole period; 0 once a batch began, or no run
+        went on for CF_FLUSHER_LINGER periods (runs that follow one
+        another then cost no wake-up signal)."""
+        cdef int seen = 0, slices, quiet = 0
+        while not cf_atomic_load_acquire(&self.batch_going):
+            slices = cf_atomic_load_acquire(&self.run_slices)
+            if slices == 0:
+                quiet += 1
+                if quiet > CF_FLUSHER_LINGER:
+                    return 0
+            elif slices == seen:
+                return 1
+            else:
+                quiet = 0
+            seen = slices
+            cf_sleep(CF_FLUSHER_PERIOD)
+        return 0
 
     cdef int lock_sending(self) except -1:
         if not PyThread_acquire_lock(self.send_lock, NOWAIT_LOCK):
@@ -189,10 +292,14 @@ cdef class ResultBatch:
         """If the run's running item started a period ago or more, send
         the items finished before it."""
         cdef double items = self.progress.items_started()
-        cdef Answers part
         if items != self.seen_items:
             self.seen_items = items
             return 0
+        return self.send_run_part()
+
+    cdef int send_run_part(self) except -1:
+        """Send the items of the run finished and not sent yet, if any."""
+        cdef Answers part
         self.lock_sending()
         try:
             if self.run is None or len(self.run.values) <= self.run_sent:
@@ -258,6 +365,9 @@ cdef class ResultBatch:
 # run_items() then counts each item in the call record and lets the
 # flusher send a long run in parts. None otherwise.
 cdef ResultBatch watched_results = None
+# The results of this worker process otherwise: run_items() sends a long
+# run in parts itself. None outside a worker (a Dask task, say).
+cdef ResultBatch sliced_results = None
 
 
 def run_items(fn, items, bint rows):
@@ -270,6 +380,8 @@ def run_items(fn, items, bint rows):
     if watched_results is not None:
         return watched_results.run_watched(run, fn, items, rows)
     call_loop = call_each_row if rows else call_each
+    if sliced_results is not None and n > 1:
+        return sliced_results.run_in_slices(run, call_loop, fn, items)
     remaining = iter(items)
     while len(values) < n:
         try:
@@ -368,11 +480,13 @@ cdef int run_calls(int in_fd, int out_fd, Py_ssize_t max_tasks,
     cdef list calls
     cdef tuple call
     cdef Frame frame
-    global watched_results
+    global watched_results, sliced_results
     results.collector.serializer = serializer
     if eager_results and progress is not None:
         results.progress = progress
         watched_results = results
+    else:
+        sliced_results = results
     while True:
         frame = reader.read_frame(in_fd, CF_WORKER_SPIN_SECONDS)
         if frame is None or frame.kind == FRAME_STOP:
