@@ -21,7 +21,7 @@ PROCESS_SIDE = (
     "parent._work_item", "parent._worker_ends",
     "shared._call_record", "shared._codec", "shared._frames",
     "shared._serializer",
-    "worker._worker")
+    "worker._results", "worker._worker")
 
 # setup.py's switch: "0" leaves the process side out, "1" builds it; unset,
 # it is built where the platform has poll() (not on Windows).
