@@ -82,6 +82,12 @@ enum { CF_DEPTH = 2 };
  * pickling, transfer and work overlap. The batch policy measures a run as
  * its items, so runs of short items are sent CF_DEPTH deep. */
 enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576, CF_MAP_TAIL_SHARES = 2 };
+/* Runs are sized before anything is measured; once the items' cost is
+ * known, a run that would take longer than this goes in pieces of about
+ * this long, each sent when a worker is free (the rest of the run waits at
+ * the front of the queue): no worker holds a long run of slow items while
+ * another idles, and their results come sooner. */
+#define CF_MAP_PIECE_SECONDS 0.005
 
 /* -- process pool: the worker side --------------------------------------- */
 /* A worker sends what it has after this long, or this many bytes of large

@@ -180,6 +180,19 @@ def spin(n):
     return n
 
 
+def record_once_then(i, folder, seconds, held_i=None, release=None):
+    """Record that item ``i`` ran, in ``folder`` (a second run of it raises
+    FileExistsError), sleep ``seconds``; item ``held_i`` then waits for
+    ``release``. Returns i; an item that is a number below 0 raises
+    CustomError."""
+    with open(os.path.join(folder, str(i)), "x"):
+        pass
+    time.sleep(seconds)
+    if i == held_i:
+        wait_for_file(release)
+    return fail_if_negative(i) if isinstance(i, int) else i
+
+
 def spin_then(i, n):
     """spin(n), then fail_if_negative(i)."""
     spin(n)

@@ -19,8 +19,8 @@ from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import _RemoteTraceback
 
 from children import (CustomError, double, fail_at, fail_if_negative,
-                      identity, lock_at, make_dummy, record_then_wait,
-                      slow_at, spin, spin_then)
+                      identity, lock_at, make_dummy, record_once_then,
+                      record_then_wait, slow_at, spin, spin_then)
 from support import LONG, pickling_error, wait_until
 
 
@@ -157,6 +157,53 @@ def test_results_streamed_in_parts_keep_order_and_errors(pool):
         next(results)
     assert caught.value.args == ("item -3006", -3006)
     assert list(results) == []
+
+
+@pytest.mark.timeout(LONG * 3)
+def test_an_idle_worker_takes_the_items_behind_a_held_one(impl, release,
+                                                          tmp_path):
+    # Items of ~1 ms, one held until the test lets it go: the other worker
+    # runs every item behind it meanwhile, bar a few. In the stdlib each
+    # item is its own call; cfutures, having measured them, sends a run of
+    # them in pieces of ~5 ms, each to a worker that is free.
+    n, held = 300, 150
+    with impl.ProcessPoolExecutor(2) as pool:
+        results = pool.map(record_once_then, range(n), [str(tmp_path)] * n,
+                           [0.001] * n, [held] * n, [release] * n)
+        try:
+            wait_until(lambda: all(os.path.exists(tmp_path / str(i))
+                                   for i in range(held + 20, n)))
+        finally:
+            open(release, "a").close()
+        assert list(results) == list(range(n))
+
+
+@pytest.mark.timeout(LONG * 2)
+def test_runs_sent_in_pieces_run_each_item_once_and_keep_failures_apart(
+        pool, tmp_path):
+    # Items of ~0.5 ms (so that runs go in pieces): an argument that cannot
+    # be pickled fails only its item, and no item runs twice (a second run
+    # of one would raise FileExistsError); an item's exception is raised
+    # when it is reached, in a later piece.
+    n = 400
+    args = list(range(n))
+    args[120] = threading.Lock()
+    args[300] = -300
+    results = pool.map(record_once_then, args, [str(tmp_path)] * n,
+                       [0.0005] * n)
+    assert [next(results) for _ in range(120)] == list(range(120))
+    with pytest.raises(type(pickling_error(threading.Lock()))):
+        next(results)
+    assert list(pool.map(record_once_then, range(1000, 1400),
+                         [str(tmp_path)] * 400, [0.0005] * 400)) == list(
+        range(1000, 1400))
+    results = pool.map(record_once_then, [-7 if i == 350 else 2000 + i
+                                          for i in range(400)],
+                       [str(tmp_path)] * 400, [0.0005] * 400)
+    assert [next(results) for _ in range(350)] == [2000 + i
+                                                   for i in range(350)]
+    with pytest.raises(CustomError):
+        next(results)
 
 
 def _close(held):

@@ -4,7 +4,7 @@ frame, and their pickling.
 The manager (``dispatch``) sends what waits in rounds, a batch to each
 worker that can take one, its size from BatchPolicy (_batching.pyx) and
 shared evenly among the eligible workers; a map run (one call standing for
-many items) travels alone. submit() sends one call straight to an idle
+many items) travels alone, cut to pieces of the measured cost. submit() sends one call straight to an idle
 worker through ``idle_worker`` and ``send_calls`` (_dispatcher.pyx).
 
 A call that does not pickle fails alone, its batch goes on; a batch pickled
@@ -47,13 +47,19 @@ cdef class BatchSender:
         cdef Py_ssize_t n = len(workers), i, k, eligible, share, left, depth
         cdef double now = cf_monotonic()
         cdef WorkerChannel w
+        cdef ProcessWorkItem head
         if n == 0:
             return False
         k = state.batching.batch_size(len(pending), n)
         # A map run travels alone: what waits is then counted in frames.
-        depth = state.batching.depth(
-            len(pending), n,
-            1 if (<ProcessWorkItem>pending[0]).run_length else k)
+        head = <ProcessWorkItem>pending[0]
+        if (head.run_length
+                and state.batching.run_piece(head.run_length) < head.run_length):
+            # Pieces of a long run: one at a time, each to a worker free.
+            depth = 1
+        else:
+            depth = state.batching.depth(
+                len(pending), n, 1 if head.run_length else k)
         eligible = 0
         for w in workers:
             if w.can_take(state.max_tasks, depth, now):
@@ -95,6 +101,8 @@ cdef class BatchSender:
                 if not item.future.start_or_notify_cancel():
                     state.counts.cancelled += item.weight()
                     continue
+                if item.run_length:
+                    self.cut_run(item)
                 state.count_start(item, 0.0)
             calls.append(call_tuple(item.fn, item.args, item.kwargs))
             items.append(item)
@@ -103,6 +111,15 @@ cdef class BatchSender:
                 return 0
         if calls:
             self.send_calls(w, calls, items, 1)
+        return 0
+
+    cdef int cut_run(self, ProcessWorkItem run) except -1:
+        """Send a map run that the measured cost makes long in pieces: this
+        one keeps the first, the rest waits at the front of the queue for
+        the next worker that is free (_batching.run_piece)."""
+        cdef Py_ssize_t first = self.state.batching.run_piece(run.run_length)
+        if first < run.run_length:
+            self.state.pending.appendleft(run.split_run(first))
         return 0
 
     cdef int send_calls(self, WorkerChannel w, list calls, list items,

@@ -12,3 +12,4 @@ cdef class BatchPolicy:
     cdef Py_ssize_t depth(self, Py_ssize_t waiting, Py_ssize_t workers,
                           Py_ssize_t batch)
     cdef Py_ssize_t batch_size(self, Py_ssize_t waiting, Py_ssize_t workers)
+    cdef Py_ssize_t run_piece(self, Py_ssize_t run_length) noexcept

@@ -15,12 +15,14 @@ estimate whenever the pool goes idle, so each burst is measured afresh.
 Used by the dispatcher's threads (submit() and the manager) with the GIL
 held; no locks of its own.
 
-``map_run_size`` sizes the runs in which map() sends its items.
+``map_run_size`` sizes the runs in which map() sends its items, before
+anything is measured; ``run_piece`` cuts one to the measured cost as it is
+sent.
 """
 cimport cython
 from cfutures._core.shared._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_COST_CALLS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX,
+    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX,
     CF_MAP_TAIL_SHARES, CF_SLOW_START)
 
 from sys import getsizeof as _getsizeof
@@ -109,6 +111,18 @@ cdef class BatchPolicy:
         if k > CF_BATCH_MAX:
             return CF_BATCH_MAX
         return <Py_ssize_t>k
+
+    cdef Py_ssize_t run_piece(self, Py_ssize_t run_length) noexcept:
+        """The items of a map run of ``run_length`` to send now: all, or,
+        if the measured cost of an item makes it longer than
+        CF_MAP_PIECE_SECONDS, about that long of them."""
+        cdef double k
+        if self.task_seconds <= 0 or run_length <= 1:
+            return run_length
+        k = CF_MAP_PIECE_SECONDS / self.task_seconds
+        if k >= run_length:
+            return run_length
+        return 1 if k < 1 else <Py_ssize_t>k
 
 
 cpdef Py_ssize_t map_run_size(Py_ssize_t runs_planned, object items,

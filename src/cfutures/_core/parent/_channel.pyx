@@ -296,12 +296,14 @@ cdef class WorkerChannel:
             elif item.partial is not None:
                 (<Answers?>values[i]).decode_errors()
                 item.partial.extend(values[i])   # the run's last part
+                item.partial.rest = item.rest_item
                 count_answer(counts, item.partial)
                 item.future.finish_unless_done(item.partial, False)
                 item.partial = None
             else:
                 if item.run_length:
                     (<Answers?>values[i]).decode_errors()
+                    (<Answers>values[i]).rest = item.rest_item   # sent in pieces
                     count_answer(counts, values[i])
                 else:
                     counts.completed += 1

@@ -94,6 +94,8 @@ cdef class ProcessDispatcher:
         state.reserved += 1
         try:
             item.future.start_or_notify_cancel()
+            if item.run_length:
+                self.sender.cut_run(item)
             state.count_start(item, 0.0)
             self.sender.send_calls(
                 w, [call_tuple(item.fn, item.args, item.kwargs)], [item],

@@ -4,7 +4,8 @@
 future ends with an Answers (cfutures._core.shared._codec): one value per
 item and the encoded exception of each item that raised, or, if its worker
 ended mid-run, the items up to the one it was running and the work item of
-a new run of the rest. Before it ends, the parts of that answer the worker
+a new run of the rest; so does a run that the pool sent in pieces
+(_batch_sender.cut_run), whose future answers its first piece. Before it ends, the parts of that answer the worker
 sent as it went are the work item's ``partial``, the same Answers the future
 ends with, growing: the head run's finished items are yielded from it as
 they come, not when the run ends. This iterator yields those values one by
@@ -102,8 +103,14 @@ cdef class RunResults:
                     if (len(items) - self.index == 1
                             or isinstance(failure, BrokenExecutor)):
                         raise failure
-                    # The call itself failed: its items go again one per call.
+                    # The call itself failed: its items go again one per
+                    # call (those of its piece, if it was sent in pieces:
+                    # the next piece is under way).
                     self.runs.popleft()
+                    if item.rest_item is not None:
+                        self.runs.appendleft(
+                            (item.rest_item, items[item.run_length:]))
+                        items = items[:item.run_length]
                     self.runs.extendleft(reversed(self.resend(items[self.index:])))
                     self.answers = None
                     self.index = 0
@@ -172,9 +179,14 @@ cdef class RunResults:
                 self.runs.clear()
 
     cdef int cancel_rest(self) except -1:
+        cdef ProcessWorkItem piece
         while self.runs:
             item, _ = self.runs.popleft()
-            (<ProcessWorkItem>item).future.cancel()
+            # A run sent in pieces: the pieces after the one running.
+            piece = <ProcessWorkItem>item
+            while piece is not None:
+                piece.future.cancel()
+                piece = piece.rest_item
         return 0
 
     def __del__(self):

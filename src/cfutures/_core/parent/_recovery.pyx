@@ -44,7 +44,7 @@ from cfutures._core.shared._statistics cimport count_answer
 from cfutures._core.parent._supervisor cimport describe_exit
 from cfutures._core.shared._tuning cimport (
     CF_CRASH_WINDOW, CF_FLUSHER_PERIOD, CF_RUN_PART_GRACE, CF_TIME_LIMIT_POLL)
-from cfutures._core.parent._work_item cimport ProcessWorkItem, new_work_item
+from cfutures._core.parent._work_item cimport ProcessWorkItem
 
 import collections
 
@@ -243,12 +243,9 @@ cdef class RecoveryPolicy:
             else:
                 answer.fail_next(self.death_error(
                     w, exitcode, "while running this item of a map run"))
+        answer.rest = run.rest_item   # a run sent in pieces: its next piece
         if started < n:
-            fn, items, rows = run.args
-            rest = new_work_item(run.fn, (fn, items[started:], rows), None,
-                                 n - started)
-            rest.time_limit = run.time_limit
-            rest.submitted_at = run.submitted_at
+            rest = run.split_run(started)
             answer.rest = rest
             unstarted.append(rest)
         # Counted as answered; the rest is counted again as it starts.

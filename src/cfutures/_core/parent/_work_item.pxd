@@ -13,11 +13,14 @@ cdef class ProcessWorkItem:
     cdef bint requeued          # sent to a worker that ended before starting it
     cdef Answers partial        # a map run's items answered in parts so far, or None
     cdef Waiter part_waiter     # the map's iterator, waiting for its next part, or None
+    cdef ProcessWorkItem rest_item  # a map run sent in pieces: the run of its items after these
     cdef double submitted_at    # when submitted (time_statistics only)
 
     cdef inline Py_ssize_t weight(self) noexcept:
         """The map items it stands for: 1, or a run's length."""
         return self.run_length if self.run_length else 1
+
+    cdef ProcessWorkItem split_run(self, Py_ssize_t first)
 
 
 cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,

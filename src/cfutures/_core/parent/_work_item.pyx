@@ -10,7 +10,20 @@ from cfutures._core.future._future cimport new_future
 
 @cython.final
 cdef class ProcessWorkItem:
-    pass
+
+    cdef ProcessWorkItem split_run(self, Py_ssize_t first):
+        """Keep this map run's ``first`` items; the run of the others, a
+        new work item, is returned (and is its answer's ``rest``)."""
+        fn, items, rows = self.args
+        cdef ProcessWorkItem rest = new_work_item(
+            self.fn, (fn, items[first:], rows), None, self.run_length - first)
+        rest.time_limit = self.time_limit
+        rest.submitted_at = self.submitted_at
+        rest.rest_item = self.rest_item
+        self.args = (fn, items[:first], rows)
+        self.run_length = first
+        self.rest_item = rest
+        return rest
 
 
 cdef ProcessWorkItem new_work_item(object fn, tuple args, dict kwargs,

@@ -25,6 +25,7 @@ cdef extern from "cf_tuning.h":
     double CF_BATCH_BYTES
     double CF_FASTEST_CALL
     double CF_DEEP_MAX_SECONDS
+    double CF_MAP_PIECE_SECONDS
     double CF_STALL_SECONDS
     double CF_FLUSH_SECONDS
     double CF_FLUSHER_PERIOD
