@@ -47,19 +47,14 @@ cdef class BatchSender:
         cdef Py_ssize_t n = len(workers), i, k, eligible, share, left, depth
         cdef double now = cf_monotonic()
         cdef WorkerChannel w
-        cdef ProcessWorkItem head
         if n == 0:
             return False
         k = state.batching.batch_size(len(pending), n)
         # A map run travels alone: what waits is then counted in frames.
-        head = <ProcessWorkItem>pending[0]
-        if (head.run_length
-                and state.batching.run_piece(head.run_length) < head.run_length):
-            # Pieces of a long run: one at a time, each to a worker free.
-            depth = 1
-        else:
-            depth = state.batching.depth(
-                len(pending), n, 1 if head.run_length else k)
+        # A map run travels alone: what waits is then counted in frames.
+        depth = state.batching.depth(
+            len(pending), n,
+            1 if (<ProcessWorkItem>pending[0]).run_length else k)
         eligible = 0
         for w in workers:
             if w.can_take(state.max_tasks, depth, now):
@@ -175,7 +170,7 @@ cdef class BatchSender:
         # The futures join the worker's books in the order their frames go
         # out: nothing between the booking and the queueing can let another
         # thread in (enqueue queues the frame before anything else).
-        w.record_sent(items, state.batching.calls_are_short(), weight,
+        w.record_sent(items, state.batching.frame_is_short(weight), weight,
                       state.max_tasks)
         state.inflight_total += n
         w.enqueue(parts, frame_bytes)

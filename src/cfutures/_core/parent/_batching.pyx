@@ -23,6 +23,7 @@ cimport cython
 from cfutures._core.shared._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_COST_CALLS, CF_DEEP_MAX_SECONDS,
     CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_RUN_BYTES, CF_MAP_RUN_MAX,
+    CF_RUN_PART_SECONDS,
     CF_MAP_TAIL_SHARES, CF_SLOW_START)
 
 from sys import getsizeof as _getsizeof
@@ -76,6 +77,16 @@ cdef class BatchPolicy:
 
     cdef bint calls_are_short(self) noexcept:
         return 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS
+
+    cdef bint frame_is_short(self, Py_ssize_t weight) noexcept:
+        """Whether a frame of calls of ``weight`` items each (a map run's
+        length, or 1) may have another queued behind it: its calls are
+        short, and a run of them ends before it would send a part (so a
+        piece of a run cut to CF_MAP_PIECE_SECONDS, which may hold a slow
+        item, never has another wait behind it)."""
+        return (self.calls_are_short()
+                and (weight <= 1
+                     or weight * self.task_seconds < CF_RUN_PART_SECONDS))
 
     cdef Py_ssize_t depth(self, Py_ssize_t waiting, Py_ssize_t workers,
                           Py_ssize_t batch):

@@ -32,7 +32,8 @@ Compiled because it runs once per item: a Python generator costs about
 three times as much per value.
 """
 cimport cython
-from cfutures._core.future._future cimport CoreFuture, FINISHED, CANCELLED, Waiter
+from cfutures._core.future._future cimport (
+    CANCELLED, FINISHED, CoreFuture, Waiter, check_wait_seconds)
 from cfutures._core.parent._work_item cimport ProcessWorkItem
 from cfutures._core.shared._codec cimport Answers
 from cfutures._core.shared._parker cimport cf_monotonic
@@ -139,10 +140,11 @@ cdef class RunResults:
         cdef CoreFuture future = item.future
         cdef Waiter waiter
         cdef double left = -1.0
-        if self.deadline >= 0:
+        if not self.deadline < 0:   # a timeout (a NaN one too: it has passed)
             left = self.deadline - cf_monotonic()
-            if left <= 0:
+            if not left > 0:
                 raise TimeoutError()
+            check_wait_seconds(left)   # what the stdlib's wait raises
         waiter = Waiter.__new__(Waiter)
         # No spinning: a run takes a worker milliseconds, and on a machine
         # with a core per worker a spin takes one from them.
