@@ -233,17 +233,27 @@ cdef class WorkerChannel:
         """Whether a batch sent now would start soon: the worker takes calls
         (RUNNING), and has fewer than ``depth`` batches outstanding."""
         cdef Py_ssize_t outstanding = len(self.batches)
+        cdef SentBatch batch
+        cdef ProcessWorkItem run
         if (self.state != RUNNING or self.out
                 or (max_tasks and self.sent >= max_tasks)):
             return False
         if outstanding == 0:
             return True
-        if outstanding >= depth:
+        if outstanding >= depth or now - self.last_progress >= CF_STALL_SECONDS:
             return False
-        # Queue behind a batch only if its calls were known to be short when
-        # it was sent and it is making progress.
-        return ((<SentBatch>self.batches[0]).short
-                and now - self.last_progress < CF_STALL_SECONDS)
+        # Queue behind a batch only if it is making progress and its calls
+        # were known to be short when it was sent, or, a piece of a map run
+        # (which may hold a slow item), once its parts show it half done:
+        # what waits behind it then goes on at once after it.
+        batch = <SentBatch>self.batches[0]
+        if batch.short:
+            return True
+        if batch.weight < 2:
+            return False
+        run = <ProcessWorkItem>batch.items[batch.answered]
+        return (run.partial is not None
+                and 2 * len(run.partial.values) >= run.run_length)
 
     cdef int record_sent(self, list items, bint short, Py_ssize_t weight,
                          Py_ssize_t max_tasks) except -1:
