@@ -4,8 +4,9 @@ frame, and their pickling.
 The manager (``dispatch``) sends what waits in rounds, a batch to each
 worker that can take one, its size from BatchPolicy (_batching.pyx) and
 shared evenly among the eligible workers; a map run (one call standing for
-many items) travels alone, cut to pieces of the measured cost. submit() sends one call straight to an idle
-worker through ``idle_worker`` and ``send_calls`` (_dispatcher.pyx).
+many items) travels alone, cut to pieces of the measured cost (``cut_run``).
+submit() sends one call straight to an idle worker through ``idle_worker``
+and ``send_calls`` (_dispatcher.pyx).
 
 A call that does not pickle fails alone, its batch goes on; a batch pickled
 for a worker that meanwhile stopped taking calls goes back to the front of
@@ -50,7 +51,6 @@ cdef class BatchSender:
         if n == 0:
             return False
         k = state.batching.batch_size(len(pending), n)
-        # A map run travels alone: what waits is then counted in frames.
         # A map run travels alone: what waits is then counted in frames.
         depth = state.batching.depth(
             len(pending), n,
