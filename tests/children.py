@@ -193,6 +193,14 @@ def record_once_then(i, folder, seconds, held_i=None, release=None):
     return fail_if_negative(i) if isinstance(i, int) else i
 
 
+def fail_or_hold(i, bad_i, held_i, release):
+    """i; item ``bad_i`` raises CustomError, item ``held_i`` first waits
+    for ``release``."""
+    if i == held_i:
+        wait_for_file(release)
+    return fail_at(i, bad_i)
+
+
 def spin_then(i, n):
     """spin(n), then fail_if_negative(i)."""
     spin(n)

@@ -54,6 +54,28 @@ def test_map_items_that_raise_count_as_failed(make_pool):
         assert stats.submitted == stats.completed + stats.failed + stats.cancelled
 
 
+@pytest.mark.timeout(LONG * 2)
+def test_a_map_item_raised_before_its_run_ends_counts_as_failed(make_pool,
+                                                                tmp_path):
+    # One worker: item 140 raises, item 150 of the same run (cfutures)
+    # holds it until the iterator has raised item 140's exception (from a
+    # part of the run, in cfutures): it still counts as failed once the
+    # run ends.
+    release = str(tmp_path / "release")
+    n = 200
+    with make_pool(1) as pool:
+        results = pool.map(children.fail_or_hold, range(n), [140] * n,
+                           [150] * n, [release] * n)
+        with pytest.raises(children.CustomError):
+            list(results)
+        open(release, "a").close()
+        wait_until(lambda: pool.statistics().running == 0
+                   and pool.statistics().queued == 0)
+        stats = pool.statistics()
+        assert stats.failed == 1
+        assert stats.submitted == stats.completed + stats.failed + stats.cancelled
+
+
 def test_queued_running_and_cancelled_while_blocked(make_pool):
     task, args, release = gate(make_pool.kind)
     pool = make_pool(1)

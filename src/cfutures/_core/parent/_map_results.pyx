@@ -65,7 +65,9 @@ cdef class RunResults:
         if answers is not None and i < len(answers.values):
             self.index = i + 1
             if answers.errors is not None and i in answers.errors:
-                error = answers.errors.pop(i)   # live (Answers.decode_errors)
+                # Live (Answers.decode_errors); left in place: a run read
+                # from its parts is counted (statistics) when it ends.
+                error = answers.errors[i]
                 self.close()
                 raise error
             value = answers.values[i]
