@@ -88,6 +88,14 @@ enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576, CF_MAP_TAIL_SHARES = 2
  * the front of the queue): no worker holds a long run of slow items while
  * another idles, and their results come sooner. */
 #define CF_MAP_PIECE_SECONDS 0.005
+/* The items measured so far may all have been short where 1 in n is
+ * slow: until CF_MAP_PIECE_TRUST items are measured, a piece holds at most
+ * 1 / CF_MAP_PIECE_SHARE of them, so that about one slow item it could not
+ * see coming fits in it (a burst whose first 62 items return at once, and
+ * 5 of whose next 16 are slow, does not go to one worker as a piece of
+ * 64). Past that the burst's mean is trusted: a long map of short items
+ * goes in pieces as long as their cost allows. */
+enum { CF_MAP_PIECE_SHARE = 4, CF_MAP_PIECE_TRUST = 512 };
 
 /* -- process pool: the worker side --------------------------------------- */
 /* A worker sends what it has after this long, or this many bytes of large
@@ -102,11 +110,12 @@ enum { CF_FLUSH_BYTES = 1048576 };
 #define CF_RUN_PART_SECONDS 0.002
 #define CF_RUN_SLICE_SECONDS 0.0005
 /* While a batch runs, the worker's flusher thread checks this often for
- * results held back by a call that turned out slow; while map runs go on
- * (and CF_FLUSHER_LINGER periods after), it checks as often, without the
- * GIL, for a slice of a run that has taken a whole period (a slow item). */
+ * results held back by a call that turned out slow. While map runs go on
+ * (and CF_FLUSHER_LINGER looks after), it checks every
+ * CF_RUN_PART_SECONDS, without the GIL, for a slice of a run that has
+ * taken that long (a slow item), and sends what finished before it. */
 #define CF_FLUSHER_PERIOD 0.005
-enum { CF_FLUSHER_LINGER = 20 };
+enum { CF_FLUSHER_LINGER = 50 };
 /* An idle worker polls for its next call this long before it sleeps: waking
  * a sleeping process costs tens of microseconds on a VM. */
 #define CF_WORKER_SPIN_SECONDS 100e-6

@@ -193,6 +193,29 @@ def record_once_then(i, folder, seconds, held_i=None, release=None):
     return fail_if_negative(i) if isinstance(i, int) else i
 
 
+def meet_in(i, folder, first, last, timeout=LONG):
+    """i at once, unless ``first`` <= i <= ``last``: such an item records
+    its worker's pid in ``folder`` and waits until items of two workers
+    have (True), or ``timeout`` passed (False, and the others give up at
+    once)."""
+    if not first <= i <= last:
+        return i
+    with open(os.path.join(folder, f"{i}.{os.getpid()}"), "x"):
+        pass
+    gave_up = os.path.join(folder, "gave-up")
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(gave_up):
+        pids = {name.split(".")[1] for name in os.listdir(folder)
+                if "." in name}
+        if len(pids) >= 2:
+            return True
+        if time.monotonic() > deadline:
+            open(gave_up, "a").close()
+            break
+        time.sleep(0.002)
+    return False
+
+
 def fail_or_hold(i, bad_i, held_i, release):
     """i; item ``bad_i`` raises CustomError, item ``held_i`` first waits
     for ``release``."""

@@ -19,7 +19,7 @@ from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import _RemoteTraceback
 
 from children import (CustomError, double, fail_at, fail_if_negative,
-                      identity, lock_at, make_dummy, record_once_then,
+                      identity, lock_at, make_dummy, meet_in, record_once_then,
                       record_then_wait, slow_at, spin, spin_then)
 from support import LONG, pickling_error, wait_until
 
@@ -176,6 +176,22 @@ def test_an_idle_worker_takes_the_items_behind_a_held_one(impl, release,
         finally:
             open(release, "a").close()
         assert list(results) == list(range(n))
+
+
+@pytest.mark.timeout(LONG * 2)
+def test_slow_items_after_a_run_of_instant_ones_go_to_both_workers(
+        pool, tmp_path):
+    # The first 64 items return at once, and the 16 after them wait for
+    # each other (each until items of both workers have started): the
+    # stdlib sends each item alone; cfutures, having measured only instant
+    # items, must not send them all in one piece to one worker (the cost
+    # it measured says nothing of items it has not seen).
+    n, first, last = 400, 64, 79
+    results = list(pool.map(meet_in, range(n), [str(tmp_path)] * n,
+                            [first] * n, [last] * n))
+    assert results[first:last + 1] == [True] * (last + 1 - first)
+    assert results[:first] + results[last + 1:] == [
+        i for i in range(n) if not first <= i <= last]
 
 
 @pytest.mark.timeout(LONG * 2)

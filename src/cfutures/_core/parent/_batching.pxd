@@ -4,6 +4,7 @@ cdef class BatchPolicy:
     cdef double task_seconds   # estimated cost of a call; < 0: unknown
     cdef double call_bytes     # estimated pickled size of a call; < 0: unknown
     cdef Py_ssize_t measured   # calls measured since the pool was last idle
+    cdef double measured_busy  # the seconds those calls ran, in all
 
     cdef int forget(self) except -1
     cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1

@@ -22,7 +22,8 @@ sent.
 cimport cython
 from cfutures._core.shared._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_COST_CALLS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_RUN_BYTES,
+    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_PIECE_SHARE,
+    CF_MAP_PIECE_TRUST, CF_MAP_RUN_BYTES,
     CF_MAP_RUN_MAX, CF_MAP_TAIL_SHARES, CF_RUN_PART_SECONDS, CF_SLOW_START)
 
 from sys import getsizeof as _getsizeof
@@ -44,6 +45,7 @@ cdef class BatchPolicy:
         """The pool went idle: the next burst is measured afresh."""
         self.task_seconds = -1.0
         self.measured = 0
+        self.measured_busy = 0.0
         return 0
 
     cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1:
@@ -59,6 +61,7 @@ cdef class BatchPolicy:
         if n <= 0:
             return 0
         self.measured += n
+        self.measured_busy += busy_seconds
         if self.task_seconds < 0:
             self.task_seconds = busy_seconds / n
             return 0
@@ -82,10 +85,13 @@ cdef class BatchPolicy:
         length, or 1) may have another queued behind it: its calls are
         short, and a run of them ends before it would send a part (so a
         piece of a run cut to CF_MAP_PIECE_SECONDS, which may hold a slow
-        item, never has another wait behind it)."""
+        item, never has another wait behind it), and is not sized from
+        fewer than CF_MAP_PIECE_TRUST items (which may all have been
+        short where a few are slow)."""
         return (self.calls_are_short()
                 and (weight <= 1
-                     or weight * self.task_seconds < CF_RUN_PART_SECONDS))
+                     or (self.measured >= CF_MAP_PIECE_TRUST
+                         and weight * self.task_seconds < CF_RUN_PART_SECONDS)))
 
     cdef Py_ssize_t depth(self, Py_ssize_t waiting, Py_ssize_t workers,
                           Py_ssize_t batch):
@@ -124,12 +130,24 @@ cdef class BatchPolicy:
 
     cdef Py_ssize_t run_piece(self, Py_ssize_t run_length) noexcept:
         """The items of a map run of ``run_length`` to send now: all, or,
-        if the measured cost of an item makes it longer than
-        CF_MAP_PIECE_SECONDS, about that long of them."""
-        cdef double k
-        if self.task_seconds <= 0 or run_length <= 1:
+        if the mean cost of the items measured in this burst makes it
+        longer than CF_MAP_PIECE_SECONDS, about that long of them, and,
+        until CF_MAP_PIECE_TRUST items are measured, never more than
+        1 / CF_MAP_PIECE_SHARE of them.
+
+        The burst's mean, not the recent one that sizes frames of calls:
+        where 1 item in 50 is slow, the last few dozen items may hold
+        none, and a piece sized from them would hold two or three slow
+        items that one worker runs one after the other."""
+        cdef double k, item_seconds
+        if self.measured == 0 or run_length <= 1:
             return run_length
-        k = CF_MAP_PIECE_SECONDS / self.task_seconds
+        item_seconds = self.measured_busy / self.measured
+        k = CF_MAP_PIECE_SECONDS / (item_seconds if item_seconds > CF_FASTEST_CALL
+                                    else CF_FASTEST_CALL)
+        if (self.measured < CF_MAP_PIECE_TRUST
+                and k > <double>self.measured / CF_MAP_PIECE_SHARE):
+            k = <double>self.measured / CF_MAP_PIECE_SHARE
         if k >= run_length:
             return run_length
         return 1 if k < 1 else <Py_ssize_t>k

@@ -41,8 +41,9 @@ cdef class ResultBatch:
     that a kill for time loses no result. Elsewhere (``run_in_slices``) the
     main thread sends one every CF_RUN_PART_SECONDS, so that the parent's
     map yields a long run's results as they come, and the flusher, without
-    the GIL, sends one when a slice has taken a whole period (a slow item,
-    which would hold the items before it).
+    the GIL, sends one when a slice has taken CF_RUN_PART_SECONDS (a slow
+    item, which would hold the items before it), and again each time as
+    long while the slice goes on.
 
     Threading model: the main thread runs calls and adds results; the
     flusher thread sends what waits too long. Both hold the GIL to touch
@@ -150,11 +151,9 @@ cdef class ResultBatch:
         cdef Py_ssize_t n = len(items), before, sent
         cdef double started, now, last_sent
         remaining = iter(items)
-        self.run_sent = 0
-        self.run = run
         self.slices_begun = 0
-        self.watch_slices = True
-        self.wake_flusher()
+        self.watch_slices = True   # before the flusher wakes to the run
+        self.begin_run(run)
         started = last_sent = cf_monotonic()
         try:
             while len(values) < n:
@@ -215,10 +214,12 @@ cdef class ResultBatch:
             pass   # the parent is gone; the main thread sees it too
 
     cdef int slice_stalled(self) noexcept nogil:
-        """A period at a time, without the GIL: 1 once a sliced run's
-        slice has taken a whole period; 0 once a batch began, or no run
-        went on for CF_FLUSHER_LINGER periods (runs that follow one
-        another then cost no wake-up signal)."""
+        """A look every CF_RUN_PART_SECONDS, without the GIL: 1 once a
+        sliced run's slice has taken a whole look's time (it holds a slow
+        item: while it runs, what finished goes out at the cadence the
+        main thread keeps between slices); 0 once a batch began, or no run
+        went on for CF_FLUSHER_LINGER looks (runs that follow one another
+        then cost no wake-up signal)."""
         cdef int seen = 0, slices, quiet = 0
         while not cf_atomic_load_acquire(&self.batch_going):
             slices = cf_atomic_load_acquire(&self.run_slices)
@@ -231,7 +232,7 @@ cdef class ResultBatch:
             else:
                 quiet = 0
             seen = slices
-            cf_sleep(CF_FLUSHER_PERIOD)
+            cf_sleep(CF_RUN_PART_SECONDS)
         return 0
 
     cdef int lock_sending(self) except -1:
