@@ -181,12 +181,13 @@ def test_an_idle_worker_takes_the_items_behind_a_held_one(impl, release,
 @pytest.mark.timeout(LONG * 2)
 def test_slow_items_after_a_run_of_instant_ones_go_to_both_workers(
         pool, tmp_path):
-    # The first 64 items return at once, and the 16 after them wait for
+    # The first 64 items return at once, and the 57 after them wait for
     # each other (each until items of both workers have started): the
     # stdlib sends each item alone; cfutures, having measured only instant
-    # items, must not send them all in one piece to one worker (the cost
-    # it measured says nothing of items it has not seen).
-    n, first, last = 400, 64, 79
+    # items, must not send them all to one worker (the cost it measured
+    # says nothing of items it has not seen: a piece holds at most half of
+    # the items measured, and nothing waits behind it).
+    n, first, last = 400, 64, 120
     results = list(pool.map(meet_in, range(n), [str(tmp_path)] * n,
                             [first] * n, [last] * n))
     assert results[first:last + 1] == [True] * (last + 1 - first)
