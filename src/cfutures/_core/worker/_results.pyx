@@ -42,8 +42,8 @@ cdef class ResultBatch:
     main thread sends one every CF_RUN_PART_SECONDS, so that the parent's
     map yields a long run's results as they come, and the flusher, without
     the GIL, sends one when a slice has taken CF_RUN_PART_SECONDS (a slow
-    item, which would hold the items before it), and again each time as
-    long while the slice goes on.
+    item, which would hold the items before it), and again every
+    CF_RUN_PART_SECONDS while that slice goes on.
 
     Threading model: the main thread runs calls and adds results; the
     flusher thread sends what waits too long. Both hold the GIL to touch
