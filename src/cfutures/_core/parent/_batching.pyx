@@ -90,8 +90,13 @@ cdef class BatchPolicy:
         short where a few are slow)."""
         return (self.calls_are_short()
                 and (weight <= 1
-                     or (self.measured >= CF_MAP_PIECE_TRUST
+                     or (self.mean_is_trusted()
                          and weight * self.task_seconds < CF_RUN_PART_SECONDS)))
+
+    cdef inline bint mean_is_trusted(self) noexcept:
+        """Enough items measured in this burst (CF_MAP_PIECE_TRUST) that
+        the few slow ones among them are likely seen."""
+        return self.measured >= CF_MAP_PIECE_TRUST
 
     cdef Py_ssize_t depth(self, Py_ssize_t waiting, Py_ssize_t workers,
                           Py_ssize_t batch):
@@ -145,7 +150,7 @@ cdef class BatchPolicy:
         item_seconds = self.measured_busy / self.measured
         k = CF_MAP_PIECE_SECONDS / (item_seconds if item_seconds > CF_FASTEST_CALL
                                     else CF_FASTEST_CALL)
-        if (self.measured < CF_MAP_PIECE_TRUST
+        if (not self.mean_is_trusted()
                 and k > <double>self.measured / CF_MAP_PIECE_SHARE):
             k = <double>self.measured / CF_MAP_PIECE_SHARE
         if k >= run_length:
