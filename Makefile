@@ -8,7 +8,9 @@
 # command or path. Each Python gets a venv, .venv/dev-X.Y, made once and
 # reused (VENV=path uses another, as it is); a .pth in it puts this tree's
 # src/ on sys.path, where the in-place build leaves the extensions beside
-# the Python code. T is any pytest arguments. CPython's conformance suite
+# the Python code, and links to src/'s start-up hooks let CFUTURES_INSTALL=1
+# work as in an installed cfutures (the .pth files load in name order:
+# cfutures-dev.pth first). T is any pytest arguments. CPython's conformance suite
 # is skipped here (CONFORMANCE=1 runs it). The whole test command (every
 # Python, each from a fresh sdist) is scripts/test.sh.
 
@@ -19,7 +21,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # What the tests import beyond cfutures (the test command's list, less the
 # packaging tools); a test whose optional package is missing skips.
-DEV_DEPS := cython setuptools wheel pytest pytest-timeout pytest-benchmark \
+DEV_DEPS := cython "setuptools>=77" wheel pytest pytest-timeout pytest-benchmark \
 	hypothesis cloudpickle tqdm mypy
 
 # A version: pyenv's newest X.Y.*, else pythonX.Y on PATH.
@@ -43,6 +45,8 @@ $(VENV)/bin/python:
 	'$(PYTHON)' -m venv '$(VENV)' \
 	&& '$(VENV)/bin/python' -m pip install -q $(DEV_DEPS) \
 	&& '$(VENV)/bin/python' -c 'import site, sys; open(site.getsitepackages()[0] + "/cfutures-dev.pth", "w").write(sys.argv[1] + "\n")' '$(CURDIR)/src' \
+	&& ln -s '$(CURDIR)/src/cfutures_install.pth' '$(CURDIR)/src/cfutures_install.start' \
+		"$$('$(VENV)/bin/python' -c 'import site; print(site.getsitepackages()[0])')/" \
 	|| { rm -rf '$(VENV)'; exit 1; }
 
 # Rebuilds only what changed (a second or two when nothing did).

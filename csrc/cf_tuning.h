@@ -109,15 +109,21 @@ enum { CF_FLUSH_BYTES = 1048576 };
  * this long has passed since its last send, so that the parent's map yields
  * them while the run goes on (a slow item no longer holds the ones before
  * it until the run ends); it checks between slices of items, each about
- * CF_RUN_SLICE_SECONDS of them, learnt as they run. */
-#define CF_RUN_PART_SECONDS 0.002
+ * CF_RUN_SLICE_SECONDS of them, learnt as they run. As long as a measured
+ * map's pieces (CF_MAP_PIECE_SECONDS): a piece's end sends its items
+ * anyway, and every part is a frame the parent wakes for (with parts every
+ * 2 ms and nothing queued behind a measured piece, a warm 20,000-item map
+ * of 10 us calls took 4.05 us an item, against 3.73 without either: medians
+ * of 40 alternating runs on a 2-vCPU VM). */
+#define CF_RUN_PART_SECONDS 0.005
 #define CF_RUN_SLICE_SECONDS 0.0005
 /* While a batch runs, the worker's flusher thread checks this often for
  * results held back by a call that turned out slow. While map runs go on
- * (and CF_FLUSHER_LINGER looks after), it checks every
- * CF_RUN_PART_SECONDS, without the GIL, for a slice of a run that has
- * taken that long (a slow item), and sends what finished before it. */
+ * (and CF_FLUSHER_LINGER looks after), it looks every CF_RUN_LOOK_SECONDS,
+ * without the GIL, for a slice of a run that has taken a whole look (a
+ * slow item), and sends what finished before it. */
 #define CF_FLUSHER_PERIOD 0.005
+#define CF_RUN_LOOK_SECONDS 0.002
 enum { CF_FLUSHER_LINGER = 50 };
 /* An idle worker polls for its next call this long before it sleeps: waking
  * a sleeping process costs tens of microseconds on a VM. */

@@ -24,7 +24,7 @@ from cfutures._core.shared._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_COST_CALLS, CF_DEEP_MAX_SECONDS,
     CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_PIECE_SHARE,
     CF_MAP_PIECE_TRUST, CF_MAP_RUN_BYTES,
-    CF_MAP_RUN_MAX, CF_MAP_TAIL_SHARES, CF_RUN_PART_SECONDS, CF_SLOW_START)
+    CF_MAP_RUN_MAX, CF_MAP_TAIL_SHARES, CF_SLOW_START)
 
 from sys import getsizeof as _getsizeof
 
@@ -83,15 +83,16 @@ cdef class BatchPolicy:
     cdef bint frame_is_short(self, Py_ssize_t weight) noexcept:
         """Whether a frame of calls of ``weight`` items each (a map run's
         length, or 1) may have another queued behind it: its calls are
-        short, and a run of them ends before it would send a part (so a
-        piece of a run cut to CF_MAP_PIECE_SECONDS, which may hold a slow
-        item, never has another wait behind it), and is not sized from
-        fewer than CF_MAP_PIECE_TRUST items (which may all have been
-        short where a few are slow)."""
+        short and, for a run, the burst's mean is trusted (CF_MAP_PIECE_TRUST
+        items measured: before, they may all have been short where a few
+        are slow) and makes it no longer than a piece (CF_MAP_PIECE_SECONDS).
+        Without a piece queued behind it, a worker idled a round trip after
+        each piece of a long map of short calls."""
         return (self.calls_are_short()
                 and (weight <= 1
                      or (self.mean_is_trusted()
-                         and weight * self.task_seconds < CF_RUN_PART_SECONDS)))
+                         and weight * self.measured_busy
+                         <= CF_MAP_PIECE_SECONDS * self.measured)))
 
     cdef inline bint mean_is_trusted(self) noexcept:
         """Enough items measured in this burst (CF_MAP_PIECE_TRUST) that

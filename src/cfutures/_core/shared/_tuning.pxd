@@ -32,6 +32,7 @@ cdef extern from "cf_tuning.h":
     double CF_FLUSH_SECONDS
     double CF_FLUSHER_PERIOD
     double CF_RUN_PART_SECONDS
+    double CF_RUN_LOOK_SECONDS
     double CF_RUN_SLICE_SECONDS
     double CF_WORKER_SPIN_SECONDS
     double CF_WORKER_EXIT_GRACE

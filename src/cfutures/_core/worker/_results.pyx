@@ -10,7 +10,7 @@ from cfutures._core.shared._parker cimport (
     cf_parker_free, cf_parker_init, cf_parker_signal, cf_parker_wait, cf_sleep)
 from cfutures._core.shared._tuning cimport (
     CF_FLUSH_SECONDS, CF_FLUSHER_LINGER, CF_FLUSHER_PERIOD, CF_MAP_RUN_MAX,
-    CF_RUN_PART_SECONDS, CF_RUN_SLICE_SECONDS)
+    CF_RUN_LOOK_SECONDS, CF_RUN_PART_SECONDS, CF_RUN_SLICE_SECONDS)
 from cfutures._core.shared._codec cimport (
     dumps, encode_exception, new_answers, out_of_band)
 from cfutures._core.shared._frames cimport (
@@ -41,9 +41,9 @@ cdef class ResultBatch:
     that a kill for time loses no result. Elsewhere (``run_in_slices``) the
     main thread sends one every CF_RUN_PART_SECONDS, so that the parent's
     map yields a long run's results as they come, and the flusher, without
-    the GIL, sends one when a slice has taken CF_RUN_PART_SECONDS (a slow
-    item, which would hold the items before it), and again every
-    CF_RUN_PART_SECONDS while that slice goes on.
+    the GIL, sends one when a slice has taken a look's time,
+    CF_RUN_LOOK_SECONDS (a slow item, which would hold the items before
+    it), and again every other look while that slice goes on.
 
     Threading model: the main thread runs calls and adds results; the
     flusher thread sends what waits too long. Both hold the GIL to touch
@@ -214,7 +214,7 @@ cdef class ResultBatch:
             pass   # the parent is gone; the main thread sees it too
 
     cdef int slice_stalled(self) noexcept nogil:
-        """A look every CF_RUN_PART_SECONDS, without the GIL: 1 once a
+        """A look every CF_RUN_LOOK_SECONDS, without the GIL: 1 once a
         sliced run's slice has taken a whole look's time (it holds a slow
         item: while it runs, what finished goes out at the cadence the
         main thread keeps between slices); 0 once a batch began, or no run
@@ -232,7 +232,7 @@ cdef class ResultBatch:
             else:
                 quiet = 0
             seen = slices
-            cf_sleep(CF_RUN_PART_SECONDS)
+            cf_sleep(CF_RUN_LOOK_SECONDS)
         return 0
 
     cdef int lock_sending(self) except -1:
