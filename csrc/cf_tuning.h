@@ -89,16 +89,13 @@ enum { CF_MAP_RUN_MAX = 4096, CF_MAP_RUN_BYTES = 1048576, CF_MAP_TAIL_SHARES = 2
  * another idles, and their results come sooner. */
 #define CF_MAP_PIECE_SECONDS 0.005
 /* The items measured so far may all have been short where 1 in n is
- * slow: until CF_MAP_PIECE_TRUST items are measured, a piece holds at most
- * 1 / CF_MAP_PIECE_SHARE of them, so that it holds few of the slow items
- * it could not see coming (a burst whose first 62 items return at once, and
- * 5 of whose next 16 are slow, does not go to one worker as a piece of
- * 64), and nothing is queued behind it. Past that the burst's mean is
- * trusted: a long map of short items goes in pieces as long as their cost
- * allows. A smaller share, or a later trust, makes long maps of tiny items
- * slower to reach their full piece size (an eighth, without a trust bound,
- * made a 20,000-item no-op map 1.3-1.7x slower). */
-enum { CF_MAP_PIECE_SHARE = 2, CF_MAP_PIECE_TRUST = 256 };
+ * slow: until CF_MAP_PIECE_TRUST items are measured, nothing is queued
+ * behind a run in a worker's pipe (where no other worker can take it). A
+ * slow item in a run is the worker's to find: it gives back the items
+ * after it (CF_RUN_LOOK_SECONDS). Capping pieces to a share of the items
+ * measured instead, as before, cost a warm 20,000-item no-op map 6-7
+ * round trips (0.41 against 0.33 us an item). */
+enum { CF_MAP_PIECE_TRUST = 256 };
 
 /* -- process pool: the worker side --------------------------------------- */
 /* A worker sends what it has after this long, or this many bytes of large
@@ -109,19 +106,20 @@ enum { CF_FLUSH_BYTES = 1048576 };
  * this long has passed since its last send, so that the parent's map yields
  * them while the run goes on (a slow item no longer holds the ones before
  * it until the run ends); it checks between slices of items, each about
- * CF_RUN_SLICE_SECONDS of them, learnt as they run. As long as a measured
- * map's pieces (CF_MAP_PIECE_SECONDS): a piece's end sends its items
- * anyway, and every part is a frame the parent wakes for (with parts every
- * 2 ms and nothing queued behind a measured piece, a warm 20,000-item map
- * of 10 us calls took 4.05 us an item, against 3.73 without either: medians
- * of 40 alternating runs on a 2-vCPU VM). */
-#define CF_RUN_PART_SECONDS 0.005
+ * CF_RUN_SLICE_SECONDS of them, learnt as they run. Longer than a measured
+ * map's pieces (CF_MAP_PIECE_SECONDS), whose end sends their items anyway:
+ * every part is a frame the parent wakes for, and a warm 20,000-item map of
+ * 10 us calls took 3.80 us an item with parts every 5 ms, 3.41 with every
+ * 10 ms (3.42 before runs sent parts; medians of 25 alternating runs on a
+ * 2-vCPU VM). A slow item's stall is the flusher's (CF_RUN_LOOK_SECONDS). */
+#define CF_RUN_PART_SECONDS 0.010
 #define CF_RUN_SLICE_SECONDS 0.0005
 /* While a batch runs, the worker's flusher thread checks this often for
  * results held back by a call that turned out slow. While map runs go on
  * (and CF_FLUSHER_LINGER looks after), it looks every CF_RUN_LOOK_SECONDS,
  * without the GIL, for a slice of a run that has taken a whole look (a
- * slow item), and sends what finished before it. */
+ * slow item), sends what finished before it, and gives the parent back the
+ * run's items not started, for whichever worker is free. */
 #define CF_FLUSHER_PERIOD 0.005
 #define CF_RUN_LOOK_SECONDS 0.002
 enum { CF_FLUSHER_LINGER = 50 };

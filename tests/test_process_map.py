@@ -184,13 +184,28 @@ def test_slow_items_after_a_run_of_instant_ones_go_to_both_workers(
     # The first 64 items return at once, and the 57 after them wait for
     # each other (each until items of both workers have started): the
     # stdlib sends each item alone; cfutures, having measured only instant
-    # items, must not send them all to one worker (the cost it measured
-    # says nothing of items it has not seen: a piece holds at most half of
-    # the items measured, and nothing waits behind it).
+    # items, must not leave them all to one worker (the cost it measured
+    # says nothing of items it has not seen: the worker that meets the
+    # first slow one gives back the items of its run not started).
     n, first, last = 400, 64, 120
     results = list(pool.map(meet_in, range(n), [str(tmp_path)] * n,
                             [first] * n, [last] * n))
     assert results[first:last + 1] == [True] * (last + 1 - first)
+    assert results[:first] + results[last + 1:] == [
+        i for i in range(n) if not first <= i <= last]
+
+
+@pytest.mark.timeout(LONG * 2)
+def test_the_item_after_a_slow_one_in_its_run_goes_to_the_idle_worker(
+        pool, tmp_path):
+    # Items 64 and 65 (in one run of cfutures' map: runs of 1, 2, 4, ... 64
+    # items, of instant items that no cost cuts) wait until both have
+    # started, each in its own worker: item 65 must not wait behind item 64
+    # in the worker running it while the other worker has nothing to do.
+    n, first, last = 400, 64, 65
+    results = list(pool.map(meet_in, range(n), [str(tmp_path)] * n,
+                            [first] * n, [last] * n))
+    assert results[first:last + 1] == [True, True]
     assert results[:first] + results[last + 1:] == [
         i for i in range(n) if not first <= i <= last]
 

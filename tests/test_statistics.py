@@ -76,6 +76,27 @@ def test_a_map_item_raised_before_its_run_ends_counts_as_failed(make_pool,
         assert stats.submitted == stats.completed + stats.failed + stats.cancelled
 
 
+@pytest.mark.timeout(LONG * 2)
+def test_map_items_given_back_after_a_slow_one_count_once(make_pool,
+                                                          tmp_path):
+    # Items 64 and 65, in one run of cfutures' map, wait until both run,
+    # each in its own worker: the run's worker gives back the items after
+    # 64 (FRAME_RUN_REST), which another worker then starts. Every item
+    # counts as started and completed once.
+    if make_pool.kind == "thread":
+        pytest.skip("the items meet in two worker processes")
+    n = 400
+    with make_pool(2) as pool:
+        results = list(pool.map(children.meet_in, range(n),
+                                [str(tmp_path)] * n, [64] * n, [65] * n))
+        assert results[64:66] == [True, True]
+        wait_until(lambda: pool.statistics().running == 0
+                   and pool.statistics().queued == 0)
+        stats = pool.statistics()
+        assert (stats.submitted, stats.started, stats.completed, stats.failed,
+                stats.cancelled) == (n, n, n, 0, 0)
+
+
 def test_queued_running_and_cancelled_while_blocked(make_pool):
     task, args, release = gate(make_pool.kind)
     pool = make_pool(1)

@@ -170,7 +170,9 @@ cdef class BatchSender:
         # The futures join the worker's books in the order their frames go
         # out: nothing between the booking and the queueing can let another
         # thread in (enqueue queues the frame before anything else).
-        w.record_sent(items, state.batching.frame_is_short(weight), weight,
+        # A run travels alone (send_batch).
+        w.record_sent(items, state.batching.frame_is_short(
+                          (<ProcessWorkItem>items[0]).run_length), weight,
                       state.max_tasks)
         state.inflight_total += n
         w.enqueue(parts, frame_bytes)

@@ -10,7 +10,7 @@ cdef class BatchPolicy:
     cdef int measured_calls(self, double busy_seconds, Py_ssize_t n) except -1
     cdef int measured_frame(self, Py_ssize_t frame_bytes, Py_ssize_t n) except -1
     cdef bint calls_are_short(self) noexcept
-    cdef bint frame_is_short(self, Py_ssize_t weight) noexcept
+    cdef bint frame_is_short(self, Py_ssize_t run_length) noexcept
     cdef bint mean_is_trusted(self) noexcept
     cdef Py_ssize_t depth(self, Py_ssize_t waiting, Py_ssize_t workers,
                           Py_ssize_t batch)

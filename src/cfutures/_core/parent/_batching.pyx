@@ -22,8 +22,8 @@ sent.
 cimport cython
 from cfutures._core.shared._tuning cimport (
     CF_BATCH_BYTES, CF_BATCH_MAX, CF_BATCH_SECONDS, CF_COST_CALLS, CF_DEEP_MAX_SECONDS,
-    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_PIECE_SHARE,
-    CF_MAP_PIECE_TRUST, CF_MAP_RUN_BYTES,
+    CF_DEPTH, CF_FASTEST_CALL, CF_MAP_PIECE_SECONDS, CF_MAP_PIECE_TRUST,
+    CF_MAP_RUN_BYTES,
     CF_MAP_RUN_MAX, CF_MAP_TAIL_SHARES, CF_SLOW_START)
 
 from sys import getsizeof as _getsizeof
@@ -80,18 +80,20 @@ cdef class BatchPolicy:
     cdef bint calls_are_short(self) noexcept:
         return 0 <= self.task_seconds <= CF_DEEP_MAX_SECONDS
 
-    cdef bint frame_is_short(self, Py_ssize_t weight) noexcept:
-        """Whether a frame of calls of ``weight`` items each (a map run's
-        length, or 1) may have another queued behind it: its calls are
-        short and, for a run, the burst's mean is trusted (CF_MAP_PIECE_TRUST
-        items measured: before, they may all have been short where a few
-        are slow) and makes it no longer than a piece (CF_MAP_PIECE_SECONDS).
-        Without a piece queued behind it, a worker idled a round trip after
-        each piece of a long map of short calls."""
+    cdef bint frame_is_short(self, Py_ssize_t run_length) noexcept:
+        """Whether a frame may have another queued behind it: its calls are
+        short and, for a map run of ``run_length`` items (0: a frame of
+        calls), the burst's mean is trusted (CF_MAP_PIECE_TRUST items
+        measured: before, they may all have been short where a few are
+        slow, and a run's worker gives back the items after a slow one, but
+        not another frame queued behind it) and makes the run no longer
+        than a piece (CF_MAP_PIECE_SECONDS). Without a piece queued behind
+        it, a worker idles a round trip after each piece of a long map of
+        short calls."""
         return (self.calls_are_short()
-                and (weight <= 1
+                and (run_length == 0
                      or (self.mean_is_trusted()
-                         and weight * self.measured_busy
+                         and run_length * self.measured_busy
                          <= CF_MAP_PIECE_SECONDS * self.measured)))
 
     cdef inline bint mean_is_trusted(self) noexcept:
@@ -137,9 +139,10 @@ cdef class BatchPolicy:
     cdef Py_ssize_t run_piece(self, Py_ssize_t run_length) noexcept:
         """The items of a map run of ``run_length`` to send now: all, or,
         if the mean cost of the items measured in this burst makes it
-        longer than CF_MAP_PIECE_SECONDS, about that long of them, and,
-        until CF_MAP_PIECE_TRUST items are measured, never more than
-        1 / CF_MAP_PIECE_SHARE of them.
+        longer than CF_MAP_PIECE_SECONDS, about that long of them. Slow
+        items that the measured ones did not foretell (the first dozens
+        instant, the next ones not) are not this policy's: the worker that
+        meets one gives back the items of its run after it (FRAME_RUN_REST).
 
         The burst's mean, not the recent one that sizes frames of calls:
         where 1 item in 50 is slow, the last few dozen items may hold
@@ -151,9 +154,6 @@ cdef class BatchPolicy:
         item_seconds = self.measured_busy / self.measured
         k = CF_MAP_PIECE_SECONDS / (item_seconds if item_seconds > CF_FASTEST_CALL
                                     else CF_FASTEST_CALL)
-        if (not self.mean_is_trusted()
-                and k > <double>self.measured / CF_MAP_PIECE_SHARE):
-            k = <double>self.measured / CF_MAP_PIECE_SHARE
         if k >= run_length:
             return run_length
         return 1 if k < 1 else <Py_ssize_t>k

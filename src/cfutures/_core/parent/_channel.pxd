@@ -76,6 +76,7 @@ cdef class WorkerChannel:
     cdef ProcessWorkItem owed_item(self, Py_ssize_t index)
     cdef Py_ssize_t complete(self, list values, dict errors, CallCounts counts) except -1
     cdef int add_run_part(self, object part) except -1
+    cdef ProcessWorkItem run_rest_back(self, Py_ssize_t kept)
     cdef Py_ssize_t answered_count(self) noexcept
     cdef list take_owed(self)
     # -- reading

@@ -29,7 +29,8 @@ call in, so a state read before a syscall may have moved after it (the
 dispatcher checks again after pickling).
 """
 cimport cython
-from cfutures._core.future._future cimport EVENT_RESULT
+from cfutures._core.future._future cimport (
+    CANCELLED, CANCELLED_AND_NOTIFIED, EVENT_RESULT)
 from cfutures._core.shared._codec cimport Answers
 from cfutures._core.shared._call_record cimport WorkerProgress
 from cfutures._core.shared._statistics cimport CallCounts, count_answer
@@ -233,8 +234,6 @@ cdef class WorkerChannel:
         """Whether a batch sent now would start soon: the worker takes calls
         (RUNNING), and has fewer than ``depth`` batches outstanding."""
         cdef Py_ssize_t outstanding = len(self.batches)
-        cdef SentBatch batch
-        cdef ProcessWorkItem run
         if (self.state != RUNNING or self.out
                 or (max_tasks and self.sent >= max_tasks)):
             return False
@@ -243,17 +242,11 @@ cdef class WorkerChannel:
         if outstanding >= depth or now - self.last_progress >= CF_STALL_SECONDS:
             return False
         # Queue behind a batch only if it is making progress and its calls
-        # were known to be short when it was sent, or, a piece of a map run
-        # (which may hold a slow item), once its parts show it half done:
-        # what waits behind it then goes on at once after it.
-        batch = <SentBatch>self.batches[0]
-        if batch.short:
-            return True
-        if batch.weight < 2:
-            return False
-        run = <ProcessWorkItem>batch.items[batch.answered]
-        return (run.partial is not None
-                and 2 * len(run.partial.values) >= run.run_length)
+        # were known to be short when it was sent (a map run: once the
+        # burst's mean is trusted, _batching.frame_is_short): what waits
+        # behind a slow call cannot go to another worker, and a run that
+        # meets a slow item gives back only its own items.
+        return (<SentBatch>self.batches[0]).short
 
     cdef int record_sent(self, list items, bint short, Py_ssize_t weight,
                          Py_ssize_t max_tasks) except -1:
@@ -322,6 +315,29 @@ cdef class WorkerChannel:
         if n > 0:
             self.last_progress = cf_monotonic()
         return items
+
+    cdef ProcessWorkItem run_rest_back(self, Py_ssize_t kept):
+        """A FRAME_RUN_REST: the oldest unanswered call, a map run, answers
+        only its first ``kept`` items. Its books shrink to those; the rest,
+        a new run (its answer's ``rest``, see split_run), is returned, for
+        the caller to send elsewhere: cancelled already if the map's
+        iterator cancelled the run's later pieces (it was closed)."""
+        cdef ProcessWorkItem item = self.owed_item(0)
+        cdef ProcessWorkItem rest
+        cdef SentBatch batch
+        if (item is None or not item.run_length or kept < 1
+                or kept >= item.run_length):
+            raise RuntimeError(f"worker {self.pid} gave back {kept} items "
+                               f"of no run that long")
+        batch = <SentBatch>self.batches[0]
+        batch.weight = kept   # its answer stands for that many items
+        batch.short = False   # it holds a slow item: nothing queues behind it
+        after = item.rest_item
+        rest = item.split_run(kept)
+        if after is not None and (<ProcessWorkItem>after).future.state in (
+                CANCELLED, CANCELLED_AND_NOTIFIED):
+            rest.future.cancel()
+        return rest
 
     cdef int add_run_part(self, object part) except -1:
         """A FRAME_RUN_PART: items the oldest unanswered call (a map run)

@@ -5,7 +5,9 @@ future ends with an Answers (cfutures._core.shared._codec): one value per
 item and the encoded exception of each item that raised, or, if its worker
 ended mid-run, the items up to the one it was running and the work item of
 a new run of the rest; so does a run that the pool sent in pieces
-(_batch_sender.cut_run), whose future answers its first piece. Before it
+(_batch_sender.cut_run), whose future answers its first piece, and one
+whose worker gave back the items after a slow one (FRAME_RUN_REST,
+_channel.run_rest_back). Before it
 ends, the parts of that answer the worker sent as it went are the work
 item's ``partial``, the same Answers the future ends with, growing: the
 head run's finished items are yielded from it as they come, not when the

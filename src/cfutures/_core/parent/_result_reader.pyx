@@ -7,6 +7,8 @@ Frames (their layout is _frames.pyx's) and what each does here:
   futures complete (WorkerChannel.complete) and the batch policy learns
   how long they took;
 * FRAME_RUN_PART: part of a map run's results, kept until the run ends;
+* FRAME_RUN_REST: a map run met a slow item: the items after it go back to
+  the front of the queue, for whichever worker is free;
 * FRAME_READY: the worker booted (and ran its initializer): it takes calls;
 * FRAME_RETIRING: it is above its memory bound and leaves after these
   answers: its exit is the pool's, not a death;
@@ -21,11 +23,12 @@ callbacks of the futures it completes run here too, and may do anything
 """
 cimport cython
 from cfutures._core.parent._channel cimport CLOSED
+from cfutures._core.parent._work_item cimport ProcessWorkItem
 from cfutures._core.shared._tuning cimport CF_READ_ROUNDS, CF_WORKER_EXIT_GRACE
 from cfutures._core.shared._codec cimport loads, local_failure
 from cfutures._core.shared._frames cimport (
     FRAME_INIT_FAILED, FRAME_READY, FRAME_RESULTS, FRAME_RETIRING,
-    FRAME_RUN_PART)
+    FRAME_RUN_PART, FRAME_RUN_REST)
 
 from cfutures._core.shared._stdlib import RemoteTraceback
 
@@ -64,6 +67,7 @@ cdef class ResultReader:
         cdef list values
         cdef dict errors
         cdef double busy
+        cdef ProcessWorkItem rest
         if frame.kind == FRAME_RESULTS:
             try:
                 values, errors, busy = loads(frame.body, frame.buffers,
@@ -89,6 +93,12 @@ cdef class ResultReader:
             except BaseException as exc:
                 return self.unreadable_result(w, exc)
             w.add_run_part(part)
+        elif frame.kind == FRAME_RUN_REST:
+            # A slow item: the run's items after it go first to whichever
+            # worker is free (counted as started again when they are sent).
+            rest = w.run_rest_back(frame.count)
+            state.counts.started -= rest.run_length
+            state.pending.appendleft(rest)
         elif frame.kind == FRAME_INIT_FAILED:
             cause = RemoteTraceback(loads(frame.body, []))
             # The worker returns by itself after this frame: let it, so what

@@ -9,6 +9,7 @@ cpdef enum FrameKind:
     FRAME_RUN_PART = 5     # worker -> parent: `count` finished items of a map run
     FRAME_READY = 6        # worker -> parent: started, initializer done
     FRAME_RETIRING = 7     # worker -> parent: above its memory bound, it exits now
+    FRAME_RUN_REST = 8     # worker -> parent: a map run answers only its first `count` items
 
 cdef enum:
     HEADER_SIZE = 24       # kind, count, nbufs, reserved: u32; body_len: u64

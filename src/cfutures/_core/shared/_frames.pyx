@@ -25,6 +25,10 @@ buffer length with its top bit set is a read-only buffer (rebuilt as
   run still running: a pickled ``_codec.Answers`` of the items it
   finished since its last part, sent while the run goes on; the run's
   FRAME_RESULTS answer then carries only the items after its parts.
+* ``FRAME_RUN_REST``: empty: the oldest unanswered call, a map run, has
+  met a slow item and will answer only its first ``count`` items (its
+  parts and its FRAME_RESULTS together, the slow one last); the parent
+  sends the items after them to whichever worker is free.
 * ``FRAME_RETIRING``: empty, after the answers of the calls it ran: the
   worker is above max_worker_memory and exits (0) without starting another
   call. The parent learns why from this frame, not from the exit code (two

@@ -20,7 +20,6 @@ cdef extern from "cf_tuning.h":
         CF_MAP_RUN_MAX
         CF_MAP_RUN_BYTES
         CF_MAP_TAIL_SHARES
-        CF_MAP_PIECE_SHARE
         CF_MAP_PIECE_TRUST
         CF_FLUSHER_LINGER
     double CF_BATCH_SECONDS

@@ -26,7 +26,10 @@ cdef class ResultBatch:
     cdef Py_ssize_t run_sent      # its items sent in parts
     cdef double seen_items        # its items started when the flusher last looked
     cdef Py_ssize_t slice_items   # items per slice of a run (run_in_slices), learnt
-    cdef Py_ssize_t slices_begun  # slices of the run going on
+    cdef Py_ssize_t slices_begun  # slices begun, all runs together
+    cdef Py_ssize_t run_claimed   # items of the sliced run started so far
+    cdef Py_ssize_t run_limit     # items it will answer: all, or fewer once it gave the rest back
+    cdef int stalled_slice        # run_slices when the flusher last saw a slice stall (flusher's own)
     cdef bint watch_slices        # the flusher watches sliced runs (until it lingered)
     cdef cf_atomic_int run_slices # slices_begun, as a nonzero int; 0: no sliced run
     cdef cf_atomic_int batch_going   # in_batch, for the flusher without the GIL
@@ -43,6 +46,7 @@ cdef class ResultBatch:
                                object items)
     cdef int learn_slice(self, Py_ssize_t done, double seconds) except -1
     cdef int slice_stalled(self) noexcept nogil
+    cdef int give_back_rest(self) except -1
     cdef int lock_sending(self) except -1
     cdef int flush(self) except -1
     cdef int send_stalled_run(self) except -1

@@ -14,14 +14,35 @@ from cfutures._core.shared._tuning cimport (
 from cfutures._core.shared._codec cimport (
     dumps, encode_exception, new_answers, out_of_band)
 from cfutures._core.shared._frames cimport (
-    FRAME_RESULTS, FRAME_RETIRING, FRAME_RUN_PART, frame_parts, write_all)
+    FRAME_RESULTS, FRAME_RETIRING, FRAME_RUN_PART, FRAME_RUN_REST, frame_parts,
+    write_all)
 from cpython.pythread cimport (
     NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
     PyThread_free_lock, PyThread_release_lock)
 from libc.stdint cimport uint32_t
 
 import threading
-from itertools import islice as _islice
+
+
+@cython.final
+cdef class RunSlice:
+    """The items of a sliced run's slice, as call_each's loop takes them:
+    at most ``left`` more, and none past the run's ``run_limit``, counted
+    in its ``run_claimed`` as each is taken (see ResultBatch)."""
+    cdef object source
+    cdef Py_ssize_t left
+    cdef ResultBatch results
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef ResultBatch results = self.results
+        if self.left <= 0 or results.run_claimed >= results.run_limit:
+            raise StopIteration
+        self.left -= 1
+        results.run_claimed += 1
+        return next(self.source)
 
 
 @cython.final
@@ -41,15 +62,21 @@ cdef class ResultBatch:
     that a kill for time loses no result. Elsewhere (``run_in_slices``) the
     main thread sends one every CF_RUN_PART_SECONDS, so that the parent's
     map yields a long run's results as they come, and the flusher, without
-    the GIL, sends one when a slice has taken a look's time,
-    CF_RUN_LOOK_SECONDS (a slow item, which would hold the items before
-    it), and again every other look while that slice goes on.
+    the GIL, looks every CF_RUN_LOOK_SECONDS for a slice that has taken a
+    whole look (a slow item). It then sends what finished before it, and
+    gives the parent back the run's items not started (FRAME_RUN_REST):
+    the run ends after the slow item, and the other workers, if free, run
+    the rest meanwhile (no item waits behind a slow one while a worker
+    idles, whatever the items measured before it said).
 
     Threading model: the main thread runs calls and adds results; the
     flusher thread sends what waits too long. Both hold the GIL to touch
     results, and ``send_lock`` from taking results out to writing them.
     ``run_slices`` and ``batch_going`` are atomics: the flusher reads them
     without the GIL, so that watching a map of fast items costs it nothing.
+    ``run_claimed`` and ``run_limit`` are read and written with the GIL
+    only: the main thread takes each item (RunSlice) with it held, so the
+    flusher, holding it, sees no item half taken when it lowers the limit.
     """
 
     def __cinit__(self, int fd):
@@ -150,26 +177,32 @@ cdef class ResultBatch:
         cdef list values = run.values
         cdef Py_ssize_t n = len(items), before, sent
         cdef double started, now, last_sent
-        remaining = iter(items)
-        self.slices_begun = 0
+        cdef RunSlice items_of_slice = RunSlice.__new__(RunSlice)
+        items_of_slice.source = iter(items)
+        items_of_slice.results = self
+        self.run_claimed = 0
+        self.run_limit = n
         self.watch_slices = True   # before the flusher wakes to the run
         self.begin_run(run)
         started = last_sent = cf_monotonic()
         try:
-            while len(values) < n:
+            # run_limit drops if the flusher gives the rest back.
+            while len(values) < self.run_limit:
                 before = len(values)
                 self.slices_begun += 1
                 cf_atomic_store_release(
                     &self.run_slices, <int>((self.slices_begun & 0x3FFFFFFF) + 1))
+                items_of_slice.left = self.slice_items
                 try:
-                    call_loop(fn, _islice(remaining, self.slice_items), values)
+                    call_loop(fn, items_of_slice, values)
                 except BaseException as exc:
                     # The item at len(values) raised; the next slice goes on.
                     run.fail_next(encode_exception(exc))
                 now = cf_monotonic()
                 self.learn_slice(len(values) - before, now - started)
                 started = now
-                if now - last_sent >= CF_RUN_PART_SECONDS and len(values) < n:
+                if (now - last_sent >= CF_RUN_PART_SECONDS
+                        and len(values) < self.run_limit):
                     self.send_run_part()
                     last_sent = now
         finally:
@@ -204,7 +237,7 @@ cdef class ResultBatch:
                     with nogil:
                         stalled = self.slice_stalled()
                     if stalled:
-                        self.send_run_part()
+                        self.give_back_rest()
                     elif cf_atomic_load_acquire(&self.run_slices) == 0:
                         self.watch_slices = False
                 else:
@@ -228,11 +261,31 @@ cdef class ResultBatch:
                 if quiet > CF_FLUSHER_LINGER:
                     return 0
             elif slices == seen:
+                self.stalled_slice = slices
                 return 1
             else:
                 quiet = 0
             seen = slices
             cf_sleep(CF_RUN_LOOK_SECONDS)
+        return 0
+
+    cdef int give_back_rest(self) except -1:
+        """A slice stalled (slice_stalled): send what the run finished, and,
+        if that slice still runs and items of the run are not started, end
+        the run after the item running and give those back to the parent
+        (FRAME_RUN_REST, after the part). With the GIL: the main thread is
+        between two items' takings (RunSlice)."""
+        self.send_run_part()
+        self.lock_sending()
+        try:
+            if (self.run is None or self.run_claimed >= self.run_limit
+                    or cf_atomic_load_acquire(&self.run_slices) != self.stalled_slice):
+                return 0
+            self.run_limit = self.run_claimed
+            write_all(self.fd, frame_parts(FRAME_RUN_REST, <uint32_t>self.run_claimed,
+                                           b"", None))
+        finally:
+            PyThread_release_lock(self.send_lock)
         return 0
 
     cdef int lock_sending(self) except -1:
