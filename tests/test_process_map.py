@@ -178,6 +178,17 @@ def test_an_idle_worker_takes_the_items_behind_a_held_one(impl, release,
         assert list(results) == list(range(n))
 
 
+def assert_items_meet(pool, folder, n, first, last):
+    """map meet_in over range(n): items ``first`` to ``last`` each wait
+    until items of two workers have started (children.meet_in); all must
+    have, and the others come back as they went."""
+    results = list(pool.map(meet_in, range(n), [str(folder)] * n,
+                            [first] * n, [last] * n))
+    assert results[first:last + 1] == [True] * (last + 1 - first)
+    assert results[:first] + results[last + 1:] == [
+        i for i in range(n) if not first <= i <= last]
+
+
 @pytest.mark.timeout(LONG * 2)
 def test_slow_items_after_a_run_of_instant_ones_go_to_both_workers(
         pool, tmp_path):
@@ -187,12 +198,7 @@ def test_slow_items_after_a_run_of_instant_ones_go_to_both_workers(
     # items, must not leave them all to one worker (the cost it measured
     # says nothing of items it has not seen: the worker that meets the
     # first slow one gives back the items of its run not started).
-    n, first, last = 400, 64, 120
-    results = list(pool.map(meet_in, range(n), [str(tmp_path)] * n,
-                            [first] * n, [last] * n))
-    assert results[first:last + 1] == [True] * (last + 1 - first)
-    assert results[:first] + results[last + 1:] == [
-        i for i in range(n) if not first <= i <= last]
+    assert_items_meet(pool, tmp_path, 400, 64, 120)
 
 
 @pytest.mark.timeout(LONG * 2)
@@ -202,12 +208,7 @@ def test_the_item_after_a_slow_one_in_its_run_goes_to_the_idle_worker(
     # items, of instant items that no cost cuts) wait until both have
     # started, each in its own worker: item 65 must not wait behind item 64
     # in the worker running it while the other worker has nothing to do.
-    n, first, last = 400, 64, 65
-    results = list(pool.map(meet_in, range(n), [str(tmp_path)] * n,
-                            [first] * n, [last] * n))
-    assert results[first:last + 1] == [True, True]
-    assert results[:first] + results[last + 1:] == [
-        i for i in range(n) if not first <= i <= last]
+    assert_items_meet(pool, tmp_path, 400, 64, 65)
 
 
 @pytest.mark.timeout(LONG * 2)
