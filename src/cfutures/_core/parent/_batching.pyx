@@ -83,15 +83,16 @@ cdef class BatchPolicy:
     cdef bint frame_is_short(self, Py_ssize_t run_length) noexcept:
         """Whether a frame may have another queued behind it: its calls are
         short and, for a map run of ``run_length`` items (0: a frame of
-        calls), the burst's mean is trusted (CF_MAP_PIECE_TRUST items
-        measured: before, they may all have been short where a few are
-        slow, and a run's worker gives back the items after a slow one, but
-        not another frame queued behind it) and makes the run no longer
-        than a piece (CF_MAP_PIECE_SECONDS). Without a piece queued behind
-        it, a worker idles a round trip after each piece of a long map of
-        short calls."""
+        calls; a run of one item counts as one), the burst's mean is trusted
+        (CF_MAP_PIECE_TRUST items measured: before, they may all have been
+        short where a few are slow, and a run's worker gives back the items
+        after a slow one, but not another frame queued behind it) and makes
+        the run no longer than a piece (CF_MAP_PIECE_SECONDS). Without a
+        piece queued behind it, a worker idles a round trip after each piece
+        of a long map of short calls; without a call queued behind another,
+        after each 1 MiB argument of a map (0.24 against 0.18 ms an item)."""
         return (self.calls_are_short()
-                and (run_length == 0
+                and (run_length <= 1
                      or (self.mean_is_trusted()
                          and run_length * self.measured_busy
                          <= CF_MAP_PIECE_SECONDS * self.measured)))
