@@ -278,7 +278,10 @@ cdef class ResultBatch:
         self.send_run_part()
         self.lock_sending()
         try:
-            if (self.run is None or self.run_claimed >= self.run_limit
+            # (Nothing taken yet: the main thread was held up between the
+            # slice's start and its first item, not by a slow one.)
+            if (self.run is None or self.run_claimed < 1
+                    or self.run_claimed >= self.run_limit
                     or cf_atomic_load_acquire(&self.run_slices) != self.stalled_slice):
                 return 0
             self.run_limit = self.run_claimed
