@@ -23,8 +23,8 @@ cdef class SentBatch:
     """One batch of calls sent to a worker, as its books keep it."""
     cdef list items           # its ProcessWorkItems, in order
     cdef Py_ssize_t answered  # how many of them were answered (oldest first)
-    cdef Py_ssize_t weight    # map items each call stands for (1, or a run's length)
-    cdef bint short           # its calls were known short when it was sent
+    cdef Py_ssize_t weight    # map items each call stands for (1, or a run's length; the items kept once it gave back)
+    cdef bint short           # its calls were known short when it was sent (a run: until it gave back)
 
 
 cdef class WorkerChannel:
