@@ -90,7 +90,7 @@ cdef class BatchPolicy:
         the run no longer than a piece (CF_MAP_PIECE_SECONDS). Without a
         piece queued behind it, a worker idles a round trip after each piece
         of a long map of short calls; without a call queued behind another,
-        after each 1 MiB argument of a map (0.24 against 0.18 ms an item)."""
+        after each 1 MiB argument of a map (2.09 against 1.62 ms an item)."""
         return (self.calls_are_short()
                 and (run_length <= 1
                      or (self.mean_is_trusted()
